@@ -1,0 +1,71 @@
+/**
+ * Errors a user can cause. Each has a stable `code` (for `--json` output and tests) and
+ * maps to a stable process exit code (listed in the README). The message names the thing,
+ * says what happened and says what to do next; the CLI prints it without a stack trace.
+ */
+export type ErrorCode =
+  | "USAGE"
+  | "CONFIG_NOT_FOUND"
+  | "CONFIG_LOAD_FAILED"
+  | "CONFIG_INVALID"
+  | "PORT_TAKEN"
+  | "ALREADY_RUNNING"
+  | "SERVICE_FAILED"
+  | "READY_TIMEOUT"
+  | "IDENTITY_MISMATCH"
+  | "EXITED_BEFORE_READY"
+  | "SPAWN_FAILED"
+  | "STATE_INVALID";
+
+/** Process exit codes; stable, documented in the README. */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  config: 3,
+  serviceFailed: 4,
+  portTaken: 5,
+  alreadyRunning: 6,
+  interrupted: 130,
+} as const;
+
+const exitCodeOf: Record<ErrorCode, number> = {
+  USAGE: ExitCode.usage,
+  CONFIG_NOT_FOUND: ExitCode.config,
+  CONFIG_LOAD_FAILED: ExitCode.config,
+  CONFIG_INVALID: ExitCode.config,
+  STATE_INVALID: ExitCode.config,
+  PORT_TAKEN: ExitCode.portTaken,
+  ALREADY_RUNNING: ExitCode.alreadyRunning,
+  SERVICE_FAILED: ExitCode.serviceFailed,
+  READY_TIMEOUT: ExitCode.serviceFailed,
+  IDENTITY_MISMATCH: ExitCode.serviceFailed,
+  EXITED_BEFORE_READY: ExitCode.serviceFailed,
+  SPAWN_FAILED: ExitCode.serviceFailed,
+};
+
+export interface BerthErrorOptions {
+  cause?: unknown;
+  /** Extra lines printed under the message (a config error's issue list, last log lines). */
+  details?: string[];
+}
+
+export class BerthError extends Error {
+  override readonly name = "BerthError";
+  readonly code: ErrorCode;
+  readonly details: string[];
+
+  constructor(code: ErrorCode, message: string, options: BerthErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? [];
+  }
+
+  get exitCode(): number {
+    return exitCodeOf[this.code];
+  }
+}
+
+export function isBerthError(error: unknown, code?: ErrorCode): error is BerthError {
+  return error instanceof BerthError && (code === undefined || error.code === code);
+}

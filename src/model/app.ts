@@ -1,0 +1,96 @@
+/**
+ * The resolved app: what the supervisor runs. Produced by `model/plan.ts` from the validated
+ * user config and the project's saved state; every template is rendered, every port chosen,
+ * every path absolute. Nothing here is optional "because the user may not have said": the
+ * defaults are already applied.
+ */
+
+/** How a service's process is started. */
+export interface CommandSpec {
+  /** Program to run (`/bin/sh` for a string command). */
+  file: string;
+  args: string[];
+  /** The command as the user wrote it, for messages. */
+  display: string;
+}
+
+export type DependencyCondition = "started" | "ready" | "completed";
+
+export interface Dependency {
+  name: string;
+  condition: DependencyCondition;
+}
+
+export type RestartPolicy = "no" | "on-failure" | "always";
+
+export interface RestartSpec {
+  policy: RestartPolicy;
+  /** Restarts allowed within `windowMs` before the service is marked failed (crash loop). */
+  maxRestarts: number;
+  windowMs: number;
+  /** First back-off delay; doubles on each restart, capped at `maxDelayMs`. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface StopSpec {
+  signal: NodeJS.Signals;
+  /** Time between the stop signal and SIGKILL to the process group. */
+  graceMs: number;
+}
+
+export type ReadyCheck = { timeoutMs: number } & (
+  | {
+      kind: "http";
+      /** Full URL on 127.0.0.1; the probe also tries the same URL on [::1]. */
+      url: string;
+      /** Expected status; `undefined` means any 2xx or 3xx. */
+      status?: number;
+      /** Expected body (trimmed) — used to check the instance's identity. */
+      body?: string;
+    }
+  | { kind: "tcp"; port: number }
+  | { kind: "log"; pattern: RegExp }
+  | { kind: "command"; command: CommandSpec }
+);
+
+export interface ServiceModel {
+  name: string;
+  /** A oneshot runs to completion; success is exit code 0. */
+  oneshot: boolean;
+  command: CommandSpec;
+  cwd: string;
+  /** Variables added to berth's own environment for this service (PORT, BERTH_*, user env). */
+  env: Record<string, string>;
+  /** The port given to this service, if it has one. */
+  port?: number;
+  /** `http://localhost:<port>` when the service has a port. */
+  url?: string;
+  /** `<project>/.berth/data/<service>`; created before the service starts. */
+  dataDir: string;
+  /** `<project>/.berth/logs/<service>.log`. */
+  logFile: string;
+  ready?: ReadyCheck;
+  dependsOn: Dependency[];
+  restart: RestartSpec;
+  stop: StopSpec;
+}
+
+export interface InstanceIdentity {
+  /** Stable name of this project's instance (kept in state.json). */
+  name: string;
+  /** 32 random bytes, hex; never printed or sent unmasked. */
+  secret: string;
+}
+
+export interface AppModel {
+  /** Real path of the config file: the app host's identity on the machine. */
+  appHostPath: string;
+  /** Folder holding the config file. */
+  projectDir: string;
+  /** `<project>/.berth`. */
+  stateDir: string;
+  instance: InstanceIdentity;
+  /** Services in a dependency order (every service after what it depends on). */
+  services: ServiceModel[];
+}

@@ -1,0 +1,21 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach } from "vitest";
+import { killTracked } from "./processes.js";
+
+// No test touches the real home: every path berth can use is moved into a temp folder.
+const root = mkdtempSync(join(tmpdir(), "berth-test-home-"));
+process.env.BERTH_HOME = join(root, "home");
+process.env.BERTH_RUNTIME_DIR = join(root, "run");
+process.env.XDG_RUNTIME_DIR = join(root, "xdg");
+process.env.NO_COLOR = "1";
+delete process.env.FORCE_COLOR;
+
+afterEach(async () => {
+  await killTracked();
+});
+
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
