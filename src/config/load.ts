@@ -1,0 +1,131 @@
+import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createJiti } from "jiti";
+import { BerthError } from "../errors.js";
+
+const moduleExtensions = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
+
+// A config imports `defineConfig` from "berth", and its project need not have berth
+// installed: "berth" is this very package, from source (tests, dev) or built (dist).
+const ownEntry = fileURLToPath(
+  new URL(import.meta.url.endsWith(".ts") ? "../index.ts" : "../index.js", import.meta.url),
+);
+
+/**
+ * The config file's value: the default export of a module (TypeScript included), or the
+ * parsed JSON. Not yet validated.
+ *
+ * @throws BerthError `CONFIG_LOAD_FAILED` naming the file, with the original error as `cause`.
+ */
+export async function loadConfig(file: string): Promise<unknown> {
+  const extension = extname(file);
+  if (extension === ".json") return loadJson(file);
+  if (!moduleExtensions.has(extension)) {
+    throw new BerthError(
+      "CONFIG_LOAD_FAILED",
+      `Cannot load ${file}: unsupported file type "${extension}". Use berth.config.ts, .mts, .js, .mjs or .json.`,
+    );
+  }
+  // No module cache, so an edited config loads fresh (except an .mjs that needs no
+  // transpiling: jiti hands it to Node's own import, which caches by URL).
+  const jiti = createJiti(import.meta.url, {
+    alias: { berth: ownEntry },
+    moduleCache: false,
+    interopDefault: false,
+  });
+  let module: Record<string, unknown>;
+  try {
+    module = await jiti.import<Record<string, unknown>>(file);
+  } catch (error) {
+    const { reason, details } = moduleFailure(error, file);
+    throw new BerthError("CONFIG_LOAD_FAILED", `Cannot load ${file}: ${reason}`, {
+      cause: error,
+      details,
+    });
+  }
+  if (!("default" in module)) {
+    throw new BerthError(
+      "CONFIG_LOAD_FAILED",
+      `${file} has no default export. End it with \`export default defineConfig({ services: { ... } })\`.`,
+    );
+  }
+  return module.default;
+}
+
+/** jiti reports a syntax error as "ParseError: …" with `<file>:<line>:<column>` below it. */
+function moduleFailure(error: unknown, file: string): { reason: string; details: string[] } {
+  const [first, ...rest] = lines(error);
+  const at = /^(.*):(\d+):(\d+)$/.exec(rest[0] ?? "");
+  const parse = /^(?:ParseError|SyntaxError): (.*)$/.exec(first);
+  if (parse && at?.[1] === file) {
+    // Babel counts columns from 0; editors count from 1.
+    const where = `line ${at[2]}, column ${Number(at[3]) + 1}`;
+    return { reason: `syntax error at ${where}: ${parse[1]}`, details: rest.slice(1) };
+  }
+  return { reason: first, details: rest };
+}
+
+async function loadJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new BerthError("CONFIG_LOAD_FAILED", `Cannot read ${file}: ${firstLine(error)}`, {
+      cause: error,
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new BerthError(
+      "CONFIG_LOAD_FAILED",
+      `Cannot parse ${file}${jsonLocation(message, text)}: ${jsonReason(message)}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * ` at line L, column C`, from V8's "at position N", its end-of-input message, or the text
+ * it quotes around an unexpected token (which starts 10 characters before the token).
+ */
+function jsonLocation(message: string, text: string): string {
+  const offset = jsonOffset(message, text);
+  if (offset === undefined) return "";
+  const before = text.slice(0, offset).split("\n");
+  return ` at line ${before.length}, column ${before.at(-1)!.length + 1}`;
+}
+
+function jsonOffset(message: string, text: string): number | undefined {
+  const position = /at position (\d+)/.exec(message)?.[1];
+  if (position !== undefined) return Number(position);
+  if (/end of JSON input/.test(message)) return text.length;
+  // V8 quotes up to 10 characters either side of the token, marking cuts with "...";
+  // a short text is quoted whole, which says nothing about where.
+  const [, , cutBefore, quoted = "", cutAfter] = unexpectedToken.exec(message) ?? [];
+  if (cutBefore && text.includes(quoted)) return text.indexOf(quoted) + 10;
+  if (cutAfter) return quoted.length - 10;
+  return undefined;
+}
+
+const unexpectedToken =
+  /^Unexpected token '([\s\S])', (\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/;
+
+/** V8's reason without the position or quoted text (the location says where). */
+function jsonReason(message: string): string {
+  const token = unexpectedToken.exec(message)?.[1];
+  if (token !== undefined) return `Unexpected token ${JSON.stringify(token)}`;
+  return lines(message.replace(/ in JSON at position \d+/, ""))[0];
+}
+
+function lines(error: unknown): [string, ...string[]] {
+  const message = error instanceof Error ? error.message : String(error);
+  const [first = "", ...rest] = message.split("\n").map((line) => line.trim());
+  return [first, ...rest.filter((line) => line !== "")];
+}
+
+function firstLine(error: unknown): string {
+  return lines(error)[0];
+}

@@ -1,0 +1,133 @@
+/**
+ * The shape of a config, field by field, with every default applied. Checks that need
+ * more than one service (dependencies, cycles, templates) live in `checks.ts`.
+ */
+import { z } from "zod";
+import type { NormalizedService, PortRequest } from "./normalized.js";
+import { dependsOnSchema, type ParsedDependency } from "./depends-on.js";
+import { command, duration, expected, isPort, strict, text } from "./fields.js";
+import { describe, isPlainObject } from "./issues.js";
+import { readySchema } from "./ready.js";
+import { restartSchema, restartSpec } from "./restart.js";
+
+/** Defaults, in one place so the docs in `types.ts` and the code agree. */
+export const defaults = {
+  stopSignal: "SIGTERM",
+  stopTimeoutMs: 5_000,
+} as const;
+
+const signals = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2"] as const;
+
+export type { ParsedDependency };
+
+export type ParsedService = Omit<NormalizedService, "name" | "dependsOn"> & {
+  dependsOn: ParsedDependency[];
+};
+
+const env = z
+  .record(
+    z.string(),
+    z.custom<string | number | boolean>(
+      (v) =>
+        typeof v === "string" ||
+        typeof v === "boolean" ||
+        (typeof v === "number" && Number.isFinite(v)),
+      expected("a string, number or boolean"),
+    ),
+    expected("an object of environment variables"),
+  )
+  .transform((vars, ctx) => {
+    for (const key of Object.keys(vars)) {
+      if (key === "" || key.includes("=") || key.includes("\0")) {
+        ctx.issues.push({
+          code: "custom",
+          path: [key],
+          message: `expected a variable name without "=", got ${JSON.stringify(key)}`,
+          input: key,
+        });
+      }
+    }
+    return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)]));
+  });
+
+export const serviceSchema = strict(
+  {
+    command,
+    cwd: text("a folder path (relative to the config file's folder)").optional(),
+    env: env.optional(),
+    port: z
+      .custom<number | "auto" | false>(
+        (v) => isPort(v) || v === "auto" || v === false,
+        expected('a port number (1-65535), "auto" or false'),
+      )
+      .optional(),
+    strictPort: z.boolean(expected("true or false")).optional(),
+    ready: readySchema.optional(),
+    dependsOn: dependsOnSchema.optional(),
+    restart: restartSchema.optional(),
+    stopSignal: z.enum(signals, expected(signals.map((s) => `"${s}"`).join(", "))).optional(),
+    stopTimeout: duration().optional(),
+    oneshot: z.boolean(expected("true or false")).optional(),
+  },
+  "a service: an object with at least a `command`",
+).transform((s, ctx): ParsedService => {
+  const problem = (path: PropertyKey[], message: string) =>
+    ctx.issues.push({ code: "custom", path, message, input: s });
+  const oneshot = s.oneshot ?? false;
+  const port = s.port ?? (oneshot ? false : "auto");
+  if (s.strictPort && typeof port !== "number") {
+    problem(
+      ["strictPort"],
+      `needs a fixed port number, but port is ${describe(port)}; set \`port\` to a number`,
+    );
+  }
+  const restart = restartSpec(s.restart, oneshot);
+  if (oneshot && restart.policy === "always") {
+    problem(
+      ["restart"],
+      'a oneshot cannot restart "always" (it would never complete); use "no" or "on-failure"',
+    );
+  }
+  if (restart.initialDelayMs > restart.maxDelayMs) {
+    problem(
+      ["restart", "delay"],
+      `expected at most maxDelay (${restart.maxDelayMs}ms), got ${restart.initialDelayMs}ms; raise \`maxDelay\` too`,
+    );
+  }
+  return {
+    oneshot,
+    command: s.command,
+    ...(s.cwd === undefined ? {} : { cwd: s.cwd }),
+    env: s.env ?? {},
+    port: portRequest(port, s.strictPort ?? false),
+    ...(s.ready === undefined ? {} : { ready: s.ready }),
+    dependsOn: s.dependsOn ?? [],
+    restart,
+    stop: {
+      signal: s.stopSignal ?? defaults.stopSignal,
+      graceMs: s.stopTimeout ?? defaults.stopTimeoutMs,
+    },
+  };
+});
+
+function portRequest(port: number | "auto" | false, strictPort: boolean): PortRequest | null {
+  if (port === false) return null;
+  if (port === "auto") return { mode: "auto" };
+  return { mode: strictPort ? "strict" : "preferred", port };
+}
+
+/** The top level; each service is checked on its own with `serviceSchema`. */
+export const configSchema = strict(
+  {
+    name: text("a non-empty instance name").optional(),
+    services: z
+      .custom<Record<string, unknown>>(
+        isPlainObject,
+        expected('an object of services, like { api: { command: "node api.js" } }'),
+      )
+      .refine((services) => Object.keys(services).length > 0, {
+        error: 'expected at least one service, like { api: { command: "node api.js" } }, got {}',
+      }),
+  },
+  "a config object (export default defineConfig({ services: { ... } }))",
+);

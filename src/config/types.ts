@@ -1,0 +1,156 @@
+/**
+ * The config as users write it in `berth.config.ts`. These comments are the reference
+ * users read in their editor: each says what a field does and its default.
+ */
+
+/**
+ * A length of time: milliseconds as a number (`1500`), or a string with a unit:
+ * `"500ms"`, `"10s"`, `"1.5s"`, `"2m"`, `"1h"`.
+ */
+// A plain `string` rather than a template literal type: a value kept in a variable
+// (`const grace = "10s"`) widens to `string` and would otherwise fail to type-check.
+export type Duration = number | string;
+
+/**
+ * A command: a string runs through `/bin/sh -c` (pipes, `&&`, globs work); an array is an
+ * argv, run directly (`["node", "api.js"]`). Strings may hold templates such as
+ * `{{port}}` or `{{services.api.url}}`.
+ */
+export type Command = string | string[];
+
+/** What a dependent waits for: the process spawned, ready, or (a oneshot) exited with 0. */
+export type DependencyCondition = "started" | "ready" | "completed";
+
+export type RestartPolicy = "no" | "on-failure" | "always";
+
+export type StopSignal = "SIGTERM" | "SIGINT" | "SIGQUIT" | "SIGHUP" | "SIGUSR1" | "SIGUSR2";
+
+export interface RestartConfig {
+  /** When to restart. Default: `"on-failure"` for services, `"no"` for oneshots. */
+  policy?: RestartPolicy;
+  /** Restarts allowed within `window` before the service is marked failed. Default: `5`. */
+  maxRestarts?: number;
+  /** The time window in which restarts are counted. Default: `"60s"`. */
+  window?: Duration;
+  /** Wait before the first restart; doubles on each restart. Default: `"200ms"`. */
+  delay?: Duration;
+  /** Longest wait between restarts. Default: `"10s"`. */
+  maxDelay?: Duration;
+}
+
+export interface HttpReadyConfig {
+  /** Path probed on the service's own port (`http://127.0.0.1:<port><path>`). Default: `"/"`. */
+  path?: string;
+  /** Full URL to probe instead of a path on the service's port. */
+  url?: string;
+  /** Expected status code. Default: any 2xx or 3xx. */
+  status?: number;
+  /**
+   * Expected response body (compared trimmed), e.g. `"{{instance.name}}"` so that another
+   * app already on the port is told apart from "not up yet". Default: any body.
+   */
+  body?: string;
+}
+
+interface ReadyTimeout {
+  /** How long to wait for the service to be ready before it fails. Default: `"60s"`. */
+  timeout?: Duration;
+}
+
+/** How berth knows a service is ready: exactly one of `http`, `tcp`, `log` or `command`. */
+export type ReadyConfig = ReadyTimeout &
+  (
+    | {
+        /** Ready when an HTTP request answers: a path (`"/health"`) on the service's port, or options. */
+        http: string | HttpReadyConfig;
+        tcp?: never;
+        log?: never;
+        command?: never;
+      }
+    | {
+        /** Ready when a TCP connection opens: `true` for the service's own port, or another port. */
+        tcp: true | { port: number };
+        http?: never;
+        log?: never;
+        command?: never;
+      }
+    | {
+        /** Ready when a line of the service's output contains this text or matches this RegExp. */
+        log: string | RegExp;
+        http?: never;
+        tcp?: never;
+        command?: never;
+      }
+    | {
+        /** Ready when this command exits with code 0 (it is retried until then). */
+        command: Command;
+        http?: never;
+        tcp?: never;
+        log?: never;
+      }
+  );
+
+export interface ServiceConfig {
+  /** What to run: a string runs through `/bin/sh -c`, an array is an argv. Required. */
+  command: Command;
+  /** Working folder, relative to the config file's folder. Default: the config file's folder. */
+  cwd?: string;
+  /**
+   * Environment variables added for this service (values may hold templates). Every service
+   * also gets `PORT` and `BERTH_<NAME>_PORT` / `BERTH_<NAME>_URL` for every service.
+   */
+  env?: Record<string, string | number | boolean>;
+  /**
+   * The service's port: a number is preferred (another free port if it is taken, unless
+   * `strictPort`), `"auto"` picks a free one (the same as last run when possible), `false`
+   * gives none. Default: `"auto"`, or `false` for a oneshot.
+   */
+  port?: number | "auto" | false;
+  /** With a port number: fail if it is taken instead of using another. Default: `false`. */
+  strictPort?: boolean;
+  /** How to tell the service is ready. Default: ready as soon as it is started. */
+  ready?: ReadyConfig;
+  /**
+   * Services to start first. An array waits for each to be ready (or completed, for a
+   * oneshot); an object names the condition: `{ db: "ready", migrate: "completed" }`.
+   * Default: none.
+   */
+  dependsOn?: string[] | Record<string, DependencyCondition>;
+  /**
+   * Restart when the process exits: a policy, or options with back-off and crash-loop
+   * limits. Default: `"on-failure"` (5 restarts within 60s, delay 200ms doubling up to 10s),
+   * or `"no"` for a oneshot.
+   */
+  restart?: RestartPolicy | RestartConfig;
+  /** Signal sent to the service's process group to stop it. Default: `"SIGTERM"`. */
+  stopSignal?: StopSignal;
+  /** Grace period after the stop signal before SIGKILL. Default: `"5s"`. */
+  stopTimeout?: Duration;
+  /** A task that runs to completion; success is exit code 0. Default: `false`. */
+  oneshot?: boolean;
+}
+
+export interface BerthConfig {
+  /**
+   * Instance name, available to services as `{{instance.name}}`. Default: the project's
+   * folder name with a short hash of its path (kept in `.berth/state.json`).
+   */
+  name?: string;
+  /** The project's services, by name (letters, digits, `-` and `_`). At least one. */
+  services: Record<string, ServiceConfig>;
+}
+
+/**
+ * Gives a config editor completion and these docs; returns it unchanged.
+ *
+ * @example
+ * export default defineConfig({
+ *   services: {
+ *     api: { command: "node api.js", ready: { http: "/health" } },
+ *     worker: { command: ["node", "worker.js"], dependsOn: ["api"], env: { API: "{{services.api.url}}" } },
+ *   },
+ * });
+ */
+export function defineConfig(config: BerthConfig): BerthConfig {
+  return config;
+}

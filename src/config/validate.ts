@@ -1,0 +1,77 @@
+import { dirname } from "node:path";
+import type { core } from "zod";
+import { BerthError } from "../errors.js";
+import type { Dependency } from "../model/app.js";
+import { crossChecks, type ServiceEntry } from "./checks.js";
+import { fallbackError } from "./fields.js";
+import { formatPath, isPlainObject, type ConfigIssue } from "./issues.js";
+import type { NormalizedConfig, NormalizedService } from "./normalized.js";
+import { dependsOnSchema } from "./depends-on.js";
+import { configSchema, serviceSchema, type ParsedService } from "./schema.js";
+
+/**
+ * Checks a loaded config and applies every default. Nothing is started on a config that
+ * fails, so every problem is collected and reported at once rather than one per run.
+ *
+ * @example validateConfig({ services: { api: { command: "node api.js" } } }, "/app/berth.config.ts")
+ * @throws BerthError `CONFIG_INVALID` naming `file`, one line per problem in `details`:
+ *   `services.api.port: expected a port number (1-65535), "auto" or false, got "3000x"`.
+ */
+export function validateConfig(raw: unknown, file: string): NormalizedConfig {
+  const issues: ConfigIssue[] = [];
+  const top = configSchema.safeParse(raw, { error: fallbackError });
+  if (!top.success) issues.push(...fromZod(top.error.issues, []));
+
+  const written = isPlainObject(raw) && isPlainObject(raw.services) ? raw.services : {};
+  const entries: ServiceEntry[] = Object.entries(written).map(([name, value]) => {
+    const result = serviceSchema.safeParse(value, { error: fallbackError });
+    if (result.success) return { name, raw: value, parsed: result.data };
+    issues.push(...fromZod(result.error.issues, ["services", name]));
+    // Still check its dependencies: a typo in one field must not hide a missing service.
+    const deps = dependsOnSchema.safeParse(isPlainObject(value) ? (value.dependsOn ?? []) : []);
+    return { name, raw: value, ...(deps.success ? { dependsOn: deps.data } : {}) };
+  });
+  issues.push(...crossChecks(entries));
+
+  if (!top.success || issues.length > 0) throw invalid(file, issues, Object.keys(written));
+  const parsed = new Map(entries.map((e) => [e.name, e.parsed!]));
+  return {
+    file,
+    projectDir: dirname(file),
+    ...(top.data.name === undefined ? {} : { name: top.data.name }),
+    services: entries.map(({ name }) => normalizeService(name, parsed)),
+  };
+}
+
+function fromZod(issues: readonly core.$ZodIssue[], prefix: PropertyKey[]): ConfigIssue[] {
+  return issues.map((issue) => ({ path: [...prefix, ...issue.path], message: issue.message }));
+}
+
+/** A dependency listed by name only waits for what its kind of service can reach. */
+function normalizeService(name: string, parsed: Map<string, ParsedService>): NormalizedService {
+  const service = parsed.get(name)!;
+  const dependsOn: Dependency[] = service.dependsOn.map((dep) => ({
+    name: dep.name,
+    condition: dep.condition ?? (parsed.get(dep.name)?.oneshot ? "completed" : "ready"),
+  }));
+  return { name, ...service, dependsOn };
+}
+
+function invalid(file: string, issues: ConfigIssue[], names: string[]): BerthError {
+  // Problems read best grouped: the top level first, then each service in the user's order.
+  const rank = (issue: ConfigIssue) =>
+    issue.path[0] === "services" && typeof issue.path[1] === "string"
+      ? 1 + names.indexOf(issue.path[1])
+      : 0;
+  const details = [...issues]
+    .sort((a, b) => rank(a) - rank(b))
+    .map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  const count = details.length === 1 ? "1 problem" : `${details.length} problems`;
+  return new BerthError(
+    "CONFIG_INVALID",
+    `Invalid config ${file} (${count}); fix ${details.length === 1 ? "it" : "them"} and try again.`,
+    {
+      details,
+    },
+  );
+}
