@@ -1,0 +1,113 @@
+import type { ChildProcess } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { spawnTracked, track } from "../../test/helpers/processes.js";
+import { isAlive, processStartTime } from "../platform/process-info.js";
+import { cleanupLeftovers } from "./leftovers.js";
+import type { HostRecord, ServiceProcessRecord } from "./lock.js";
+
+const linux = process.platform === "linux";
+
+/** The first `count` lines a child prints. */
+function lines(child: ChildProcess, count: number): Promise<number[]> {
+  return new Promise((resolve) => {
+    let text = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const all = text.split("\n").filter(Boolean);
+      if (all.length >= count) resolve(all.slice(0, count).map(Number));
+    });
+  });
+}
+
+/**
+ * A service as berth starts it (leader of its own group, run id in its environment) with
+ * a child in its group, a grandchild that left the group (setsid), and one that ignores
+ * SIGTERM. Resolves to the service's record and every PID of its tree.
+ */
+async function serviceTree(
+  runId: string,
+): Promise<{ record: ServiceProcessRecord; pids: number[] }> {
+  const script =
+    "sleep 300 & echo $!; setsid sleep 300 & echo $!; (trap '' TERM; exec sleep 300) & echo $!; wait";
+  const leader = spawnTracked("sh", ["-c", script], {
+    env: { ...process.env, BERTH_RUN_ID: runId },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const children = await lines(leader, 3);
+  children.forEach(track);
+  const pid = leader.pid!;
+  return {
+    record: { pid, pgid: pid, startTime: processStartTime(pid)! },
+    pids: [pid, ...children],
+  };
+}
+
+function staleHost(runId: string, services: Record<string, ServiceProcessRecord>): HostRecord {
+  return {
+    pid: 999_999,
+    startTime: "1",
+    startedAt: new Date().toISOString(),
+    appHostPath: "/home/me/shop/berth.config.ts",
+    runId,
+    services,
+  };
+}
+
+describe.runIf(linux)("cleanupLeftovers by run id", () => {
+  it("kills the whole tree of a crashed run and leaves everything else alone", async () => {
+    const runId = `crashed-${process.pid}-${Date.now()}`;
+    const { record, pids } = await serviceTree(runId);
+    const unrelated = spawnTracked("sleep", ["300"]);
+    const otherRun = spawnTracked("sleep", ["300"], {
+      env: { ...process.env, BERTH_RUN_ID: `${runId}-other` },
+    });
+    const messages: string[] = [];
+
+    const killed = await cleanupLeftovers(staleHost(runId, { api: record }), {
+      log: (m) => messages.push(m),
+      graceMs: 300,
+    });
+
+    expect(killed.sort((a, b) => a - b)).toEqual([...pids].sort((a, b) => a - b));
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    expect(isAlive(unrelated.pid!)).toBe(true);
+    expect(isAlive(otherRun.pid!)).toBe(true);
+    expect(messages).toEqual(["cleaned up 4 processes left by a crashed berth (PID 999999)"]);
+  });
+});
+
+describe("cleanupLeftovers by recorded process group", () => {
+  it("kills a recorded group whose leader is still the recorded process", async () => {
+    const runId = `crashed-${process.pid}-${Date.now()}`;
+    const { record, pids } = await serviceTree(runId);
+    const [leader, inGroup, , ignoresTerm] = pids;
+    const messages: string[] = [];
+
+    const killed = await cleanupLeftovers(staleHost(runId, { api: record }), {
+      log: (m) => messages.push(m),
+      graceMs: 300,
+      method: "groups",
+    });
+
+    expect(killed).toEqual([leader]);
+    for (const pid of [leader!, inGroup!, ignoresTerm!]) expect(isAlive(pid)).toBe(false);
+    expect(messages).toEqual(["cleaned up 1 process left by a crashed berth (PID 999999)"]);
+  });
+
+  it("never touches a group whose leader PID now belongs to another process", async () => {
+    const bystander = spawnTracked("sleep", ["300"]);
+    const pid = bystander.pid!;
+    const reused = { pid, pgid: pid, startTime: `${processStartTime(pid)}-earlier` };
+    const messages: string[] = [];
+
+    for (const method of ["groups", "environ"] as const) {
+      const killed = await cleanupLeftovers(staleHost("gone-run", { api: reused }), {
+        log: (m) => messages.push(m),
+        method,
+      });
+      expect(killed).toEqual([]);
+    }
+    expect(isAlive(pid)).toBe(true);
+    expect(messages).toEqual([]);
+  });
+});

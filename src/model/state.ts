@@ -1,0 +1,151 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { BerthError } from "../errors.js";
+
+/**
+ * The project's `.berth/` folder and its `state.json`: what berth remembers between runs
+ * (the ports it gave out, the instance's name and secret, binary versions).
+ */
+
+export interface ProjectState {
+  version: 1;
+  /** Absent until the first run creates it (see `ensureInstance`). */
+  instance?: { name: string; secret: string };
+  /** The port each service had last time, reused so its URL stays the same. */
+  ports: Record<string, number>;
+  /** Binary versions in use, by binary name. */
+  binaries?: Record<string, string>;
+}
+
+export const STATE_FILE = "state.json";
+
+/** The state of a project berth has never run: no instance yet, no ports. */
+export function emptyState(): ProjectState {
+  return { version: 1, ports: {} };
+}
+
+/**
+ * Creates `<projectDir>/.berth/` (and its `.gitignore` holding `*`, so nothing in it is ever
+ * committed) if needed; returns its path.
+ *
+ * @example
+ * const stateDir = await ensureStateDir("/home/me/shop"); // "/home/me/shop/.berth"
+ */
+export async function ensureStateDir(projectDir: string): Promise<string> {
+  const stateDir = join(projectDir, ".berth");
+  await mkdir(stateDir, { recursive: true });
+  await writeFile(join(stateDir, ".gitignore"), "*\n", { flag: "wx" }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST") throw error;
+    },
+  );
+  return stateDir;
+}
+
+/**
+ * Reads `state.json`; a missing file is an empty state.
+ *
+ * A file that is not a valid state (bad JSON, wrong shape: in practice a hand edit, since
+ * berth only ever writes it atomically) is moved aside to `state.json.corrupt-<time>` with a
+ * warning, and berth starts fresh: the ports and the instance name can be recomputed, and
+ * refusing to run would block the user over a file they may never have looked at. The old
+ * file is kept so a secret can be recovered by hand. A state written by a newer berth
+ * (a higher `version`) is not touched: that is `STATE_INVALID`.
+ *
+ * @example
+ * const state = await readState(stateDir, { warn: (text) => reporter.warn(text) });
+ */
+export async function readState(
+  stateDir: string,
+  options: { warn: (message: string) => void },
+): Promise<ProjectState> {
+  const file = join(stateDir, STATE_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return emptyState();
+    throw error;
+  }
+  let problem: string;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const version = (parsed as { version?: unknown } | null)?.version;
+    if (typeof version === "number" && version > 1) {
+      throw new BerthError(
+        "STATE_INVALID",
+        `${file} was written by a newer berth (state version ${version}). ` +
+          `Upgrade berth, or delete the file to start fresh (ports and the instance secret will change).`,
+      );
+    }
+    const state = validState(parsed);
+    if (state) return state;
+    problem = "it does not have the expected fields";
+  } catch (error) {
+    if (error instanceof BerthError) throw error;
+    problem = `it is not valid JSON (${(error as Error).message})`;
+  }
+  const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  await rename(file, aside);
+  options.warn(
+    `${file} could not be read: ${problem}. Moved it to ${basename(aside)} and started fresh; ` +
+      `services may get new ports and a new instance secret.`,
+  );
+  return emptyState();
+}
+
+function validState(value: unknown): ProjectState | undefined {
+  if (!isRecord(value) || value.version !== 1 || !isRecord(value.ports)) return undefined;
+  if (!Object.values(value.ports).every(isPortNumber)) return undefined;
+  const { instance, binaries } = value;
+  if (instance !== undefined) {
+    if (!isRecord(instance) || !isText(instance.name) || !isText(instance.secret)) return undefined;
+  }
+  if (binaries !== undefined) {
+    if (!isRecord(binaries) || !Object.values(binaries).every(isText)) return undefined;
+  }
+  return value as unknown as ProjectState;
+}
+
+/**
+ * Writes `state.json` so that a reader only ever sees the old or the new file, never a
+ * half-written one: a temp file in the same folder (mode 0600: it holds the instance
+ * secret), flushed to disk, then renamed over the old one.
+ */
+export async function writeState(stateDir: string, state: ProjectState): Promise<void> {
+  await writeFileAtomic(join(stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/**
+ * Replaces `file` with `content` atomically (temp file + fsync + rename), mode 0600.
+ * Shared with the host lock, whose record is rewritten the same way.
+ */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    const handle = await open(temp, "wx", 0o600);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isPortNumber(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) > 0 && (value as number) <= 65535;
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === "string" && value !== "";
+}
