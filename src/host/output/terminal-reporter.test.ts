@@ -1,0 +1,302 @@
+import { mkdtempSync, openSync, readFileSync } from "node:fs";
+import { Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EventEmitter } from "node:events";
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import type { SupervisorEvent } from "../../supervisor/events.js";
+import { colorCodeFor } from "./colors.js";
+import {
+  TerminalReporter,
+  formatDuration,
+  directDestination,
+  type Destination,
+} from "./terminal-reporter.js";
+
+/** An output that keeps what is written and is never backed up. */
+function memoryOutput(): Destination & { text: () => string } {
+  const chunks: string[] = [];
+  return {
+    write: (text: string) => chunks.push(text),
+    writableLength: 0,
+    once: () => undefined,
+    on: () => undefined,
+    text: () => chunks.join(""),
+  };
+}
+
+const log = (
+  service: string,
+  lines: string[],
+  stream: "stdout" | "stderr" = "stdout",
+): SupervisorEvent => ({
+  type: "log",
+  service,
+  stream,
+  lines,
+  time: 0,
+});
+
+describe("TerminalReporter", () => {
+  it("prefixes each line with the service name, padded to the longest name", () => {
+    const output = memoryOutput();
+    const reporter = new TerminalReporter({ output, color: false });
+    reporter.setServices([{ name: "api" }, { name: "worker-long" }]);
+    reporter.handle(log("api", ["one", "two"]));
+    reporter.handle(log("worker-long", ["oops"], "stderr"));
+    reporter.handle({ type: "message", level: "info", text: "hello", time: 0 });
+    expect(output.text()).toBe(
+      [
+        "api         | one",
+        "api         | two",
+        "worker-long | oops",
+        "berth       | hello",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("pads to at least 'berth', and widens for a service it did not know", () => {
+    const output = memoryOutput();
+    const reporter = new TerminalReporter({ output, color: false });
+    reporter.handle(log("db", ["up"]));
+    reporter.handle(log("much-longer", ["hi"]));
+    reporter.handle(log("db", ["again"]));
+    expect(output.text()).toBe("db    | up\nmuch-longer | hi\ndb          | again\n");
+  });
+
+  it("colours the prefix with the service's stable colour, and marks stderr red", () => {
+    const output = memoryOutput();
+    const reporter = new TerminalReporter({ output, color: true });
+    reporter.setServices([{ name: "api" }]);
+    reporter.handle(log("api", ["out"]));
+    reporter.handle(log("api", ["err"], "stderr"));
+    const name = `\x1b[${colorCodeFor("api")}mapi  \x1b[39m`;
+    expect(output.text()).toBe(`${name} \x1b[2m|\x1b[22m out\n${name} \x1b[31m|\x1b[39m err\n`);
+  });
+
+  it("colours by default only when the output is a terminal (tests set NO_COLOR)", () => {
+    const output = { ...memoryOutput(), isTTY: true };
+    new TerminalReporter({ output, env: {} }).handle(log("api", ["x"]));
+    expect(output.text()).toContain("\x1b[");
+    const plain = { ...memoryOutput(), isTTY: true };
+    new TerminalReporter({ output: plain }).handle(log("api", ["x"]));
+    expect(plain.text()).toBe("api   | x\n");
+  });
+
+  it("says state changes in words", () => {
+    const output = memoryOutput();
+    const reporter = new TerminalReporter({ output, color: false });
+    reporter.setServices([
+      { name: "api", url: "http://localhost:3000", restart: { maxRestarts: 5 } },
+      { name: "migrate" },
+      { name: "worker" },
+    ]);
+    const state = (service: string, state: string, time: number, extra = {}) =>
+      reporter.handle({
+        type: "state",
+        service,
+        state,
+        previous: "pending",
+        time,
+        restarts: 0,
+        ...extra,
+      } as SupervisorEvent);
+    state("api", "starting", 1000, { pid: 4711 });
+    state("api", "ready", 1312);
+    state("migrate", "starting", 1000);
+    state("migrate", "completed", 3500);
+    state("worker", "starting", 3600);
+    state("worker", "ready", 3600);
+    state("api", "restarting", 4000, { exitCode: 1, restarts: 2 });
+    state("api", "restarting", 5000, {
+      reason: "exited with code 1; restarting in 400 ms (3/5)",
+      restarts: 3,
+    });
+    state("worker", "restarting", 5000, { signal: "SIGKILL", restarts: 1 });
+    state("worker", "failed", 6000, { reason: "crashed 5 times in 60 s" });
+    state("worker", "pending", 6000);
+    state("api", "stopping", 7000);
+    state("api", "stopped", 7100, { reason: "stopped" });
+    state("migrate", "stopped", 7100, { reason: "exited with code 0" });
+    reporter.handle({
+      type: "waiting",
+      service: "api",
+      on: "http://127.0.0.1:3000/health → 200",
+      elapsedMs: 2000,
+      last: "connection refused",
+    });
+    reporter.handle({
+      type: "message",
+      level: "error",
+      text: "worker failed to start",
+      details: ["Error: boom", "  at main.js:1"],
+      time: 0,
+    });
+    expect(output.text().split("\n")).toEqual([
+      "berth   | api is starting (pid 4711)",
+      "berth   | api is ready at http://localhost:3000 (312 ms)",
+      "berth   | migrate is starting",
+      "berth   | migrate completed (2.5 s)",
+      "berth   | worker is starting",
+      "berth   | worker is ready",
+      "berth   | api exited with code 1; restarting (2/5)",
+      "berth   | api exited with code 1; restarting in 400 ms (3/5)",
+      "berth   | worker killed by SIGKILL; restarting (restart 1)",
+      "berth   | worker failed: crashed 5 times in 60 s",
+      "berth   | stopping api",
+      "berth   | api stopped",
+      "berth   | migrate stopped: exited with code 0",
+      "berth   | still waiting for api: http://127.0.0.1:3000/health → 200 (2.0 s; last: connection refused)",
+      "berth   | worker failed to start",
+      "berth   |   Error: boom",
+      "berth   |     at main.js:1",
+      "",
+    ]);
+  });
+
+  it("drops log lines while the output is backed up, then says how many and where", async () => {
+    // A slow destination: each write takes 20 ms to complete, 1 KiB high-water mark.
+    const chunks: string[] = [];
+    const output = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk.toString());
+        setTimeout(callback, 20);
+      },
+    });
+    const reporter = new TerminalReporter({
+      output,
+      color: false,
+      maxBufferedBytes: 4096,
+      cwd: "/project",
+    });
+    reporter.setServices([{ name: "api", logFile: "/project/.berth/logs/api.log" }]);
+    const line = "x".repeat(100);
+    for (let i = 0; i < 1000; i++) reporter.handle(log("api", [line, line]));
+    // Bounded: never much more than the limit waiting in memory.
+    expect(output.writableLength).toBeLessThan(4096 + 1024);
+    await new Promise<void>((resolve) => output.once("drain", resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const text = chunks.join("");
+    const shown = text.split("\n").filter((l) => l.startsWith("api")).length;
+    const notice = text.split("\n").find((l) => l.includes("not shown"));
+    expect(shown).toBeLessThan(100);
+    expect(notice).toBe(
+      `berth | ${2000 - shown} lines of api not shown (output too slow; see .berth/logs/api.log)`,
+    );
+  });
+
+  it("gives at most one notice per interval to a reader that stays slow", async () => {
+    const chunks: string[] = [];
+    const events = new EventEmitter();
+    let length = 0;
+    const output: Destination = {
+      write: (text: string) => chunks.push(text),
+      get writableLength() {
+        return length;
+      },
+      once: (event, listener) => events.once(event, listener),
+      on: () => undefined,
+    };
+    const reporter = new TerminalReporter({
+      output,
+      color: false,
+      maxBufferedBytes: 100,
+      noticeIntervalMs: 100,
+    });
+    const notices = () => chunks.filter((text) => text.includes("not shown"));
+    const stall = (lines: string[]) => {
+      length = 1000;
+      reporter.handle(log("api", lines));
+      length = 0;
+      events.emit("drain");
+    };
+    stall(["a", "b", "c"]);
+    expect(notices()).toEqual(["berth | 3 lines of api not shown (output too slow)\n"]);
+    stall(["d", "e"]);
+    stall(["f"]);
+    reporter.handle(log("api", ["shown"]));
+    expect(notices()).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(notices()).toEqual([
+      "berth | 3 lines of api not shown (output too slow)\n",
+      "berth | 3 lines of api not shown (output too slow)\n",
+    ]);
+    expect(chunks.join("")).toContain("api   | shown\n");
+  });
+
+  it("prints a pending notice on flush", () => {
+    let length = 10_000;
+    const chunks: string[] = [];
+    const output: Destination = {
+      write: (text: string) => chunks.push(text),
+      get writableLength() {
+        return length;
+      },
+      once: () => undefined,
+      on: () => undefined,
+    };
+    const reporter = new TerminalReporter({ output, color: false, maxBufferedBytes: 100 });
+    reporter.handle(log("api", ["a", "b", "c"]));
+    expect(chunks).toEqual([]);
+    length = 0;
+    reporter.flush();
+    expect(chunks.join("")).toBe("berth | 3 lines of api not shown (output too slow)\n");
+  });
+
+  it("stops writing, without throwing, once the output fails (EPIPE)", () => {
+    let writes = 0;
+    const output = new Writable({
+      write(_chunk, _encoding, callback) {
+        writes++;
+        callback(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
+      },
+    });
+    const reporter = new TerminalReporter({ output, color: false });
+    reporter.handle(log("api", ["one"]));
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        expect(() => reporter.handle(log("api", ["two"]))).not.toThrow();
+        expect(writes).toBe(1);
+        resolve();
+      }),
+    );
+  });
+});
+
+describe("directDestination", () => {
+  it("writes strings straight to the descriptor when stdout is a file", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "berth-output-")), "out.txt");
+    const fd = openSync(path, "w");
+    const stdout = Object.getOwnPropertyDescriptor(process, "stdout")!;
+    const fake = { ...memoryOutput(), fd };
+    Object.defineProperty(process, "stdout", { value: fake, configurable: true });
+    try {
+      const output = directDestination(process.stdout);
+      expect(output).not.toBe(fake);
+      new TerminalReporter({ output, color: false }).handle(log("api", ["to the file"]));
+    } finally {
+      Object.defineProperty(process, "stdout", stdout);
+    }
+    expect(readFileSync(path, "utf8")).toBe("api   | to the file\n");
+    expect(fake.text()).toBe("");
+  });
+
+  it("leaves terminals, pipes and other streams alone", () => {
+    const socket = new Socket();
+    expect(directDestination(socket)).toBe(socket);
+    socket.destroy();
+    const other = { ...memoryOutput(), fd: 1 };
+    expect(directDestination(other)).toBe(other);
+  });
+});
+
+describe("formatDuration", () => {
+  it("uses ms under a second and seconds with one decimal above", () => {
+    expect(formatDuration(312)).toBe("312 ms");
+    expect(formatDuration(2000)).toBe("2.0 s");
+    expect(formatDuration(61_250)).toBe("61.3 s");
+  });
+});

@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { openLogFile } from "./log-file.js";
+
+const tempDir = () => mkdtempSync(join(tmpdir(), "berth-log-file-"));
+const line = (i: number) => `line ${String(i).padStart(3, "0")} ${"x".repeat(20)}\n`; // 30 bytes
+
+describe("openLogFile", () => {
+  it("creates its folder and appends", () => {
+    const path = join(tempDir(), "logs", "deep", "api.log");
+    const file = openLogFile(path);
+    file.write("one\n");
+    file.write(Buffer.from("two\n"));
+    file.close();
+    file.write("after close\n");
+    expect(readFileSync(path, "utf8")).toBe("one\ntwo\n");
+  });
+
+  it("appends to an existing file and counts its size towards rotation", () => {
+    const path = join(tempDir(), "api.log");
+    writeFileSync(path, "x".repeat(90));
+    const file = openLogFile(path, { maxBytes: 100 });
+    file.write("0123456789\n");
+    file.close();
+    expect(readFileSync(`${path}.1`, "utf8")).toBe("x".repeat(90));
+    expect(readFileSync(path, "utf8")).toBe("0123456789\n");
+  });
+
+  it("rotates by size to .1 … .<keep>, dropping the oldest", () => {
+    const path = join(tempDir(), "api.log");
+    const file = openLogFile(path, { maxBytes: 100, keep: 2 });
+    for (let i = 0; i < 20; i++) file.write(line(i));
+    file.close();
+    // 3 lines (90 bytes) per file: 20 lines → 7 files, of which the current one and 2 are kept.
+    expect(readFileSync(path, "utf8")).toBe(line(18) + line(19));
+    expect(readFileSync(`${path}.1`, "utf8")).toBe(line(15) + line(16) + line(17));
+    expect(readFileSync(`${path}.2`, "utf8")).toBe(line(12) + line(13) + line(14));
+    expect(existsSync(`${path}.3`)).toBe(false);
+    for (const name of [path, `${path}.1`, `${path}.2`]) {
+      expect(statSync(name).size).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it("with keep 0, starts the file over instead", () => {
+    const path = join(tempDir(), "api.log");
+    const file = openLogFile(path, { maxBytes: 100, keep: 0 });
+    for (let i = 0; i < 5; i++) file.write(line(i));
+    file.close();
+    expect(readFileSync(path, "utf8")).toBe(line(3) + line(4));
+    expect(existsSync(`${path}.1`)).toBe(false);
+  });
+
+  it("never throws on a disk error, and reports it once", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "logs"), "a file where the folder should be");
+    const onError = vi.fn();
+    const file = openLogFile(join(dir, "logs", "api.log"), { onError, retryMs: 0 });
+    for (let i = 0; i < 5; i++) expect(() => file.write(line(i))).not.toThrow();
+    file.close();
+    expect(onError).toHaveBeenCalledTimes(1);
+    expect(onError.mock.calls[0]![0]).toBeInstanceOf(Error);
+  });
+});

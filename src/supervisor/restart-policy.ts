@@ -1,0 +1,48 @@
+import type { RestartSpec } from "../model/app.js";
+
+export type RestartDecision =
+  | { restart: false; reason: string }
+  | { restart: true; delayMs: number; attempt: number }
+  | { restart: false; crashLoop: true; reason: string };
+
+/**
+ * Decides what happens after a service's process ends on its own. Kept apart from the
+ * process handling so the back-off and the crash-loop limit can be tested with plain numbers.
+ * `recent` holds the times (clock ms) of earlier restarts; it is pruned to the window here.
+ */
+export function decideRestart(
+  spec: RestartSpec,
+  exit: { code: number | null; signal: NodeJS.Signals | null },
+  recent: number[],
+  now: number,
+): RestartDecision {
+  const failed = exit.code !== 0;
+  const wanted = spec.policy === "always" || (spec.policy === "on-failure" && failed);
+  if (!wanted) {
+    return { restart: false, reason: describeExit(exit) };
+  }
+  while (recent.length > 0 && (recent[0] as number) <= now - spec.windowMs) recent.shift();
+  if (recent.length >= spec.maxRestarts) {
+    return {
+      restart: false,
+      crashLoop: true,
+      reason:
+        `${describeExit(exit)}; crash loop: restarted ${recent.length} times within ` +
+        `${formatMs(spec.windowMs)}, giving up`,
+    };
+  }
+  const delayMs = Math.min(spec.maxDelayMs, spec.initialDelayMs * 2 ** recent.length);
+  recent.push(now);
+  return { restart: true, delayMs, attempt: recent.length };
+}
+
+export function describeExit(exit: { code: number | null; signal: NodeJS.Signals | null }): string {
+  if (exit.signal) return `killed by ${exit.signal}`;
+  return `exited with code ${exit.code}`;
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+}

@@ -1,0 +1,188 @@
+import { systemClock, type Clock } from "../clock.js";
+import type { AppModel, ServiceModel } from "../model/app.js";
+import type { LogLine, SupervisorEvent } from "./events.js";
+import { ServiceRunner, type PortReservation, type ServiceSnapshot } from "./service.js";
+
+export interface SupervisorOptions {
+  clock?: Clock;
+  /** Environment every service starts from; its own `env` is laid over it. Default: berth's. */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Ports reserved at planning time, released just before each service spawns. */
+  reservations?: Map<string, PortReservation>;
+  /** Told about each process group as it starts and ends (the host's crash guard). */
+  onProcess?: (service: string, pgid: number | undefined) => void;
+}
+
+export type Listener = (event: SupervisorEvent) => void;
+
+/**
+ * Runs the services of one app: starts them in dependency order (independent ones in
+ * parallel), and stops them in reverse order. Everything it does is published as events.
+ */
+export class Supervisor {
+  private readonly runners = new Map<string, ServiceRunner>();
+  private readonly listeners = new Set<Listener>();
+  private stopping?: Promise<void>;
+  private starting?: Promise<void>;
+
+  constructor(
+    readonly app: AppModel,
+    options: SupervisorOptions = {},
+  ) {
+    const clock = options.clock ?? systemClock;
+    for (const model of app.services) {
+      this.runners.set(
+        model.name,
+        new ServiceRunner({
+          model,
+          clock,
+          baseEnv: options.baseEnv ?? process.env,
+          emit: (event) => this.emit(event),
+          reservation: options.reservations?.get(model.name),
+          onProcess: options.onProcess,
+        }),
+      );
+    }
+  }
+
+  /** Adds an event listener; returns a function that removes it. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  services(): ServiceSnapshot[] {
+    return [...this.runners.values()].map((runner) => runner.snapshot());
+  }
+
+  tail(service: string, lines: number): LogLine[] {
+    return this.runner(service).tail(lines);
+  }
+
+  /**
+   * Starts every service once its dependencies meet their conditions. Resolves when every
+   * service has settled (ready, completed, failed, or skipped because a dependency failed).
+   */
+  start(): Promise<void> {
+    this.starting ??= Promise.all(
+      this.app.services.map((model) => this.startWhenDependenciesAllow(model)),
+    ).then(() => undefined);
+    return this.starting;
+  }
+
+  /**
+   * True when no service runs or will run again by itself: every one completed, failed or
+   * exited. A service stopped on request does not count, since it may be started again.
+   */
+  get finished(): boolean {
+    const runners = [...this.runners.values()];
+    return (
+      runners.every((r) => ["completed", "failed", "stopped"].includes(r.currentState)) &&
+      !runners.some((r) => r.currentState === "stopped" && r.stoppedOnRequest)
+    );
+  }
+
+  /** Starts one service (again); resolves once it has settled. Its dependencies are not started. */
+  async startService(name: string): Promise<ServiceSnapshot> {
+    const runner = this.runner(name);
+    if (this.stopping) throw new Error("berth is stopping");
+    await runner.start();
+    return runner.snapshot();
+  }
+
+  /** Stops one service; what depends on it keeps running. */
+  async stopService(name: string): Promise<ServiceSnapshot> {
+    const runner = this.runner(name);
+    await runner.stop();
+    return runner.snapshot();
+  }
+
+  /** Stops then starts one service; resolves once it has settled again. */
+  async restartService(name: string): Promise<ServiceSnapshot> {
+    const runner = this.runner(name);
+    if (this.stopping) throw new Error("berth is stopping");
+    await runner.stop();
+    await runner.start();
+    return runner.snapshot();
+  }
+
+  /** True when a service of that name exists. */
+  has(name: string): boolean {
+    return this.runners.has(name);
+  }
+
+  /** True once the whole supervisor is stopping. */
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  /** True when some service ended in failure. */
+  get anyFailed(): boolean {
+    return [...this.runners.values()].some((runner) => runner.currentState === "failed");
+  }
+
+  /**
+   * Stops every service, dependents before what they depend on. Runs once; a call with
+   * `force` while a stop is under way kills what is left at once.
+   */
+  stop(options: { force?: boolean } = {}): Promise<void> {
+    if (options.force)
+      for (const runner of this.runners.values()) void runner.stop({ force: true });
+    this.stopping ??= this.stopInOrder();
+    return this.stopping;
+  }
+
+  private async startWhenDependenciesAllow(model: ServiceModel): Promise<void> {
+    const runner = this.runner(model.name);
+    const results = await Promise.all(
+      model.dependsOn.map(async (dep) => ({
+        dep,
+        met: await this.runner(dep.name).reached(dep.condition),
+      })),
+    );
+    if (this.stopping) return runner.skip("stopped", "berth is stopping");
+    const unmet = results.find((result) => !result.met);
+    if (unmet) {
+      const reason =
+        unmet.dep.condition === "completed"
+          ? `dependency ${unmet.dep.name} did not complete successfully`
+          : `dependency ${unmet.dep.name} failed`;
+      return runner.skip("failed", reason);
+    }
+    await runner.start();
+  }
+
+  private async stopInOrder(): Promise<void> {
+    const done = new Map<string, Promise<void>>();
+    const stopOne = (name: string): Promise<void> => {
+      let promise = done.get(name);
+      if (!promise) {
+        const dependents = this.app.services.filter((s) =>
+          s.dependsOn.some((d) => d.name === name),
+        );
+        promise = Promise.all(dependents.map((d) => stopOne(d.name))).then(() =>
+          this.runner(name).close(),
+        );
+        done.set(name, promise);
+      }
+      return promise;
+    };
+    await Promise.all(this.app.services.map((s) => stopOne(s.name)));
+  }
+
+  private runner(name: string): ServiceRunner {
+    const runner = this.runners.get(name);
+    if (!runner) throw new Error(`unknown service ${name}`);
+    return runner;
+  }
+
+  private emit(event: SupervisorEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A consumer's fault must not stop supervision.
+      }
+    }
+  }
+}
