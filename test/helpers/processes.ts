@@ -1,3 +1,4 @@
+import { isAlive as isAliveProcess } from "../../src/platform/process-info.js";
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 
 /**
@@ -21,14 +22,8 @@ export function spawnTracked(
   return child;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+// A zombie counts as gone: where PID 1 does not reap orphans, they never disappear.
+const alive = (pid: number): boolean => isAliveProcess(pid);
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   for (const target of [-pid, pid]) {

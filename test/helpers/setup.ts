@@ -9,6 +9,7 @@ const root = mkdtempSync(join(tmpdir(), "berth-test-home-"));
 process.env.BERTH_HOME = join(root, "home");
 process.env.BERTH_RUNTIME_DIR = join(root, "run");
 process.env.XDG_RUNTIME_DIR = join(root, "xdg");
+process.env.BERTH_SOCKET_FALLBACK_DIR = join(root, "fallback");
 process.env.NO_COLOR = "1";
 delete process.env.FORCE_COLOR;
 

@@ -1,0 +1,91 @@
+import type { NormalizedConfig } from "../config/normalized.js";
+import type { InstanceIdentity } from "../model/app.js";
+import { ensureInstance } from "../model/instance.js";
+import { allocatePorts, releaseAll } from "../model/ports.js";
+import { ensureStateDir, readState, writeState } from "../model/state.js";
+import { processStartTime } from "../platform/process-info.js";
+import type { PortReservation } from "../supervisor/service.js";
+import { cleanupLeftovers } from "./leftovers.js";
+import { acquireHostLock, type ServiceProcessRecord } from "./lock.js";
+
+export interface PreparedProject {
+  stateDir: string;
+  instance: InstanceIdentity;
+  ports: Map<string, number>;
+  /** Held ports, released by each service just before it spawns. */
+  reservations: Map<string, PortReservation>;
+  /** Records the running process groups, so the next run can clean up after a crash. */
+  recordProcesses(groups: Map<string, number>): void;
+  /** Releases whatever is still held: ports, then the project's lock. */
+  release(): Promise<void>;
+}
+
+type Say = (level: "info" | "warn" | "error", text: string) => void;
+
+/**
+ * Everything between a valid config and the first spawn: the project's `.berth/` folder,
+ * the one-host-per-project lock (cleaning up after a crashed host), the instance identity
+ * and the ports, saved to `state.json`. On failure nothing is left held.
+ */
+export async function prepareProject(
+  config: NormalizedConfig,
+  options: { runId: string; say: Say },
+): Promise<PreparedProject> {
+  const { say, runId } = options;
+  const stateDir = await ensureStateDir(config.projectDir);
+  const lock = await acquireHostLock(stateDir, {
+    pid: process.pid,
+    startTime: processStartTime(process.pid) ?? "unknown",
+    startedAt: new Date().toISOString(),
+    appHostPath: config.file,
+    runId,
+  });
+  let allocations: Awaited<ReturnType<typeof allocatePorts>> | undefined;
+  try {
+    if (lock.stale) await cleanupLeftovers(lock.stale, { log: (text) => say("warn", text) });
+    const loaded = await readState(stateDir, { warn: (text) => say("warn", text) });
+    const { state, instance } = ensureInstance(loaded, {
+      configName: config.name,
+      projectDir: config.projectDir,
+      appHostPath: config.file,
+    });
+    allocations = await allocatePorts(
+      config.services.flatMap((s) => (s.port ? [{ service: s.name, request: s.port }] : [])),
+      state.ports,
+    );
+    for (const [service, allocation] of allocations) {
+      if (allocation.note) say("info", `${service}: ${allocation.note}`);
+    }
+    const ports = new Map([...allocations].map(([name, a]) => [name, a.port]));
+    await writeState(stateDir, {
+      ...state,
+      ports: { ...state.ports, ...Object.fromEntries(ports) },
+    });
+
+    const held = allocations;
+    let records = Promise.resolve();
+    return {
+      stateDir,
+      instance,
+      ports,
+      reservations: new Map([...held].map(([name, a]) => [name, a.hold])),
+      recordProcesses(groups) {
+        const services: Record<string, ServiceProcessRecord> = {};
+        for (const [name, pgid] of groups) {
+          services[name] = { pid: pgid, pgid, startTime: processStartTime(pgid) ?? "unknown" };
+        }
+        // Written in order; a failed write only weakens crash clean-up, so it is not fatal.
+        records = records.then(() => lock.updateServices(services)).catch(() => {});
+      },
+      async release() {
+        await releaseAll(held.values());
+        await records;
+        await lock.release();
+      },
+    };
+  } catch (error) {
+    if (allocations) await releaseAll(allocations.values());
+    await lock.release();
+    throw error;
+  }
+}

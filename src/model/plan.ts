@@ -1,0 +1,144 @@
+import { isAbsolute, join, resolve } from "node:path";
+import type { NormalizedConfig, NormalizedReady, NormalizedService } from "../config/normalized.js";
+import type { AppModel, CommandSpec, InstanceIdentity, ReadyCheck, ServiceModel } from "./app.js";
+import { dependencyOrder } from "./graph.js";
+import { renderTemplate, type TemplateContext } from "./template.js";
+
+export interface PlanInput {
+  instance: InstanceIdentity;
+  /** The port chosen for each service that has one. */
+  ports: Map<string, number>;
+  /** `<project>/.berth`. */
+  stateDir: string;
+  /** Unique per host run; every service carries it so a crashed host's processes can be found. */
+  runId: string;
+}
+
+/** Environment-variable form of a service name: `my-api` → `MY_API`. */
+export function envName(service: string): string {
+  return service.toUpperCase().replace(/-/g, "_");
+}
+
+/**
+ * Turns the validated config into the app the supervisor runs: renders every template,
+ * gives every service the ports and URLs of all the others, makes every path absolute.
+ */
+export function planApp(config: NormalizedConfig, input: PlanInput): AppModel {
+  const { projectDir } = config;
+  const dataDir = (name: string) => join(input.stateDir, "data", name);
+  const services: TemplateContext["services"] = {};
+  const shared: Record<string, string> = {
+    BERTH_INSTANCE: input.instance.name,
+    BERTH_PROJECT: projectDir,
+    BERTH_RUN_ID: input.runId,
+  };
+  for (const service of config.services) {
+    const port = input.ports.get(service.name);
+    const url = port === undefined ? undefined : `http://localhost:${port}`;
+    services[service.name] = { port, url, dataDir: dataDir(service.name) };
+    if (port !== undefined && url !== undefined) {
+      shared[`BERTH_${envName(service.name)}_PORT`] = String(port);
+      shared[`BERTH_${envName(service.name)}_URL`] = url;
+    }
+  }
+
+  const byName = new Map(config.services.map((s) => [s.name, s]));
+  const ordered = dependencyOrder(config.services).map((name) => byName.get(name)!);
+  return {
+    appHostPath: config.file,
+    projectDir,
+    stateDir: input.stateDir,
+    instance: input.instance,
+    services: ordered.map((service) => {
+      const context: TemplateContext = {
+        self: service.name,
+        projectDir,
+        instance: input.instance,
+        services,
+      };
+      return planService(service, context, shared, input.stateDir);
+    }),
+  };
+}
+
+function planService(
+  service: NormalizedService,
+  context: TemplateContext,
+  shared: Record<string, string>,
+  stateDir: string,
+): ServiceModel {
+  const where = `services.${service.name}`;
+  const render = (text: string, field: string) =>
+    renderTemplate(text, context, `${where}.${field}`);
+  const own = context.services[service.name]!;
+  const env: Record<string, string> = { ...shared, BERTH_SERVICE: service.name };
+  env.BERTH_DATA_DIR = own.dataDir;
+  if (own.port !== undefined) env.PORT = String(own.port);
+  for (const [key, value] of Object.entries(service.env)) env[key] = render(value, `env.${key}`);
+
+  const cwd = service.cwd === undefined ? context.projectDir : render(service.cwd, "cwd");
+  return {
+    name: service.name,
+    oneshot: service.oneshot,
+    command: commandSpec(service.command, (text, i) =>
+      render(text, i === undefined ? "command" : `command[${i}]`),
+    ),
+    cwd: isAbsolute(cwd) ? cwd : resolve(context.projectDir, cwd),
+    env,
+    port: own.port,
+    url: own.url,
+    dataDir: own.dataDir,
+    logFile: join(stateDir, "logs", `${service.name}.log`),
+    ready:
+      service.ready &&
+      readyCheck(service.ready, own.port, (text, field) => render(text, `ready.${field}`)),
+    dependsOn: service.dependsOn,
+    restart: service.restart,
+    stop: service.stop,
+  };
+}
+
+function commandSpec(
+  command: string | string[],
+  render: (text: string, index?: number) => string,
+): CommandSpec {
+  if (typeof command === "string") {
+    const text = render(command);
+    return { file: "/bin/sh", args: ["-c", text], display: text };
+  }
+  const argv = command.map((arg, i) => render(arg, i));
+  return { file: argv[0]!, args: argv.slice(1), display: argv.join(" ") };
+}
+
+function readyCheck(
+  ready: NormalizedReady,
+  port: number | undefined,
+  render: (text: string, field: string) => string,
+): ReadyCheck {
+  const { timeoutMs } = ready;
+  switch (ready.kind) {
+    case "http": {
+      const url = ready.url
+        ? render(ready.url, "http.url")
+        : `http://127.0.0.1:${port}${withSlash(render(ready.path ?? "/", "http.path"))}`;
+      const body = ready.body === undefined ? undefined : render(ready.body, "http.body");
+      return { kind: "http", timeoutMs, url, status: ready.status, body };
+    }
+    case "tcp":
+      return { kind: "tcp", timeoutMs, port: ready.port ?? port! };
+    case "log":
+      return { kind: "log", timeoutMs, pattern: ready.pattern };
+    case "command":
+      return {
+        kind: "command",
+        timeoutMs,
+        command: commandSpec(ready.command, (text, i) =>
+          render(text, i === undefined ? "command" : `command[${i}]`),
+        ),
+      };
+  }
+}
+
+function withSlash(path: string): string {
+  return path.startsWith("/") ? path : `/${path}`;
+}
