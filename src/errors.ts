@@ -15,7 +15,10 @@ export type ErrorCode =
   | "IDENTITY_MISMATCH"
   | "EXITED_BEFORE_READY"
   | "SPAWN_FAILED"
-  | "STATE_INVALID";
+  | "STATE_INVALID"
+  | "NOT_RUNNING"
+  | "AMBIGUOUS_HOST"
+  | "HOST_UNRESPONSIVE";
 
 /** Process exit codes; stable, documented in the README. */
 export const ExitCode = {
@@ -26,6 +29,10 @@ export const ExitCode = {
   serviceFailed: 4,
   portTaken: 5,
   alreadyRunning: 6,
+  /** No app host runs for the project (or none matches --apphost / --pid). */
+  notRunning: 7,
+  /** The app host accepts connections but does not answer. */
+  hostUnresponsive: 8,
   interrupted: 130,
 } as const;
 
@@ -42,6 +49,10 @@ const exitCodeOf: Record<ErrorCode, number> = {
   IDENTITY_MISMATCH: ExitCode.serviceFailed,
   EXITED_BEFORE_READY: ExitCode.serviceFailed,
   SPAWN_FAILED: ExitCode.serviceFailed,
+  NOT_RUNNING: ExitCode.notRunning,
+  // Several hosts in scope: the command line must say which one (--apphost / --pid).
+  AMBIGUOUS_HOST: ExitCode.usage,
+  HOST_UNRESPONSIVE: ExitCode.hostUnresponsive,
 };
 
 export interface BerthErrorOptions {

@@ -1,35 +1,152 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { ExitCode } from "../errors.js";
-import { berthVersion as version } from "../version.js";
+import { berthVersion } from "../version.js";
+import { pidFlag } from "./flags.js";
 import { printError } from "./print-error.js";
 
 /**
  * The `berth` command. This file only wires commands; each one is imported when it runs,
- * so a quick command never pays for the modules of another.
+ * so a quick command (`berth ps`) never pays for the modules of another (`berth run`).
  */
 
 const program = new Command("berth")
   .description("A local-development app host: every service of a project up, ready and logged.")
-  .version(version, "-V, --version")
+  .version(berthVersion, "-V, --version")
   .option("--verbose", "print stack traces and extra detail")
   .showHelpAfterError("(run `berth --help` for usage)")
   .exitOverride();
 
+const verbose = () => Boolean(program.opts().verbose);
+
+/** Runs a command's handler: its exit code, or the exit code of the error it threw. */
+function action<A extends unknown[]>(handler: (...args: A) => Promise<number>) {
+  return async (...args: A) => {
+    try {
+      process.exitCode = await handler(...args);
+    } catch (error) {
+      process.exitCode = printError(error, verbose());
+    }
+  };
+}
+
+/** `--apphost` and `--pid`: which running host a command acts on. */
+function hostOptions(command: Command): Command {
+  return command
+    .option("--apphost <path>", "the app host of this config file (or its folder)")
+    .option("--pid <pid>", "the app host with this process ID", pidFlag);
+}
+
+interface HostOpts {
+  apphost?: string;
+  pid?: number;
+}
+
 program
   .command("run")
-  .description("start every service of the project in the foreground; Ctrl-C stops them all")
-  .option(
-    "-c, --config <path>",
-    "the config file (default: berth.config.* found upwards from here)",
+  .description("start every service of the project; Ctrl-C stops them all")
+  .option("-c, --config <path>", "the config file (default: berth.config.* found upwards)")
+  .option("-d, --detach", "run in the background; return once every service is up")
+  .addOption(new Option("--host-detached <launcherPid>").hideHelp())
+  .action(
+    action(async (options: { config?: string; detach?: boolean; hostDetached?: string }) => {
+      if (options.detach) {
+        const { detachCommand } = await import("./commands/detach.js");
+        return detachCommand({ cwd: process.cwd(), configPath: options.config });
+      }
+      const { runHost } = await import("../host/host.js");
+      return runHost({
+        cwd: process.cwd(),
+        configPath: options.config,
+        output: process.stdout,
+        verbose: verbose(),
+        detached: options.hostDetached ? { launcherPid: Number(options.hostDetached) } : undefined,
+      });
+    }),
+  );
+
+program
+  .command("ps")
+  .description("list every app host running on this machine")
+  .option("--json", "machine-readable output (an array; empty when none run)")
+  .action(
+    action(async (options: { json?: boolean }) => {
+      const { psCommand } = await import("./commands/ps.js");
+      return psCommand({ cwd: process.cwd(), json: Boolean(options.json) });
+    }),
+  );
+
+hostOptions(
+  program
+    .command("stop [service]")
+    .description("stop the app host here (or one of its services); returns once its ports are free")
+    .option("--all", "stop every app host on this machine")
+    .option("--timeout <duration>", "time the host gets to stop before it is signalled", "30s"),
+).action(
+  action(
+    async (service: string | undefined, options: HostOpts & { all?: boolean; timeout: string }) => {
+      const { stopCommand } = await import("./commands/stop.js");
+      return stopCommand({ cwd: process.cwd(), ...options, service, all: Boolean(options.all) });
+    },
+  ),
+);
+
+hostOptions(
+  program
+    .command("logs [service]")
+    .description("print recent log lines of the services (or one), and follow with -f")
+    .option("-f, --follow", "keep printing new lines until Ctrl-C")
+    .option("-n, --lines <count>", "lines to show from the end", "100")
+    .option("-t, --timestamps", "show each line's time")
+    .option("--json", "one JSON object per line"),
+).action(
+  action(
+    async (
+      service: string | undefined,
+      options: HostOpts & { follow?: boolean; lines: string; timestamps?: boolean; json?: boolean },
+    ) => {
+      const { logsCommand } = await import("./commands/logs.js");
+      return logsCommand({
+        cwd: process.cwd(),
+        ...options,
+        service,
+        follow: Boolean(options.follow),
+        timestamps: Boolean(options.timestamps),
+        json: Boolean(options.json),
+      });
+    },
+  ),
+);
+
+for (const verb of ["start", "restart"] as const) {
+  hostOptions(
+    program
+      .command(`${verb} <service>`)
+      .description(`${verb} one service of the running app host and wait until it is up`),
+  ).action(
+    action(async (service: string, options: HostOpts) => {
+      const { serviceActionCommand } = await import("./commands/service-action.js");
+      return serviceActionCommand(verb, { cwd: process.cwd(), ...options, service });
+    }),
+  );
+}
+
+program
+  .command("status")
+  .description(
+    "is this project running? (exit code: 0 running, 7 not, 8 unresponsive, 5 port taken)",
   )
-  .action(async (options: { config?: string }) => {
-    const { runCommand } = await import("./commands/run.js");
-    process.exitCode = await runCommand({
-      cwd: process.cwd(),
-      configPath: options.config,
-      verbose: Boolean(program.opts().verbose),
-    });
-  });
+  .option("-c, --config <path>", "the config file (default: berth.config.* found upwards)")
+  .option("--json", "machine-readable output")
+  .action(
+    action(async (options: { config?: string; json?: boolean }) => {
+      const { statusCommand } = await import("./commands/status.js");
+      return statusCommand({
+        cwd: process.cwd(),
+        configPath: options.config,
+        json: Boolean(options.json),
+      });
+    }),
+  );
 
 try {
   await program.parseAsync(process.argv);
@@ -38,6 +155,6 @@ try {
     // Commander has already printed what was wrong; help and version are not errors.
     process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   } else {
-    process.exitCode = printError(error, Boolean(program.opts().verbose));
+    process.exitCode = printError(error, verbose());
   }
 }

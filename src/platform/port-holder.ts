@@ -21,23 +21,49 @@ const execFileAsync = promisify(execFile);
  * // 'PID 1234 (node server.js) — service "api" of berth instance "shop-1a2b3c" (/home/me/shop)'
  */
 export async function describePortHolder(port: number): Promise<string | undefined> {
+  const holder = await findPortHolder(port);
+  if (!holder) return undefined;
+  if (holder.pid === undefined) return `a process of another user (uid ${holder.uid})`;
+  return describePid(holder.pid, holder.command ?? "?", holder.berth);
+}
+
+/** The process listening on a port, as far as it can be known. */
+export interface PortHolder {
+  pid?: number;
+  command?: string;
+  /** Set when only the owner's user could be seen. */
+  uid?: string;
+  /** Set when the holder is a berth service (from its environment). */
+  berth?: { instance: string; service?: string; project?: string };
+}
+
+/** Finds the process listening on `port`; `undefined` when nothing does or it cannot be known. */
+export async function findPortHolder(port: number): Promise<PortHolder | undefined> {
   try {
-    return process.platform === "linux" ? await describeLinux(port) : await describeLsof(port);
+    return process.platform === "linux" ? await findLinux(port) : await findLsof(port);
   } catch {
     // Naming the holder is a courtesy; failing to must never hide the real error.
     return undefined;
   }
 }
 
-async function describeLinux(port: number): Promise<string | undefined> {
+async function findLinux(port: number): Promise<PortHolder | undefined> {
   const sockets = await listeningSockets(port);
   if (sockets.length === 0) return undefined;
   const inodes = new Set(sockets.map((s) => `socket:[${s.inode}]`));
   const pid = await findSocketOwner(inodes);
-  if (pid !== undefined) return describePid(pid, await linuxCommand(pid), readEnviron(pid));
+  if (pid !== undefined) {
+    return { pid, command: await linuxCommand(pid), berth: berthIdentity(readEnviron(pid)) };
+  }
   // /proc/net shows every socket, but another user's file descriptors stay hidden.
   const uid = sockets[0]?.uid;
-  return Number(uid) === process.getuid?.() ? undefined : `a process of another user (uid ${uid})`;
+  return Number(uid) === process.getuid?.() ? undefined : { uid };
+}
+
+function berthIdentity(env: Map<string, string> | undefined): PortHolder["berth"] {
+  const instance = env?.get(BERTH_ENV.instance);
+  if (instance === undefined) return undefined;
+  return { instance, service: env?.get(BERTH_ENV.service), project: env?.get(BERTH_ENV.project) };
 }
 
 interface ListeningSocket {
@@ -100,25 +126,23 @@ async function linuxCommand(pid: number): Promise<string> {
 }
 
 /** Where /proc is missing (macOS), ask lsof if it is installed. */
-async function describeLsof(port: number): Promise<string | undefined> {
+async function findLsof(port: number): Promise<PortHolder | undefined> {
   const { stdout } = await execFileAsync("lsof", ["-nP", `-iTCP:${port}`, "-sTCP:LISTEN", "-t"], {
     timeout: 2000,
   });
   const pid = Number(stdout.trim().split("\n")[0]);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   const ps = await execFileAsync("ps", ["-o", "command=", "-p", String(pid)], { timeout: 2000 });
-  return describePid(pid, ps.stdout.trim() || "?", undefined);
+  return { pid, command: ps.stdout.trim() || "?" };
 }
 
-function describePid(pid: number, command: string, env: Map<string, string> | undefined): string {
+function describePid(pid: number, command: string, berth: PortHolder["berth"]): string {
   const oneLine = command.replace(/\s+/g, " ").trim();
   const short = oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
   let text = `PID ${pid} (${short})`;
-  const instance = env?.get(BERTH_ENV.instance);
-  if (instance !== undefined) {
-    const service = env?.get(BERTH_ENV.service);
-    const project = env?.get(BERTH_ENV.project);
-    text += ` — ${service ? `service "${service}" of ` : ""}berth instance "${instance}"`;
+  if (berth !== undefined) {
+    const { service, project } = berth;
+    text += ` — ${service ? `service "${service}" of ` : ""}berth instance "${berth.instance}"`;
     if (project) text += ` (${project})`;
   }
   return text;

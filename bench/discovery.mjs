@@ -1,0 +1,98 @@
+// Discovery benchmark: how long after an app host's control socket appears does a running
+// monitor hold a live connection to it?
+//
+// Starts a Monitor (from dist/, so run `npm run build` first) on a temporary runtime dir,
+// then starts real control servers (dist/control/server.js over a FakeTarget) one after
+// another, leaving each running, and measures from the moment each socket appears (just
+// after `listen`, which creates the socket file synchronously) to the monitor's `changed`
+// event with status `live` for it: the file-system watch, the scan, connecting,
+// `getCapabilities`, then `getHostInfo` and `watchServices`. Hosts and monitor share one
+// process (and one event loop), which if anything slows the figures down.
+//
+// Usage: node bench/discovery.mjs [--hosts N]   (default 50; target p99 under 50 ms)
+import { mkdtempSync, rmSync } from "node:fs";
+import { Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { startFakeHost } from "../dist/control/fake-target.js";
+import { Monitor } from "../dist/monitor/monitor.js";
+
+const TARGET_P99_MS = 50;
+const HOST_TIMEOUT_MS = 5000;
+
+/** Median and p99 (nearest rank) of a list of milliseconds. */
+export function summarize(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = (p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+  return { median: rank(0.5), p99: rank(0.99), max: sorted[sorted.length - 1] };
+}
+
+/**
+ * When each socket path started listening: recorded right after `listen()` returns, at
+ * which point the socket file exists (a pipe binds synchronously).
+ */
+const listenedAt = new Map();
+const listen = Server.prototype.listen;
+Server.prototype.listen = function (...args) {
+  const result = listen.apply(this, args);
+  if (typeof args[0] === "string") listenedAt.set(args[0], performance.now());
+  return result;
+};
+
+async function main() {
+  const at = process.argv.indexOf("--hosts");
+  const count = at === -1 ? 50 : Number(process.argv[at + 1]);
+  // Short: socket paths must stay under 100 bytes.
+  const dir = mkdtempSync(join(tmpdir(), "bd-"));
+  const monitor = new Monitor({ dirs: [dir] });
+  const liveAt = new Map();
+  const waiting = new Map();
+  monitor.on("changed", (host) => {
+    if (host.status !== "live" || liveAt.has(host.socketPath)) return;
+    liveAt.set(host.socketPath, performance.now());
+    waiting.get(host.socketPath)?.();
+  });
+  const hosts = [];
+  const samples = [];
+  try {
+    await monitor.start();
+    for (let i = 0; i < count; i++) {
+      const host = await startFakeHost({
+        info: { appHostPath: join(dir, `project-${i}`, "berth.config.ts") },
+        services: { api: {}, worker: {} },
+        env: { BERTH_RUNTIME_DIR: dir },
+      });
+      hosts.push(host);
+      const { socketPath } = host.address;
+      if (!liveAt.has(socketPath)) {
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`host ${i} was not discovered within ${HOST_TIMEOUT_MS} ms`)),
+            HOST_TIMEOUT_MS,
+          );
+          waiting.set(socketPath, () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      samples.push(liveAt.get(socketPath) - listenedAt.get(socketPath)); if (process.env.BENCH_DEBUG) console.log("L", listenedAt.get(socketPath).toFixed(1), liveAt.get(socketPath).toFixed(1), samples.at(-1).toFixed(1));
+      // Let the loop settle, so each discovery is measured on its own.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    await monitor.stop();
+    await Promise.all(hosts.map((host) => host.server.close()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (process.env.BENCH_DEBUG) console.log(samples.map((s) => s.toFixed(1)).join(" "));
+  const { median, p99, max } = summarize(samples);
+  console.log(`hosts: ${count}`);
+  console.log(`discovery median: ${median.toFixed(1)} ms`);
+  console.log(`discovery p99: ${p99.toFixed(1)} ms`);
+  console.log(`discovery max: ${max.toFixed(1)} ms`);
+  console.log(`discovery p99 target: ${TARGET_P99_MS} ms (${p99 < TARGET_P99_MS ? "met" : "missed"})`);
+}
+
+await main();

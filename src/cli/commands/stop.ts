@@ -1,0 +1,113 @@
+import { connectControl } from "../../control/client.js";
+import { isBerthError } from "../../errors.js";
+import { isPortFree } from "../../model/ports.js";
+import { isAlive, isSameProcess } from "../../platform/process-info.js";
+import { selectHost } from "../../monitor/select.js";
+import { appHostPathOf, type TrackedHost } from "../../monitor/tracked.js";
+import { durationFlag } from "../flags.js";
+import { allHosts, connectSelected, type HostFlags } from "../hosts.js";
+
+export interface StopOptions extends HostFlags {
+  service?: string;
+  all: boolean;
+  /** How long a host gets to stop on request before it is signalled. */
+  timeout: string;
+}
+
+/**
+ * `berth stop`: stops the selected host (or every host with --all) and returns only when
+ * its process is gone and its ports are free; `berth stop <service>` stops one service.
+ * Nothing running is not an error.
+ */
+export async function stopCommand(options: StopOptions): Promise<number> {
+  if (options.service !== undefined) {
+    const { client } = await connectSelected(options);
+    try {
+      const service = await client.stopService(options.service);
+      say(`${service.name} ${service.state}`);
+      return 0;
+    } finally {
+      await client.close();
+    }
+  }
+  const timeoutMs = durationFlag(options.timeout, "--timeout");
+  const hosts = await allHosts();
+  let targets: TrackedHost[];
+  if (options.all) {
+    targets = hosts;
+  } else {
+    try {
+      targets = [selectHost(hosts, options)];
+    } catch (error) {
+      if (!isBerthError(error, "NOT_RUNNING")) throw error;
+      say(`Nothing to stop: ${error.message.replace(/ Start one with.*$/, "")}`);
+      return 0;
+    }
+  }
+  if (targets.length === 0) say("Nothing to stop: no app host is running.");
+  await Promise.all(targets.map((host) => stopHost(host, timeoutMs)));
+  return 0;
+}
+
+/** Asks the host to stop; signals it if it does not go in time; waits for its ports. */
+async function stopHost(host: TrackedHost, timeoutMs: number): Promise<void> {
+  const began = Date.now();
+  const name = `${appHostPathOf(host) ?? host.socketPath} (pid ${host.pid})`;
+  const startTime = host.info?.processStartTime ?? host.sidecar?.processStartTime;
+  // Never signal a PID that now belongs to another process.
+  const ours = () => (startTime ? isSameProcess({ pid: host.pid, startTime }) : isAlive(host.pid));
+  const ports = (host.services ?? []).flatMap((s) => (s.port === null ? [] : [s.port]));
+
+  let asked = false;
+  if (host.status === "live") {
+    try {
+      const client = await connectControl(host.socketPath);
+      await client.stopHost();
+      await client.close();
+      asked = true;
+    } catch {
+      say(`${name} did not answer the stop request`);
+    }
+  }
+  if (!(await waitUntil(() => !ours(), asked ? timeoutMs : 0))) {
+    say(`${name} still running${asked ? ` after ${seconds(timeoutMs)}` : ""}; sending SIGTERM`);
+    signal(host.pid, "SIGTERM", ours);
+    if (!(await waitUntil(() => !ours(), 5000))) {
+      say(`${name} ignored SIGTERM; sending SIGKILL (its guardian stops its services)`);
+      signal(host.pid, "SIGKILL", ours);
+      await waitUntil(() => !ours(), 3000);
+    }
+  }
+  const free = async () => (await Promise.all(ports.map(isPortFree))).every(Boolean);
+  if (!(await waitUntil(free, 5000))) {
+    say(`${name} stopped, but some of its ports are still in use: ${ports.join(", ")}`);
+    return;
+  }
+  say(`stopped ${name} in ${seconds(Date.now() - began)}`);
+}
+
+function signal(pid: number, sig: NodeJS.Signals, ours: () => boolean): void {
+  if (!ours()) return;
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone in between
+  }
+}
+
+async function waitUntil(done: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await done()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function say(text: string): void {
+  process.stdout.write(`${text}\n`);
+}

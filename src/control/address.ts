@@ -1,0 +1,92 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export { appHostHash } from "../model/instance.js";
+
+/**
+ * Where control sockets live and what they are called (DESIGN.md, "Where things live").
+ * Every path can be moved by an environment variable; tests move all of them.
+ */
+
+/** A socket path longer than this does not fit `sockaddr_un` everywhere (macOS: 104). */
+export const MAX_SOCKET_PATH = 100;
+
+/** `$BERTH_HOME`, default `~/.berth`. */
+export function berthHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.BERTH_HOME || join(homedir(), ".berth");
+}
+
+/** `$BERTH_RUNTIME_DIR`, else `$XDG_RUNTIME_DIR/berth`, else `$BERTH_HOME/run`. */
+export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BERTH_RUNTIME_DIR) return env.BERTH_RUNTIME_DIR;
+  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, "berth");
+  return join(berthHome(env), "run");
+}
+
+/**
+ * Used when the runtime dir's socket paths would be too long: `/tmp/berth-<uid>`
+ * (`$BERTH_SOCKET_FALLBACK_DIR` moves it, for tests).
+ */
+export function fallbackRuntimeDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BERTH_SOCKET_FALLBACK_DIR) return env.BERTH_SOCKET_FALLBACK_DIR;
+  const uid = typeof process.getuid === "function" ? process.getuid() : "user";
+  return `/tmp/berth-${uid}`;
+}
+
+/** `<hash>.<pid>` — the stem of both the socket and its sidecar. */
+export function socketStem(hash: string, pid: number): string {
+  return `${hash}.${pid}`;
+}
+
+/** Parses `<hash>.<pid>.sock` / `.json`; undefined for anything else in the folder. */
+export function parseSocketName(
+  name: string,
+): { hash: string; pid: number; kind: "sock" | "json" } | undefined {
+  const match = /^([0-9a-f]{16})\.(\d+)\.(sock|json)$/.exec(name);
+  if (!match) return undefined;
+  return { hash: match[1]!, pid: Number(match[2]), kind: match[3] as "sock" | "json" };
+}
+
+export interface SocketAddress {
+  dir: string;
+  socketPath: string;
+  sidecarPath: string;
+  /** True when the preferred runtime dir was too deep and `/tmp/berth-<uid>` is used. */
+  fellBack: boolean;
+}
+
+/** The socket and sidecar paths for a host, falling back when the path would be too long. */
+export function socketAddress(
+  hash: string,
+  pid: number,
+  env: NodeJS.ProcessEnv = process.env,
+): SocketAddress {
+  const stem = socketStem(hash, pid);
+  const preferred = runtimeDir(env);
+  const fits = join(preferred, `${stem}.sock`).length <= MAX_SOCKET_PATH;
+  const dir = fits ? preferred : fallbackRuntimeDir(env);
+  return {
+    dir,
+    socketPath: join(dir, `${stem}.sock`),
+    sidecarPath: join(dir, `${stem}.json`),
+    fellBack: !fits,
+  };
+}
+
+/** Every folder a lister must scan: the runtime dir, and the fallback when it differs. */
+export function scanDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const dirs = [runtimeDir(env)];
+  const fallback = fallbackRuntimeDir(env);
+  if (fallback !== dirs[0]) dirs.push(fallback);
+  return dirs;
+}
+
+/** The sidecar written next to each socket before it listens. */
+export interface Sidecar {
+  appHostPath: string;
+  pid: number;
+  processStartTime: string;
+  /** ISO 8601. */
+  startedAt: string;
+  version: string;
+}

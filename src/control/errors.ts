@@ -1,0 +1,98 @@
+/**
+ * The errors of the control socket. `ControlError` is the one that crosses the wire (a
+ * numeric JSON-RPC code); the others stay in the client's process and tell its caller
+ * why no answer came: the socket was not there, the host never answered, or the
+ * connection went away.
+ */
+import { RpcErrorCode } from "./protocol.js";
+
+/** Our codes by name, plus the standard JSON-RPC ones a host can answer with. */
+export type ControlErrorName = keyof typeof RpcErrorCode;
+
+/**
+ * An error a host answers with: one of `RpcErrorCode` (or a standard JSON-RPC code such as
+ * -32601 "method not found") and a message meant for the user. The control target throws
+ * it; the server sends it; the client rejects with it.
+ *
+ * @example
+ * throw new ControlError(RpcErrorCode.serviceNotFound, 'no service named "apu"; did you mean "api"?');
+ */
+export class ControlError extends Error {
+  override readonly name = "ControlError";
+
+  constructor(
+    readonly code: number,
+    message: string,
+    /** Extra, machine-readable detail that crosses the wire with the error. */
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * True for a `ControlError`, optionally one with the named code.
+ *
+ * @example
+ * if (isControlError(error, "serviceNotFound")) process.exitCode = 2;
+ */
+export function isControlError(error: unknown, name?: ControlErrorName): error is ControlError {
+  return error instanceof ControlError && (name === undefined || error.code === RpcErrorCode[name]);
+}
+
+/**
+ * Why a connection could not be made. `missing`: no file at the path (ENOENT); `refused`:
+ * a file but nobody listening (ECONNREFUSED, also a plain file where a socket should be);
+ * `denied`: not ours to open (EACCES/EPERM); `timeout`: connect did not finish in time;
+ * `incompatible`: the host shares no capability with this client; `failed`: anything else.
+ */
+export type ConnectFailure =
+  "missing" | "refused" | "denied" | "timeout" | "incompatible" | "failed";
+
+/** Connecting to a control socket failed before any session existed. */
+export class ControlConnectError extends Error {
+  override readonly name = "ControlConnectError";
+
+  constructor(
+    readonly kind: ConnectFailure,
+    readonly socketPath: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The host accepted the connection but did not answer a call within its timeout. */
+export class UnresponsiveError extends Error {
+  override readonly name = "UnresponsiveError";
+
+  constructor(
+    readonly socketPath: string,
+    readonly method: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `the app host at ${socketPath} did not answer ${method} within ${timeoutMs} ms; ` +
+        `it may be hung: check its process, or stop it with \`berth stop\``,
+    );
+  }
+}
+
+/** The connection closed (by either end) while a call was pending, or a call came after. */
+export class ControlClosedError extends Error {
+  override readonly name = "ControlClosedError";
+
+  constructor(
+    readonly socketPath: string,
+    readonly method: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      method
+        ? `the connection to the app host at ${socketPath} closed before it answered ${method}`
+        : `the connection to the app host at ${socketPath} is closed`,
+      options,
+    );
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The notifications one connection asked for: `serviceChanged` after `watchServices`,
+ * `logLines` after `followLogs`. Both come from one subscription to the target's event
+ * stream, made on the first request and dropped when the connection closes.
+ *
+ * Log lines are where a slow client could make the host's memory grow, so they are the
+ * part that gives way: while more than `logBacklogBytes` waits to be written, new lines
+ * are dropped and counted; once the queue has drained to half of that, one `logLines`
+ * note says how many were lost and lines flow again.
+ */
+import type { LogEvent, StateEvent, SupervisorEvent } from "../supervisor/events.js";
+import { batchBytes, type Backlog } from "./backlog.js";
+import type { LogEntry, LogLinesParams, ServiceChangedParams, ServiceInfo } from "./protocol.js";
+import type { ControlTarget } from "./target.js";
+
+export interface FeedsOptions {
+  target: ControlTarget;
+  backlog: Backlog;
+  logBacklogBytes: number;
+  maskService: (info: ServiceInfo) => ServiceInfo;
+  maskText: (text: string) => string;
+  sendServiceChanged: (params: ServiceChangedParams) => void;
+  sendLogLines: (params: LogLinesParams) => void;
+  log: (message: string) => void;
+}
+
+export class Feeds {
+  private unsubscribe?: () => void;
+  private watching = false;
+  /** The service followed; null for every service; undefined when not following. */
+  private following: string | null | undefined;
+  private dropping = false;
+  private dropped = 0;
+
+  constructor(private readonly options: FeedsOptions) {}
+
+  /** Starts `serviceChanged` notifications; a second call changes nothing. */
+  watch(): void {
+    this.watching = true;
+    this.subscribe();
+  }
+
+  /** Starts (or retargets: one follow per connection) `logLines` notifications. */
+  follow(service: string | undefined): void {
+    this.following = service ?? null;
+    this.subscribe();
+  }
+
+  /** Called as the connection's queue drains: resumes lines after a drop, with a note. */
+  drained(bytes: number): void {
+    if (!this.dropping || bytes > this.options.logBacklogBytes / 2) return;
+    const dropped = this.dropped;
+    this.dropping = false;
+    this.dropped = 0;
+    const note: LogEntry = {
+      service: this.following ?? "berth",
+      time: Date.now(),
+      stream: "stderr",
+      text: `berth: ${dropped} log lines were dropped because this client read too slowly; the service's log file under .berth/logs/ has them all`,
+    };
+    this.options.sendLogLines({ lines: [note], dropped });
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  private subscribe(): void {
+    this.unsubscribe ??= this.options.target.subscribe((event: SupervisorEvent) => {
+      if (event.type === "state" && this.watching) this.onState(event);
+      else if (event.type === "log" && this.following !== undefined) this.onLog(event);
+    });
+  }
+
+  private onState(event: StateEvent): void {
+    const info = this.options.target.services().find((service) => service.name === event.service);
+    if (!info) return;
+    this.options.sendServiceChanged({
+      service: this.options.maskService(info),
+      previous: event.previous,
+    });
+  }
+
+  private onLog(event: LogEvent): void {
+    if (this.following !== null && this.following !== event.service) return;
+    const queued = this.options.backlog.bytes;
+    if (this.dropping) this.drained(queued);
+    const size = batchBytes(event.service, event.lines);
+    // Like the backlog itself: one large batch to a client that keeps up always goes out.
+    if (this.dropping || (queued > 0 && queued + size > this.options.logBacklogBytes)) {
+      if (!this.dropping) this.options.log("control: a client reads too slowly; dropping lines");
+      this.dropping = true;
+      this.dropped += event.lines.length;
+      return;
+    }
+    const { service, time, stream } = event;
+    const lines = event.lines.map((text) => ({
+      service,
+      time,
+      stream,
+      text: this.options.maskText(text),
+    }));
+    this.options.sendLogLines({ lines });
+  }
+}

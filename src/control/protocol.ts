@@ -1,0 +1,163 @@
+/**
+ * The control protocol: one typed descriptor per method, shared by both ends of the socket
+ * (the app host's server and every client: CLI, monitor, MCP server, dashboard).
+ * JSON-RPC 2.0 with Content-Length framing; one params object per method; camelCase fields.
+ * Documented with an example of each call in docs/protocol.md.
+ */
+import { NotificationType, RequestType } from "vscode-jsonrpc/node";
+import type { LogStream, ServiceState } from "../supervisor/events.js";
+
+/** Capabilities are strings, so old clients and new hosts keep working. */
+export const CAPABILITIES = ["berth.v1"] as const;
+export type Capability = (typeof CAPABILITIES)[number] | (string & {});
+
+/** Errors that cross the wire: numeric JSON-RPC codes in −32099..−32000. */
+export const RpcErrorCode = {
+  /** No service by that name. */
+  serviceNotFound: -32001,
+  /** The request cannot be done in the service's (or host's) current state. */
+  invalidState: -32002,
+  /** A wait ran out of time. */
+  timeout: -32003,
+  /** The host is stopping and takes no more commands that start anything. */
+  shuttingDown: -32004,
+  /** The client has not negotiated a capability the method needs. */
+  capabilityRequired: -32005,
+} as const;
+
+// ---------------------------------------------------------------- shapes
+
+export interface HostInfo {
+  /** Real path of the config file: the host's identity on the machine. */
+  appHostPath: string;
+  projectDir: string;
+  /** First 16 hex characters of SHA-256 over appHostPath. */
+  hash: string;
+  instanceName: string;
+  pid: number;
+  /** Start time of the host process as the OS reports it (tells a reused PID apart). */
+  processStartTime: string;
+  /** PID of the CLI that launched a detached host; null when run in the foreground. */
+  launcherPid: number | null;
+  /** ISO 8601. */
+  startedAt: string;
+  /** berth's version. */
+  version: string;
+  /** null until the dashboard exists. */
+  dashboardUrl: string | null;
+  /** Whether the host runs detached (in the background). */
+  detached: boolean;
+}
+
+export interface ServiceInfo {
+  name: string;
+  state: ServiceState;
+  oneshot: boolean;
+  pid: number | null;
+  port: number | null;
+  url: string | null;
+  /** True while the service is ready (or a completed oneshot). */
+  ready: boolean;
+  restarts: number;
+  exitCode: number | null;
+  /** ISO 8601, when the current (or last) process started. */
+  startedAt: string | null;
+  readyAt: string | null;
+  /** Why, in words, for failed/stopped/restarting. */
+  reason: string | null;
+  /** The command as configured, with the instance secret masked. Never the environment. */
+  command: string;
+}
+
+export interface LogEntry {
+  service: string;
+  /** Milliseconds since the epoch. */
+  time: number;
+  stream: LogStream;
+  text: string;
+}
+
+// ---------------------------------------------------------------- requests
+
+export interface GetCapabilitiesParams {
+  /** Who is asking ("berth-cli 0.2.0"), for the host's log. */
+  client?: string;
+  /** What the client understands. */
+  capabilities?: string[];
+}
+export interface GetCapabilitiesResult {
+  capabilities: string[];
+  version: string;
+}
+export const getCapabilities = new RequestType<GetCapabilitiesParams, GetCapabilitiesResult, void>(
+  "getCapabilities",
+);
+
+export const getHostInfo = new RequestType<Record<string, never>, HostInfo, void>("getHostInfo");
+
+export const listServices = new RequestType<
+  Record<string, never>,
+  { services: ServiceInfo[] },
+  void
+>("listServices");
+
+/** Answers the current list; then `serviceChanged` notifications follow on this connection. */
+export const watchServices = new RequestType<
+  Record<string, never>,
+  { services: ServiceInfo[] },
+  void
+>("watchServices");
+export interface ServiceChangedParams {
+  service: ServiceInfo;
+  previous: ServiceState;
+}
+export const serviceChanged = new NotificationType<ServiceChangedParams>("serviceChanged");
+
+export interface GetLogsParams {
+  /** One service, or every service when left out. */
+  service?: string;
+  /** Lines from the end (default 100). */
+  tail?: number;
+}
+export const getLogs = new RequestType<GetLogsParams, { lines: LogEntry[] }, void>("getLogs");
+
+/** Answers the recent lines like `getLogs`; then `logLines` notifications follow. */
+export const followLogs = new RequestType<GetLogsParams, { lines: LogEntry[] }, void>("followLogs");
+export interface LogLinesParams {
+  lines: LogEntry[];
+  /**
+   * Present on the note sent after lines were dropped because this client read too slowly:
+   * how many (the note itself is the one line, from service `berth` when following all).
+   */
+  dropped?: number;
+}
+export const logLines = new NotificationType<LogLinesParams>("logLines");
+
+export interface ServiceParams {
+  service: string;
+}
+export const startService = new RequestType<ServiceParams, { service: ServiceInfo }, void>(
+  "startService",
+);
+export const stopService = new RequestType<ServiceParams, { service: ServiceInfo }, void>(
+  "stopService",
+);
+export const restartService = new RequestType<ServiceParams, { service: ServiceInfo }, void>(
+  "restartService",
+);
+
+export interface WaitForServiceParams {
+  service: string;
+  /** Reached when the service is in any of these states. */
+  states: ServiceState[];
+  /** Default 30 000; the answer is an error with code `timeout` when it runs out. */
+  timeoutMs?: number;
+}
+export const waitForService = new RequestType<WaitForServiceParams, { service: ServiceInfo }, void>(
+  "waitForService",
+);
+
+/** Answers first, then stops every service and exits. */
+export const stopHost = new RequestType<Record<string, never>, { stopping: true }, void>(
+  "stopHost",
+);

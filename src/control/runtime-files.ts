@@ -1,0 +1,94 @@
+/**
+ * The files a host keeps in the runtime dir: the dir itself (private to the user), the
+ * JSON sidecar (written whole or not at all), and the socket. Each is removed only while
+ * it is still the very file this host made.
+ */
+import {
+  chmodSync,
+  mkdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  type Stats,
+} from "node:fs";
+import { randomBytes } from "node:crypto";
+
+/** Which file a path held when this host made it (a later file there is someone else's). */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+const identity = (stats: Stats): FileIdentity => ({ dev: stats.dev, ino: stats.ino });
+
+const codeOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException)?.code;
+
+/**
+ * Creates `dir` (and missing parents) with mode 0700, or tightens an existing one of ours
+ * that is open to others. A dir owned by another user is refused: the fallback lives in
+ * the shared /tmp, where anyone could have made it first.
+ */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stats = statSync(dir);
+  if (!stats.isDirectory()) {
+    throw new Error(`the runtime dir ${dir} is not a folder; remove it or set BERTH_RUNTIME_DIR`);
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid) {
+    throw new Error(
+      `the runtime dir ${dir} belongs to another user (uid ${stats.uid}); ` +
+        `set BERTH_RUNTIME_DIR to a folder of your own`,
+    );
+  }
+  if ((stats.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+}
+
+/** Writes `content` to `path` (mode 0600) through a temp file and a rename. */
+export function writeFileAtomic(path: string, content: string): FileIdentity {
+  const temp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    writeFileSync(temp, content, { mode: 0o600, flag: "wx" });
+    renameSync(temp, path);
+  } catch (error) {
+    removeQuietly(temp);
+    throw error;
+  }
+  return identity(statSync(path));
+}
+
+/** Identity of what is at `path` now. */
+export function identify(path: string): FileIdentity {
+  return identity(statSync(path));
+}
+
+/**
+ * Removes whatever is left at a socket path. The name carries this process's pid, so a
+ * file there was left by an earlier process that had the same pid.
+ */
+export function removeStale(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if (codeOf(error) !== "ENOENT") throw error;
+  }
+}
+
+/** Removes `path` if it is still the file `expected` names. */
+export function removeIfSame(path: string, expected: FileIdentity): void {
+  try {
+    const now = statSync(path);
+    if (now.dev === expected.dev && now.ino === expected.ino) unlinkSync(path);
+  } catch {
+    // Gone already (the socket's listener unlinks it on close), or not ours to touch.
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // It was never made.
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The app host's control socket: a unix socket in the runtime dir serving protocol.ts to
+ * any number of clients at once, one JSON-RPC session per connection.
+ */
+import { chmodSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { systemClock, type Clock } from "../clock.js";
+import type { SocketAddress, Sidecar } from "./address.js";
+import {
+  ensurePrivateDir,
+  identify,
+  removeIfSame,
+  removeStale,
+  writeFileAtomic,
+  type FileIdentity,
+} from "./runtime-files.js";
+import { DEFAULT_LIMITS, Session, type ControlLimits } from "./session.js";
+import type { ControlTarget } from "./target.js";
+
+export interface ControlServerOptions {
+  target: ControlTarget;
+  address: SocketAddress;
+  sidecar: Sidecar;
+  /** Times `waitForService` (default: the system clock). */
+  clock?: Clock;
+  /** The host's verbose log: connections, misbehaving clients, internal errors. */
+  log?: (message: string) => void;
+  /**
+   * Masked as `***` plus their last four characters wherever they appear in service
+   * commands, reasons and log lines sent over the socket (the instance secret).
+   */
+  secrets?: readonly string[];
+  limits?: Partial<ControlLimits>;
+}
+
+export interface ControlServer {
+  readonly address: SocketAddress;
+  /** Open connections and the bytes queued for them (diagnostics). */
+  stats(): { connections: number; queuedBytes: number };
+  /** Stops accepting, ends every connection, removes the socket and the sidecar. Runs once. */
+  close(): Promise<void>;
+}
+
+/**
+ * Makes the runtime dir (0700), writes the sidecar, then listens on the socket (0600).
+ *
+ * @example
+ * const control = await startControlServer({
+ *   target, address: socketAddress(hash, process.pid), sidecar, secrets: [instance.secret],
+ * });
+ * // … on shutdown:
+ * await control.close();
+ */
+export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
+  const { address, target } = options;
+  const log = options.log ?? (() => {});
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const sessions = new Set<Session>();
+
+  ensurePrivateDir(address.dir);
+  // Before the socket exists, so a lister that sees the socket can always read who owns it.
+  const sidecarId = writeFileAtomic(
+    address.sidecarPath,
+    `${JSON.stringify(options.sidecar, null, 2)}\n`,
+  );
+  let socketId: FileIdentity | undefined;
+  const removeFiles = () => {
+    if (socketId) removeIfSame(address.socketPath, socketId);
+    removeIfSame(address.sidecarPath, sidecarId);
+  };
+
+  const server = createServer((socket) => {
+    const session = new Session({
+      socket,
+      target,
+      clock: options.clock ?? systemClock,
+      secrets: options.secrets ?? [],
+      limits,
+      log,
+      onClosed: (closed) => sessions.delete(closed),
+    });
+    sessions.add(session);
+  });
+  try {
+    removeStale(address.socketPath);
+    await listen(server, address.socketPath);
+    chmodSync(address.socketPath, 0o600);
+    socketId = identify(address.socketPath);
+  } catch (error) {
+    server.close();
+    removeFiles();
+    throw error;
+  }
+  server.on("error", (error) => log(`control: ${error.message}`));
+  // A host that exits without close() (process.exit in a hurry) still leaves no files.
+  process.on("exit", removeFiles);
+
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    stats: () => ({
+      connections: sessions.size,
+      queuedBytes: [...sessions].reduce((sum, session) => sum + session.queuedBytes, 0),
+    }),
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await Promise.all([...sessions].map((session) => session.end()));
+        await stopped;
+        removeFiles();
+        process.off("exit", removeFiles);
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,59 @@
+import { appHostHash, socketAddress } from "../control/address.js";
+import { startControlServer } from "../control/server.js";
+import type { AppModel } from "../model/app.js";
+import { processStartTime } from "../platform/process-info.js";
+import type { Supervisor } from "../supervisor/supervisor.js";
+import { berthVersion } from "../version.js";
+import { controlTarget } from "./control-target.js";
+
+
+/**
+ * Opens the host's control socket (with its sidecar) so every client on the machine can
+ * find and drive this host. Resolves once it listens.
+ */
+export async function openControlSocket(
+  supervisor: Supervisor,
+  app: AppModel,
+  options: {
+    detached?: { launcherPid: number };
+    stop: () => void;
+    verbose: (text: string) => void;
+  },
+): Promise<{ close(): Promise<void> }> {
+  const hash = appHostHash(app.appHostPath);
+  const address = socketAddress(hash, process.pid);
+  if (address.fellBack) {
+    options.verbose(`control socket path too long under the runtime dir; using ${address.dir}`);
+  }
+  const startedAt = new Date().toISOString();
+  const startTime = processStartTime(process.pid) ?? "unknown";
+  const target = controlTarget(supervisor, app, {
+    info: () => ({
+      appHostPath: app.appHostPath,
+      projectDir: app.projectDir,
+      hash,
+      instanceName: app.instance.name,
+      pid: process.pid,
+      processStartTime: startTime,
+      launcherPid: options.detached?.launcherPid ?? null,
+      startedAt,
+      version: berthVersion,
+      dashboardUrl: null,
+      detached: options.detached !== undefined,
+    }),
+    stop: options.stop,
+  });
+  const server = await startControlServer({
+    target,
+    address,
+    sidecar: {
+      appHostPath: app.appHostPath,
+      pid: process.pid,
+      processStartTime: startTime,
+      startedAt,
+      version: berthVersion,
+    },
+  });
+  options.verbose(`control socket: ${address.socketPath}`);
+  return server;
+}

@@ -1,0 +1,165 @@
+import { basename } from "node:path";
+import { systemClock, type Clock } from "../clock.js";
+import { parseSocketName } from "../control/address.js";
+import type { HostInfo, ServiceChangedParams, ServiceInfo } from "../control/protocol.js";
+import { BerthError, isBerthError } from "../errors.js";
+import { ControlClosedError, ControlConnectError, UnresponsiveError } from "../control/errors.js";
+
+/**
+ * What the monitor needs from a control connection, kept this small so tests can pass a
+ * fake and the monitor never depends on how the client frames its messages.
+ */
+
+/** An open connection to one app host's control socket. */
+export interface HostConnection {
+  info(): Promise<HostInfo>;
+  services(): Promise<ServiceInfo[]>;
+  /** Answers the current list; then calls `onChange` for every service state change. */
+  watchServices?(onChange: (change: ServiceChangedParams) => void): Promise<ServiceInfo[]>;
+  close(): void | Promise<void>;
+  /** Called once when the connection ends, whichever side ended it. */
+  onClose(listener: () => void): unknown;
+}
+
+export interface ConnectOptions {
+  timeoutMs: number;
+  clock: Clock;
+}
+
+/** Opens a connection (the real one is `connectControl` from control/client). */
+export type ConnectFn = (socketPath: string, options: ConnectOptions) => Promise<HostConnection>;
+
+/**
+ * Why a connection failed, as far as the monitor cares: `refused` (nobody listening) and
+ * `closed` (the host dropped the connection before answering: it is stopping or restarting
+ * its server) are retried with back-off; `missing` means the socket went away;
+ * `unresponsive` means it accepted but did not answer.
+ */
+export type FailureKind = "refused" | "closed" | "missing" | "unresponsive" | "other";
+
+/**
+ * Tells connection failures apart: the control client's typed errors, a BerthError
+ * `HOST_UNRESPONSIVE`, or a bare errno code (from any other connect function).
+ *
+ * @example
+ * failureKind(new ControlConnectError("refused", path, "...")); // "refused"
+ */
+export function failureKind(error: unknown): FailureKind {
+  if (error instanceof UnresponsiveError || isBerthError(error, "HOST_UNRESPONSIVE")) {
+    return "unresponsive";
+  }
+  if (error instanceof ControlClosedError) return "closed";
+  if (error instanceof ControlConnectError) {
+    if (error.kind === "refused" || error.kind === "missing") return error.kind;
+    return error.kind === "timeout" ? "unresponsive" : "other";
+  }
+  for (let e = error as ErrorLike | undefined, depth = 0; e && depth < 4; e = e.cause, depth++) {
+    if (e.code === "ECONNREFUSED") return "refused";
+    if (e.code === "ENOENT") return "missing";
+    if (e.code === "ECONNRESET" || e.code === "EPIPE") return "closed";
+    if (e.code === "ETIMEDOUT") return "unresponsive";
+  }
+  return "other";
+}
+
+interface ErrorLike {
+  code?: unknown;
+  cause?: ErrorLike;
+}
+
+/** A live connection with the host's answers. */
+export interface Handshake {
+  client: HostConnection;
+  info: HostInfo;
+  services: ServiceInfo[];
+}
+
+export interface HandshakeOptions {
+  connect: ConnectFn;
+  clock?: Clock;
+  /** Bound on connecting and both answers together (default 2 s). */
+  timeoutMs?: number;
+  /** When given and the client can watch, services are watched instead of listed once. */
+  onServiceChange?: (change: ServiceChangedParams) => void;
+}
+
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 2000;
+
+/**
+ * Connects and asks for the host's info and services, all within `timeoutMs`: a host that
+ * accepts but never answers rejects with `HOST_UNRESPONSIVE` instead of hanging, and the
+ * connection is closed whenever it ends up unused.
+ *
+ * @example
+ * const { client, info, services } = await handshake(socketPath, { connect: connectControl });
+ */
+export async function handshake(socketPath: string, options: HandshakeOptions): Promise<Handshake> {
+  const clock = options.clock ?? systemClock;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  let abandoned = false;
+  let opened: HostConnection | undefined;
+  const run = async (): Promise<Handshake> => {
+    const client = await options.connect(socketPath, { timeoutMs, clock });
+    opened = client;
+    if (abandoned) {
+      // Too late: the caller has already been told the host is unresponsive.
+      closeQuietly(client);
+      throw new Error("abandoned");
+    }
+    const { onServiceChange } = options;
+    const listing =
+      onServiceChange && client.watchServices
+        ? client.watchServices(onServiceChange)
+        : client.services();
+    const [info, services] = await Promise.all([client.info(), listing]);
+    return { client, info, services };
+  };
+  try {
+    return await withTimeout(run(), clock, timeoutMs, () => unresponsive(socketPath, timeoutMs));
+  } catch (error) {
+    abandoned = true;
+    if (opened) closeQuietly(opened);
+    throw error;
+  }
+}
+
+/** The error for a host that accepted a connection but did not answer in time. */
+export function unresponsive(socketPath: string, timeoutMs: number): BerthError {
+  const pid = parseSocketName(basename(socketPath))?.pid;
+  const process = pid === undefined ? "its process" : `its process (pid ${pid})`;
+  return new BerthError(
+    "HOST_UNRESPONSIVE",
+    `The app host at ${socketPath} accepts connections but did not answer within ${timeoutMs} ms. ` +
+      `It may be hung: wait a moment and try again, or stop ${process}.`,
+  );
+}
+
+/** Closes without letting a failure to close escape: the connection is being dropped anyway. */
+export function closeQuietly(client: HostConnection): void {
+  try {
+    void Promise.resolve(client.close()).catch(() => {});
+  } catch {
+    // already closed
+  }
+}
+
+function withTimeout<T>(
+  promise: Promise<T>,
+  clock: Clock,
+  ms: number,
+  onTimeout: () => Error,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const cancel = clock.setTimeout(() => reject(onTimeout()), ms);
+    promise.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cancel();
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,94 @@
+import { systemClock, type Clock } from "../clock.js";
+import { scanDirs } from "../control/address.js";
+import { connectControl, type ControlClient } from "../control/client.js";
+import { RECONNECT_POLICY, type BackoffPolicy } from "./backoff.js";
+import { closeQuietly, type ConnectOptions, type HostConnection } from "./connection.js";
+import { sweepOrphans, type SweptOrphan } from "./orphans.js";
+import { reachHost } from "./reach.js";
+import { scanHosts, type InspectedCandidate } from "./scan.js";
+import { byPathThenPid, type TrackedHost } from "./tracked.js";
+
+/**
+ * The one-shot view for CLI commands (`berth ps`, `stop`, `logs`…): scan, reach every host
+ * at once, and return. Nothing is watched and nothing is left open unless asked.
+ */
+
+export interface ListHostsOptions<C extends HostConnection = ControlClient> {
+  /** Opens a control connection (default `connectControl`; tests pass fakes). */
+  connect?: (socketPath: string, options: ConnectOptions) => Promise<C>;
+  /** Bound per host: a host that has not answered by then is `unresponsive` (default 2 s). */
+  timeoutMs?: number;
+  clock?: Clock;
+  /** Folders to scan (default `scanDirs()`). */
+  dirs?: string[];
+  /** Back-off for refused connections; never beyond `timeoutMs` in all. */
+  policy?: BackoffPolicy;
+  /** Delete orphans found on the way (default true; costs one short re-check, only when some). */
+  sweep?: boolean;
+  /** Keep each live host's connection open in `host.client` (the caller closes them). */
+  keepOpen?: boolean;
+  /** Delay before the second look at an orphan (75 ms). */
+  recheckMs?: number;
+  log?: (message: string) => void;
+}
+
+/**
+ * Every app host with a socket, each `live` (with its info and services) or
+ * `unresponsive`; orphans are deleted and left out. Hosts are reached in parallel.
+ *
+ * @example
+ * const hosts = await listHosts({ timeoutMs: 2000 });
+ * for (const host of hosts) console.log(host.info?.appHostPath, host.status);
+ */
+export async function listHosts<C extends HostConnection = ControlClient>(
+  options: ListHostsOptions<C> = {},
+): Promise<TrackedHost<C>[]> {
+  const connect = options.connect ?? (connectControl as unknown as Connect<C>);
+  const clock = options.clock ?? systemClock;
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const policy = { ...(options.policy ?? RECONNECT_POLICY) };
+  policy.giveUpAfterMs = Math.min(policy.giveUpAfterMs, timeoutMs);
+  const sweeps: Promise<SweptOrphan[]>[] = [];
+  const sweep = (candidate: InspectedCandidate) => {
+    if (options.sweep === false) return;
+    const swept = sweepOrphans([candidate], { clock, recheckMs: options.recheckMs, log: options.log });
+    sweeps.push(swept.catch(() => []));
+  };
+
+  const candidates = scanHosts(options.dirs ?? scanDirs());
+  const reached = await Promise.all(
+    candidates.map(async (candidate): Promise<TrackedHost<C> | undefined> => {
+      if (candidate.socket !== "socket") {
+        sweep(candidate);
+        return undefined;
+      }
+      const reach = await reachHost(candidate, { connect, clock, timeoutMs, policy });
+      const host: TrackedHost<C> = {
+        socketPath: candidate.socketPath,
+        hash: candidate.hash,
+        pid: candidate.pid,
+        sidecar: candidate.sidecar,
+        status: "unresponsive",
+      };
+      switch (reach.outcome) {
+        case "live": {
+          const { client, info, services } = reach.handshake;
+          if (options.keepOpen) return { ...host, status: "live", info, services, client };
+          closeQuietly(client);
+          return { ...host, status: "live", info, services };
+        }
+        case "orphan":
+          sweep(candidate);
+          return undefined;
+        case "unresponsive":
+          return { ...host, error: reach.error instanceof Error ? reach.error.message : String(reach.error) };
+        default:
+          return undefined;
+      }
+    }),
+  );
+  await Promise.all(sweeps);
+  return reached.filter((host) => host !== undefined).sort(byPathThenPid);
+}
+
+type Connect<C> = (socketPath: string, options: ConnectOptions) => Promise<C>;
