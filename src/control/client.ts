@@ -174,8 +174,15 @@ class Client implements ControlClient {
     onLines: (params: p.LogLinesParams) => void,
     options?: CallOptions,
   ) {
+    const previous = this.onLines;
     this.onLines = onLines;
-    return (await this.call(p.followLogs, params, options?.timeoutMs)).lines;
+    try {
+      return (await this.call(p.followLogs, params, options?.timeoutMs)).lines;
+    } catch (error) {
+      // The host kept the earlier follow (if any): keep its handler too.
+      this.onLines = previous;
+      throw error;
+    }
   }
 
   async watchServices(onChange: (change: p.ServiceChangedParams) => void, options?: CallOptions) {

@@ -6,8 +6,11 @@
  */
 import { RpcErrorCode } from "./protocol.js";
 
-/** Our codes by name, plus the standard JSON-RPC ones a host can answer with. */
+/** Our codes by name (`RpcErrorCode`'s keys). */
 export type ControlErrorName = keyof typeof RpcErrorCode;
+
+/** The code LSP gives a request that was cancelled; the host uses it for a cancelled wait. */
+export const REQUEST_CANCELLED = -32800;
 
 /**
  * An error a host answers with: one of `RpcErrorCode` (or a standard JSON-RPC code such as

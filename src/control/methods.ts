@@ -5,15 +5,13 @@
  */
 import type { CancellationToken } from "vscode-jsonrpc/node";
 import type { Clock } from "../clock.js";
-import { ControlError } from "./errors.js";
+import { ControlError, REQUEST_CANCELLED } from "./errors.js";
 import type { Feeds } from "./feeds.js";
 import { count, optionalService, requiredService, states, type Params } from "./params.js";
 import * as p from "./protocol.js";
 import type { ControlTarget } from "./target.js";
 import { waitForState } from "./wait.js";
 
-/** JSON-RPC's code for a request the client cancelled (as LSP defines it). */
-const REQUEST_CANCELLED = -32800;
 const DEFAULT_TAIL = 100;
 const DEFAULT_WAIT_MS = 30_000;
 

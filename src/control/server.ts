@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:net";
 import { systemClock, type Clock } from "../clock.js";
 import type { SocketAddress, Sidecar } from "./address.js";
 import {
+  cleanUpAtExit,
   ensurePrivateDir,
   identify,
   removeIfSame,
@@ -92,8 +93,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     throw error;
   }
   server.on("error", (error) => log(`control: ${error.message}`));
-  // A host that exits without close() (process.exit in a hurry) still leaves no files.
-  process.on("exit", removeFiles);
+  const forget = cleanUpAtExit(removeFiles);
 
   let closing: Promise<void> | undefined;
   return {
@@ -108,7 +108,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
         await Promise.all([...sessions].map((session) => session.end()));
         await stopped;
         removeFiles();
-        process.off("exit", removeFiles);
+        forget();
       })();
       return closing;
     },

@@ -17,7 +17,7 @@ import { isBerthError } from "../errors.js";
 import { Backlog } from "./backlog.js";
 import { negotiate, requireCapability } from "./capabilities.js";
 import { openConnection } from "./connection.js";
-import { ControlError } from "./errors.js";
+import { ControlError, REQUEST_CANCELLED } from "./errors.js";
 import { Feeds } from "./feeds.js";
 import { methodTable, type Handler } from "./methods.js";
 import { paramsObject, type Params } from "./params.js";
@@ -42,6 +42,12 @@ export const DEFAULT_LIMITS: ControlLimits = {
 
 /** How long a closing connection may take to flush what was already queued. */
 const FLUSH_MS = 500;
+
+/**
+ * Why pending waits end when their connection goes. Nobody reads the answer; it only has to
+ * be an error the session does not log as a fault of the host.
+ */
+const gone = (reason: string) => new ControlError(REQUEST_CANCELLED, reason);
 
 export interface SessionOptions {
   socket: Socket;
@@ -200,10 +206,12 @@ export class Session {
   private refuse(error: Error): void {
     if (this.closing) return;
     this.closing = true;
-    this.options.log(`control: closing a connection that sent malformed input: ${error.message}`);
-    this.ended.abort(new Error("malformed input"));
+    // The library quotes the offending header; neither the log nor the sender needs a megabyte.
+    const reason = error.message.length > 200 ? `${error.message.slice(0, 200)}…` : error.message;
+    this.options.log(`control: closing a connection that sent malformed input: ${reason}`);
+    this.ended.abort(gone("malformed input"));
     this.socket.pause();
-    const message = `the app host could not read this connection's input (${error.message}); closing it`;
+    const message = `the app host could not read this connection's input (${reason}); closing it`;
     this.writer
       .write({ jsonrpc: "2.0", id: null, error: { code: ErrorCodes.ParseError, message } } as never)
       .catch(() => {})
@@ -216,7 +224,7 @@ export class Session {
     if (!this.closing)
       this.options.log(`control: disconnecting ${this.client ?? "a client"}: ${reason}`);
     this.closing = true;
-    this.ended.abort(new Error(reason));
+    this.ended.abort(gone(reason));
     this.socket.destroy();
   }
 
@@ -231,7 +239,7 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.closing = true;
-    if (!this.ended.signal.aborted) this.ended.abort(new Error("connection closed"));
+    if (!this.ended.signal.aborted) this.ended.abort(gone("the connection closed"));
     this.feeds.close();
     this.connection.dispose();
     this.options.onClosed(this);

@@ -6,7 +6,6 @@ import type { Supervisor } from "../supervisor/supervisor.js";
 import { berthVersion } from "../version.js";
 import { controlTarget } from "./control-target.js";
 
-
 /**
  * Opens the host's control socket (with its sidecar) so every client on the machine can
  * find and drive this host. Resolves once it listens.
@@ -46,6 +45,8 @@ export async function openControlSocket(
   const server = await startControlServer({
     target,
     address,
+    secrets: [app.instance.secret],
+    log: options.verbose,
     sidecar: {
       appHostPath: app.appHostPath,
       pid: process.pid,

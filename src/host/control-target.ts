@@ -1,5 +1,10 @@
 import { ControlError, maskSecret, type ControlTarget } from "../control/target.js";
-import { RpcErrorCode, type HostInfo, type LogEntry, type ServiceInfo } from "../control/protocol.js";
+import {
+  RpcErrorCode,
+  type HostInfo,
+  type LogEntry,
+  type ServiceInfo,
+} from "../control/protocol.js";
 import type { AppModel } from "../model/app.js";
 import type { ServiceSnapshot } from "../supervisor/service.js";
 import type { Supervisor } from "../supervisor/supervisor.js";

@@ -87,10 +87,14 @@ export const fakeConnect: ConnectFn = async (socketPath) => {
     socket.once("error", reject);
   });
   socket.on("error", () => {});
-  const pending = new Map<number, { resolve: (result: unknown) => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (result: unknown) => void; reject: (e: Error) => void }
+  >();
   // As the real client does: a connection that closes fails every call still waiting.
   socket.on("close", () => {
-    for (const call of pending.values()) call.reject(Object.assign(new Error("closed"), { code: "ECONNRESET" }));
+    for (const call of pending.values())
+      call.reject(Object.assign(new Error("closed"), { code: "ECONNRESET" }));
     pending.clear();
   });
   let nextId = 1;
@@ -135,7 +139,12 @@ export function deadPid(): number {
   return result.pid;
 }
 
-export function writeSidecar(path: string, appHostPath: string, pid: number, startTime: string): void {
+export function writeSidecar(
+  path: string,
+  appHostPath: string,
+  pid: number,
+  startTime: string,
+): void {
   mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true });
   const sidecar: Sidecar = {
     appHostPath,

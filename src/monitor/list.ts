@@ -51,11 +51,17 @@ export async function listHosts<C extends HostConnection = ControlClient>(
   const sweeps: Promise<SweptOrphan[]>[] = [];
   const sweep = (candidate: InspectedCandidate) => {
     if (options.sweep === false) return;
-    const swept = sweepOrphans([candidate], { clock, recheckMs: options.recheckMs, log: options.log });
+    const swept = sweepOrphans([candidate], {
+      clock,
+      recheckMs: options.recheckMs,
+      log: options.log,
+    });
     sweeps.push(swept.catch(() => []));
   };
 
-  const candidates = scanHosts(options.dirs ?? scanDirs());
+  const candidates = scanHosts(options.dirs ?? scanDirs(), (dir, error) =>
+    options.log?.(`cannot read ${dir}: ${String(error)}`),
+  );
   const reached = await Promise.all(
     candidates.map(async (candidate): Promise<TrackedHost<C> | undefined> => {
       if (candidate.socket !== "socket") {
@@ -81,7 +87,10 @@ export async function listHosts<C extends HostConnection = ControlClient>(
           sweep(candidate);
           return undefined;
         case "unresponsive":
-          return { ...host, error: reach.error instanceof Error ? reach.error.message : String(reach.error) };
+          return {
+            ...host,
+            error: reach.error instanceof Error ? reach.error.message : String(reach.error),
+          };
         default:
           return undefined;
       }

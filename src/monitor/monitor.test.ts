@@ -37,13 +37,25 @@ afterEach(async () => {
 
 function monitorOf(options: MonitorOptions<HostConnection> = {}): FakeMonitor {
   // A long rescan interval: what is found here is found by the watch (or the poll when asked).
-  const monitor = new Monitor<HostConnection>({ connect: fakeConnect, dirs: [dir], rescanMs: 60_000, ...options });
+  const monitor = new Monitor<HostConnection>({
+    connect: fakeConnect,
+    dirs: [dir],
+    rescanMs: 60_000,
+    ...options,
+  });
   monitors.push(monitor);
   return monitor;
 }
 
-async function fakeHost(project: string, options: Partial<FakeHostOptions> = {}): Promise<FakeHost> {
-  const host = await startFakeHost({ dir, appHostPath: `/p/${project}/berth.config.ts`, ...options });
+async function fakeHost(
+  project: string,
+  options: Partial<FakeHostOptions> = {},
+): Promise<FakeHost> {
+  const host = await startFakeHost({
+    dir,
+    appHostPath: `/p/${project}/berth.config.ts`,
+    ...options,
+  });
   hosts.push(host);
   return host;
 }
@@ -281,7 +293,10 @@ describe("Monitor: orphans and stale hosts", () => {
     const monitor = monitorOf();
     const events = record(monitor);
     await monitor.start();
-    const path = join(dir, `${socketStem(appHostHash("/p/plain/berth.config.ts"), deadPid())}.sock`);
+    const path = join(
+      dir,
+      `${socketStem(appHostHash("/p/plain/berth.config.ts"), deadPid())}.sock`,
+    );
     writeFileSync(path, "");
     await waitFor(() => !existsSync(path), "the plain file deleted");
     expect(events).toEqual([]);

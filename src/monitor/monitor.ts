@@ -147,7 +147,17 @@ export class Monitor<C extends HostConnection = ControlClient> {
 
   /** Synchronous (see scan.ts), so scans never overlap. */
   private scanOnce(): void {
-    const listed = this.dirs.flatMap(listCandidates);
+    // A folder that cannot be read now (EMFILE, EACCES) says nothing about its hosts.
+    const unreadable = new Set<string>();
+    const listed = this.dirs.flatMap((dir) => {
+      try {
+        return listCandidates(dir);
+      } catch (error) {
+        unreadable.add(dir);
+        this.options.log?.(`cannot read ${dir}: ${String(error)}`);
+        return [];
+      }
+    });
     const sockets = new Set<string>();
     for (const candidate of listed) {
       if (candidate.socket !== "socket") {
@@ -162,7 +172,8 @@ export class Monitor<C extends HostConnection = ControlClient> {
       else if (!entry.attempting && entry.host.status !== "live") void this.attempt(entry);
     }
     for (const entry of this.allEntries()) {
-      if (!sockets.has(entry.host.socketPath)) this.remove(entry);
+      const { dir } = entry.candidate;
+      if (!sockets.has(entry.host.socketPath) && !unreadable.has(dir)) this.remove(entry);
     }
   }
 
@@ -201,7 +212,9 @@ export class Monitor<C extends HostConnection = ControlClient> {
       case "live": {
         const { client, info, services } = reach.handshake;
         client.onClose(() => this.lost(entry, client));
-        this.update(entry, { status: "live", client, info, services, error: undefined });
+        // A sidecar unreadable when the socket was found has had time to be written since.
+        const sidecar = entry.host.sidecar ?? withSidecar(entry.candidate).sidecar;
+        this.update(entry, { status: "live", client, info, services, sidecar, error: undefined });
         return;
       }
       case "orphan":
@@ -255,21 +268,29 @@ export class Monitor<C extends HostConnection = ControlClient> {
       if (patch.client) closeQuietly(patch.client);
       return;
     }
+    const keys = Object.keys(patch) as (keyof TrackedHost<C>)[];
+    // A retry that fails the same way again is no change.
+    if (keys.every((key) => entry.host[key] === patch[key])) return;
     entry.host = { ...entry.host, ...patch };
     this.emit("changed", entry);
   }
 
+  /** Queues a candidate for the orphan sweep; one sweep runs at a time, taking all queued. */
   private requestSweep(candidate: Candidate): void {
     this.sweepQueue.set(candidate.socketPath, candidate);
-    if (this.sweeping) return;
-    this.sweeping = true;
-    void this.drainSweeps().finally(() => {
-      this.sweeping = false;
-      if (this.sweepQueue.size > 0 && this.running) this.requestSweep([...this.sweepQueue.values()][0]!);
-    });
+    if (!this.sweeping) void this.drainSweeps();
   }
 
   private async drainSweeps(): Promise<void> {
+    this.sweeping = true;
+    try {
+      await this.sweepQueued();
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private async sweepQueued(): Promise<void> {
     while (this.sweepQueue.size > 0 && this.running) {
       const batch = [...this.sweepQueue.values()].map(withSidecar);
       this.sweepQueue.clear();

@@ -62,21 +62,32 @@ describe("sweepOrphans", () => {
     expect(existsSync(files.sidecar)).toBe(false);
   });
 
-  it("deletes a plain file where a socket should be; a live owner keeps its sidecar", async () => {
-    const live = stemPaths("plain-live", process.pid);
-    writeFileSync(live.socket, "");
-    writeSidecar(live.sidecar, live.appHostPath, process.pid, myStart);
+  it("deletes a plain file where a socket should be, with the sidecar of a dead owner", async () => {
     const pid = deadPid();
     const dead = stemPaths("plain-dead", pid);
     writeFileSync(dead.socket, "");
     writeSidecar(dead.sidecar, dead.appHostPath, pid, "1");
 
-    const swept = await sweep();
-    expect(swept.map((s) => s.reason)).toEqual(["not-a-socket", "not-a-socket"]);
-    expect(existsSync(live.socket)).toBe(false);
-    expect(existsSync(live.sidecar)).toBe(true);
+    expect(await sweep()).toEqual([
+      expect.objectContaining({ reason: "not-a-socket", files: [dead.socket, dead.sidecar] }),
+    ]);
     expect(existsSync(dead.socket)).toBe(false);
     expect(existsSync(dead.sidecar)).toBe(false);
+  });
+
+  it("leaves a live owner's plain file for the grace period (it replaces it when it binds), then deletes only that", async () => {
+    const live = stemPaths("plain-live", process.pid);
+    writeFileSync(live.socket, "");
+    writeSidecar(live.sidecar, live.appHostPath, process.pid, myStart);
+    expect(await sweep()).toEqual([]);
+
+    const old = (Date.now() - 11_000) / 1000;
+    utimesSync(live.socket, old, old);
+    expect(await sweep()).toEqual([
+      expect.objectContaining({ reason: "not-a-socket", files: [live.socket] }),
+    ]);
+    expect(existsSync(live.socket)).toBe(false);
+    expect(existsSync(live.sidecar)).toBe(true);
   });
 
   it("never deletes a live host, nor a host that is starting (sidecar written, no socket yet)", async () => {
@@ -121,7 +132,9 @@ describe("sweepOrphans", () => {
     const old = (Date.now() - 11_000) / 1000;
     utimesSync(files.sidecar, old, old);
     const swept = await sweepOrphans(scanHosts([dir]), { recheckMs: 10, graceMs: 10_000 });
-    expect(swept).toEqual([expect.objectContaining({ reason: "invalid-sidecar", files: [files.sidecar] })]);
+    expect(swept).toEqual([
+      expect.objectContaining({ reason: "invalid-sidecar", files: [files.sidecar] }),
+    ]);
     expect(existsSync(files.sidecar)).toBe(false);
   });
 

@@ -15,7 +15,10 @@ export type OrphanReason =
   | "dead-pid"
   /** The PID belongs to another process now: its start time differs from the sidecar's. */
   | "reused-pid"
-  /** Something that is not a socket (a plain file) sits under the socket's name. */
+  /**
+   * Something that is not a socket (a plain file) sits under the socket's name: deleted at
+   * once (with the sidecar) when its owner is gone, after the grace period when it is alive.
+   */
   | "not-a-socket"
   /** A sidecar with no socket that has not been readable for longer than the grace period. */
   | "invalid-sidecar";
@@ -27,7 +30,10 @@ export interface OrphanVerdict {
 }
 
 export interface JudgeOptions {
-  /** How long an unreadable sidecar with no socket may be "being written" (default 10 s). */
+  /**
+   * How long a live owner's odd files are left alone, as possibly mid-start (default 10 s):
+   * an unreadable sidecar with no socket, a plain file under the socket's name.
+   */
   graceMs?: number;
   /** Wall-clock now, compared with file times (default `Date.now`). */
   wallNow?: () => number;
@@ -66,10 +72,17 @@ export function judgeCandidate(
 ): OrphanVerdict | undefined {
   const owner = ownerOf(candidate);
   const sidecar = candidate.hasSidecar ? [candidate.sidecarPath] : [];
+  const graceMs = options.graceMs ?? DEFAULT_SIDECAR_GRACE_MS;
+  const wallNow = options.wallNow ?? Date.now;
   if (candidate.socket === "other") {
-    // A live owner may still bind here; only its own files are off limits, not this one.
-    const files = owner === "live" ? [candidate.socketPath] : [candidate.socketPath, ...sidecar];
-    return { reason: "not-a-socket", files };
+    if (owner !== "live")
+      return { reason: "not-a-socket", files: [candidate.socketPath, ...sidecar] };
+    // A live owner replaces the file itself when it binds; deleting it just as it binds
+    // would delete its socket. Past the grace period no start is under way.
+    const age = ageMs(candidate.socketPath, wallNow);
+    return age !== undefined && age > graceMs
+      ? { reason: "not-a-socket", files: [candidate.socketPath] }
+      : undefined;
   }
   if (owner !== "live") {
     const files = candidate.socket === "socket" ? [candidate.socketPath, ...sidecar] : sidecar;
@@ -77,8 +90,8 @@ export function judgeCandidate(
   }
   if (candidate.socket === "none" && candidate.sidecarInvalid) {
     // Without a readable sidecar a reused PID cannot be told apart: only age can.
-    const age = ageMs(candidate.sidecarPath, options.wallNow ?? Date.now);
-    if (age !== undefined && age > (options.graceMs ?? DEFAULT_SIDECAR_GRACE_MS)) {
+    const age = ageMs(candidate.sidecarPath, wallNow);
+    if (age !== undefined && age > graceMs) {
       return { reason: "invalid-sidecar", files: sidecar };
     }
   }
@@ -100,7 +113,11 @@ export async function sweepOrphans(
   const verdicts = candidates.map((c) => judgeCandidate(c, options));
   const suspects = candidates.filter((_, i) => verdicts[i] !== undefined);
   if (suspects.length === 0) return [];
-  await sleep(options.clock ?? systemClock, options.recheckMs ?? DEFAULT_RECHECK_MS, options.signal);
+  await sleep(
+    options.clock ?? systemClock,
+    options.recheckMs ?? DEFAULT_RECHECK_MS,
+    options.signal,
+  );
   const swept: SweptOrphan[] = [];
   for (const suspect of suspects) {
     options.signal?.throwIfAborted();
@@ -109,7 +126,12 @@ export async function sweepOrphans(
     if (!verdict || verdict.files.length === 0) continue;
     verdict.files.forEach(removeEntry);
     options.log?.(`removed stale ${verdict.files.join(", ")} (${verdict.reason})`);
-    swept.push({ ...verdict, socketPath: fresh.socketPath, sidecarPath: fresh.sidecarPath, pid: fresh.pid });
+    swept.push({
+      ...verdict,
+      socketPath: fresh.socketPath,
+      sidecarPath: fresh.sidecarPath,
+      pid: fresh.pid,
+    });
   }
   return swept;
 }

@@ -67,8 +67,11 @@ describe("scan", () => {
     const [runtime, fallback] = scanDirs();
     expect(runtime).toBe(runtimeDir());
     mkdirSync(fallback!, { recursive: true });
-    const host = await startFakeHost({ dir: fallback!, appHostPath: "/p/fallback/berth.config.ts" });
+    const host = await startFakeHost({
+      dir: fallback!,
+      appHostPath: "/p/fallback/berth.config.ts",
+    });
     hosts.push(host);
-    expect((scanHosts()).map((c) => c.socketPath)).toContain(host.socketPath);
+    expect(scanHosts().map((c) => c.socketPath)).toContain(host.socketPath);
   });
 });

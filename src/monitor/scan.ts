@@ -38,7 +38,8 @@ export interface InspectedCandidate extends Candidate {
 }
 
 /**
- * Lists the candidates in one folder; a folder that does not exist holds none.
+ * Lists the candidates in one folder; a folder that does not exist holds none. Throws
+ * when the folder exists but cannot be read (a caller must not take that for "no hosts").
  *
  * @example
  * listCandidates("/run/user/1000/berth");
@@ -48,8 +49,10 @@ export function listCandidates(dir: string): Candidate[] {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return [];
+    throw error;
   }
   const byStem = new Map<string, Candidate>();
   for (const entry of entries) {
@@ -68,9 +71,23 @@ export function listCandidates(dir: string): Candidate[] {
   return [...byStem.values()];
 }
 
-/** Lists every scan dir (`scanDirs()`) and reads each candidate's sidecar. */
-export function scanHosts(dirs: string[] = scanDirs()): InspectedCandidate[] {
-  return dirs.flatMap(listCandidates).map(withSidecar);
+/**
+ * Lists every scan dir (`scanDirs()`) and reads each candidate's sidecar. A folder that
+ * cannot be read is skipped (and reported to `onUnreadable`).
+ */
+export function scanHosts(
+  dirs: string[] = scanDirs(),
+  onUnreadable?: (dir: string, error: unknown) => void,
+): InspectedCandidate[] {
+  const listed = dirs.flatMap((dir) => {
+    try {
+      return listCandidates(dir);
+    } catch (error) {
+      onUnreadable?.(dir, error);
+      return [];
+    }
+  });
+  return listed.map(withSidecar);
 }
 
 /** Reads a candidate's sidecar (when it has one). */

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BerthError } from "../errors.js";
-import { inScope, isInside, selectHost, type SelectableHost } from "./select.js";
+import { inScope, isInside, requireLive, selectHost, type SelectableHost } from "./select.js";
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), "bm-select-")));
 for (const folder of ["a/b", "a/bc", "a/b/c", "shop", "elsewhere"]) {
@@ -12,7 +12,11 @@ for (const folder of ["a/b", "a/bc", "a/b/c", "shop", "elsewhere"]) {
 }
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function host(folder: string, pid: number, status: SelectableHost["status"] = "live"): SelectableHost {
+function host(
+  folder: string,
+  pid: number,
+  status: SelectableHost["status"] = "live",
+): SelectableHost {
   const appHostPath = join(root, folder, "berth.config.ts");
   return {
     pid,
@@ -50,6 +54,14 @@ describe("selectHost", () => {
   const abc = host("a/bc", 103);
   const abcDeep = host("a/b/c", 104);
   const elsewhere = host("elsewhere", 105);
+
+  it("from inside a project's subfolder, picks the project around it (the deepest)", () => {
+    mkdirSync(join(root, "shop", "src"), { recursive: true });
+    expect(selectHost([shop, elsewhere], { cwd: join(root, "shop", "src") })).toBe(shop);
+    // a/b/c lies inside a/b: from a/b/c/x the nearer project wins.
+    mkdirSync(join(root, "a", "b", "c", "x"), { recursive: true });
+    expect(selectHost([ab, abcDeep], { cwd: join(root, "a", "b", "c", "x") })).toBe(abcDeep);
+  });
 
   it("picks the single host in scope", () => {
     expect(selectHost([shop, elsewhere], { cwd: join(root, "shop") })).toBe(shop);
@@ -135,5 +147,21 @@ describe("selectHost", () => {
       info: { appHostPath: join(root, "shop", "berth.config.ts") } as SelectableHost["info"],
     };
     expect(selectHost([answered], { cwd: join(root, "shop") })).toBe(answered);
+  });
+});
+
+describe("requireLive", () => {
+  it("passes a live host, and names an unresponsive one with its reason", () => {
+    const live = host("shop", 401);
+    expect(requireLive(live)).toBe(live);
+    const hung = { ...host("shop", 402, "unresponsive"), error: "did not answer within 2000 ms" };
+    const error = thrown(() => requireLive(hung));
+    expect(error.code).toBe("HOST_UNRESPONSIVE");
+    expect(error.exitCode).toBe(8);
+    expect(error.message).toBe(
+      `The app host for ${join(root, "shop/berth.config.ts")} (pid 402) does not answer. ` +
+        "It may be hung: wait a moment and try again, or stop its process (kill 402).",
+    );
+    expect(error.details).toEqual(["did not answer within 2000 ms"]);
   });
 });

@@ -10,7 +10,10 @@ import { appHostPathOf, type TrackedHost } from "./tracked.js";
  */
 
 /** What selection needs to know about a host (a `TrackedHost` has it all). */
-export type SelectableHost = Pick<TrackedHost, "pid" | "info" | "sidecar" | "socketPath" | "status">;
+export type SelectableHost = Pick<
+  TrackedHost,
+  "pid" | "info" | "sidecar" | "socketPath" | "status"
+>;
 
 export interface SelectOptions {
   /** The folder the command runs in. */
@@ -62,6 +65,18 @@ export function selectHost<H extends SelectableHost>(hosts: H[], options: Select
       { details: here.map(describeHost) },
     );
   }
+  // From inside a project (its src/, say), the project around the folder is meant: the
+  // host whose config `berth run` would find walking up from here.
+  const around = hosts
+    .filter((host) => {
+      const path = appHostPathOf(host);
+      return path !== undefined && isInside(cwd, dirname(path));
+    })
+    .sort((a, b) => appHostPathOf(b)!.length - appHostPathOf(a)!.length);
+  if (around.length > 0) {
+    const deepest = around.filter((h) => appHostPathOf(h) === appHostPathOf(around[0]!));
+    if (deepest.length === 1) return deepest[0]!;
+  }
   throw notRunning(`No app host runs under ${cwd}.`, hosts);
 }
 
@@ -90,6 +105,25 @@ function selectNamed<H extends SelectableHost>(hosts: H[], options: SelectOption
     "AMBIGUOUS_HOST",
     `${matches.length} app hosts run ${what}. Pick one with --pid <pid>.`,
     { details: matches.map(describeHost) },
+  );
+}
+
+/**
+ * The host itself when it is `live`; else a `HOST_UNRESPONSIVE` error naming it, with the
+ * reason it gave (a timeout, a refusal) as a detail line.
+ *
+ * @example
+ * const host = requireLive(selectHost(hosts, { cwd }));
+ * await host.client.stopHost();
+ */
+export function requireLive<H extends SelectableHost & { error?: string }>(host: H): H {
+  if (host.status === "live") return host;
+  const path = appHostPathOf(host) ?? host.socketPath;
+  throw new BerthError(
+    "HOST_UNRESPONSIVE",
+    `The app host for ${path} (pid ${host.pid}) does not answer. It may be hung: wait a ` +
+      `moment and try again, or stop its process (kill ${host.pid}).`,
+    { details: host.error ? [host.error] : [] },
   );
 }
 

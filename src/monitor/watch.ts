@@ -40,7 +40,11 @@ export const DEFAULT_RESCAN_MS = 2000;
  * const watcher = watchDirs(scanDirs(), () => monitor.rescan(), { create: [runtimeDir()] });
  * watcher.close();
  */
-export function watchDirs(dirs: string[], onChange: () => void, options: WatchOptions = {}): DirWatcher {
+export function watchDirs(
+  dirs: string[],
+  onChange: () => void,
+  options: WatchOptions = {},
+): DirWatcher {
   const clock = options.clock ?? systemClock;
   const watch = options.watch ?? ((dir, listener) => fsWatch(dir, listener));
   const watchers = new Map<string, FSWatcher>();
@@ -70,7 +74,9 @@ export function watchDirs(dirs: string[], onChange: () => void, options: WatchOp
   const unwatch = (dir: string): void => {
     watchers.get(dir)?.close();
     watchers.delete(dir);
-    options.log?.(`stopped watching ${dir}; polling it every ${options.pollMs ?? DEFAULT_POLL_MS} ms`);
+    options.log?.(
+      `stopped watching ${dir}; polling it every ${options.pollMs ?? DEFAULT_POLL_MS} ms`,
+    );
     // Whatever happened to the folder (deleted, unmounted) may have taken hosts with it.
     onChange();
   };
@@ -78,7 +84,9 @@ export function watchDirs(dirs: string[], onChange: () => void, options: WatchOp
   const schedule = (): void => {
     if (closed) return;
     const polling = watchers.size < dirs.length;
-    const ms = polling ? (options.pollMs ?? DEFAULT_POLL_MS) : (options.rescanMs ?? DEFAULT_RESCAN_MS);
+    const ms = polling
+      ? (options.pollMs ?? DEFAULT_POLL_MS)
+      : (options.rescanMs ?? DEFAULT_RESCAN_MS);
     cancelTick = clock.setTimeout(() => {
       // A watch on a folder that was deleted stays silent (inotify): watch it afresh.
       for (const dir of watchers.keys()) if (!existsSync(dir)) unwatch(dir);

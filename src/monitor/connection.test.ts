@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "../clock.js";
+import { ControlClosedError, ControlConnectError, UnresponsiveError } from "../control/errors.js";
+import type { HostInfo } from "../control/protocol.js";
+import { failureKind, handshake, type HostConnection } from "./connection.js";
+
+const path = "/run/berth/0123456789abcdef.4242.sock";
+
+/** A connection whose answers the test controls. */
+function connection(answers: { info?: Promise<HostInfo> } = {}) {
+  let closed = 0;
+  const client: HostConnection = {
+    info: () => answers.info ?? Promise.resolve({ pid: 4242 } as HostInfo),
+    services: () => Promise.resolve([]),
+    close: () => void closed++,
+    onClose: () => {},
+  };
+  return { client, closed: () => closed };
+}
+
+describe("failureKind", () => {
+  it("tells the client's errors and bare errno codes apart", () => {
+    const errno = (code: string) => Object.assign(new Error(code), { code });
+    expect(failureKind(new ControlConnectError("refused", path, "x"))).toBe("refused");
+    expect(failureKind(new ControlConnectError("missing", path, "x"))).toBe("missing");
+    expect(failureKind(new ControlConnectError("timeout", path, "x"))).toBe("unresponsive");
+    expect(failureKind(new ControlConnectError("incompatible", path, "x"))).toBe("other");
+    expect(failureKind(new UnresponsiveError(path, "getHostInfo", 2000))).toBe("unresponsive");
+    expect(failureKind(new ControlClosedError(path, "getHostInfo"))).toBe("closed");
+    expect(failureKind(errno("ECONNREFUSED"))).toBe("refused");
+    expect(failureKind(errno("ENOENT"))).toBe("missing");
+    expect(failureKind(new Error("wrapped", { cause: errno("ECONNRESET") }))).toBe("closed");
+    expect(failureKind(new Error("anything"))).toBe("other");
+  });
+});
+
+describe("handshake", () => {
+  it("connects and asks for info and services", async () => {
+    const { client } = connection();
+    const result = await handshake(path, { connect: async () => client });
+    expect(result).toEqual({ client, info: { pid: 4242 }, services: [] });
+  });
+
+  it("gives up on a host that does not answer in time, closing the connection", async () => {
+    const clock = new ManualClock();
+    const { client, closed } = connection({ info: new Promise(() => {}) });
+    const result = handshake(path, { connect: async () => client, clock, timeoutMs: 2000 });
+    const settled = result.catch((error: unknown) => error);
+    await clock.advance(1999);
+    expect(closed()).toBe(0);
+    await clock.advance(1);
+    const error = await settled;
+    expect(error).toMatchObject({ code: "HOST_UNRESPONSIVE" });
+    expect((error as Error).message).toBe(
+      `The app host at ${path} accepts connections but did not answer within 2000 ms. ` +
+        "It may be hung: wait a moment and try again, or stop its process (pid 4242).",
+    );
+    expect(closed()).toBe(1);
+  });
+
+  it("closes a connection that opens only after the timeout", async () => {
+    const clock = new ManualClock();
+    const { client, closed } = connection();
+    let open!: (c: HostConnection) => void;
+    const connect = () => new Promise<HostConnection>((resolve) => (open = resolve));
+    const settled = handshake(path, { connect, clock, timeoutMs: 100 }).catch((e: unknown) => e);
+    await clock.advance(100);
+    expect(await settled).toMatchObject({ code: "HOST_UNRESPONSIVE" });
+    open(client);
+    await clock.advance(0);
+    expect(closed()).toBe(1);
+  });
+
+  it("watches services instead of listing them once when asked and able", async () => {
+    const { client } = connection();
+    const onChange = () => {};
+    let watchedWith: unknown;
+    client.watchServices = async (listener) => {
+      watchedWith = listener;
+      return [{ name: "api" }] as never;
+    };
+    const result = await handshake(path, {
+      connect: async () => client,
+      onServiceChange: onChange,
+    });
+    expect(watchedWith).toBe(onChange);
+    expect(result.services).toEqual([{ name: "api" }]);
+  });
+});
