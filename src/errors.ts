@@ -18,7 +18,14 @@ export type ErrorCode =
   | "STATE_INVALID"
   | "NOT_RUNNING"
   | "AMBIGUOUS_HOST"
-  | "HOST_UNRESPONSIVE";
+  | "HOST_UNRESPONSIVE"
+  | "EXEC_SERVICES_FAILED"
+  | "BINARY_VERSION_UNKNOWN"
+  | "BINARY_DOWNLOAD_FAILED"
+  | "BINARY_CHECKSUM_MISMATCH"
+  | "BINARY_CHECKSUM_MISSING"
+  | "BINARY_UNPACK_FAILED"
+  | "BINARY_CANNOT_RUN";
 
 /** Process exit codes; stable, documented in the README. */
 export const ExitCode = {
@@ -33,6 +40,10 @@ export const ExitCode = {
   notRunning: 7,
   /** The app host accepts connections but does not answer. */
   hostUnresponsive: 8,
+  /** A binary service's binary could not be looked up, downloaded, unpacked or run. */
+  binaryFailed: 9,
+  /** `berth exec`: the services did not come up, so the command never ran. */
+  execServicesFailed: 125,
   interrupted: 130,
 } as const;
 
@@ -53,6 +64,14 @@ const exitCodeOf: Record<ErrorCode, number> = {
   // Several hosts in scope: the command line must say which one (--apphost / --pid).
   AMBIGUOUS_HOST: ExitCode.usage,
   HOST_UNRESPONSIVE: ExitCode.hostUnresponsive,
+  EXEC_SERVICES_FAILED: ExitCode.execServicesFailed,
+  BINARY_VERSION_UNKNOWN: ExitCode.binaryFailed,
+  BINARY_DOWNLOAD_FAILED: ExitCode.binaryFailed,
+  BINARY_CHECKSUM_MISMATCH: ExitCode.binaryFailed,
+  // Fixed in the config: add the platform's digest, or opt out with `insecure: true`.
+  BINARY_CHECKSUM_MISSING: ExitCode.config,
+  BINARY_UNPACK_FAILED: ExitCode.binaryFailed,
+  BINARY_CANNOT_RUN: ExitCode.binaryFailed,
 };
 
 export interface BerthErrorOptions {

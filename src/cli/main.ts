@@ -14,6 +14,7 @@ const program = new Command("berth")
   .version(berthVersion, "-V, --version")
   .option("--verbose", "print stack traces and extra detail")
   .showHelpAfterError("(run `berth --help` for usage)")
+  .enablePositionalOptions()
   .exitOverride();
 
 const verbose = () => Boolean(program.opts().verbose);
@@ -62,6 +63,33 @@ program
         detached: options.hostDetached ? { launcherPid: Number(options.hostDetached) } : undefined,
       });
     }),
+  );
+
+program
+  .command("exec")
+  .description("run a command with the project's services up (starting them just for it if needed)")
+  .argument("<command...>", "the command, after `--`")
+  .option("-c, --config <path>", "the config file (default: berth.config.* found upwards)")
+  .option("--only <services>", "start only these services (comma-separated) and their dependencies")
+  .option("--logs", "show the services' output (on stderr)")
+  .passThroughOptions()
+  .action(
+    action(
+      async (command: string[], options: { config?: string; only?: string; logs?: boolean }) => {
+        const { execCommand } = await import("./commands/exec.js");
+        return execCommand({
+          cwd: process.cwd(),
+          configPath: options.config,
+          only: options.only
+            ?.split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+          logs: Boolean(options.logs),
+          verbose: verbose(),
+          command,
+        });
+      },
+    ),
   );
 
 program
