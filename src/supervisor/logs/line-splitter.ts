@@ -8,8 +8,9 @@
 /** Options of {@link createLineSplitter}. */
 export interface LineSplitterOptions {
   /**
-   * Longest line kept whole, in bytes of input (default 64 KiB). A longer line is emitted in
-   * pieces no longer than this, so one endless line cannot grow memory.
+   * Longest line kept whole (default 64 KiB): counted in bytes while the line is still
+   * unfinished, in characters once it is complete. A longer line is emitted in pieces no
+   * longer than this, so one endless line cannot grow memory.
    */
   maxLineLength?: number;
 }

@@ -18,6 +18,20 @@ describe("openLogFile", () => {
     expect(readFileSync(path, "utf8")).toBe("one\ntwo\n");
   });
 
+  it("gathers the writes of one event loop turn into one append", async () => {
+    const path = join(tempDir(), "api.log");
+    const file = openLogFile(path);
+    file.write("one\n");
+    file.write([Buffer.from("tw"), Buffer.from("o\n")]);
+    expect(readFileSync(path, "utf8")).toBe("");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(readFileSync(path, "utf8")).toBe("one\ntwo\n");
+    file.write("three\n");
+    file.flush();
+    expect(readFileSync(path, "utf8")).toBe("one\ntwo\nthree\n");
+    file.close();
+  });
+
   it("appends to an existing file and counts its size towards rotation", () => {
     const path = join(tempDir(), "api.log");
     writeFileSync(path, "x".repeat(90));
