@@ -1,16 +1,15 @@
 import { readFile } from "node:fs/promises";
-import { extname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createJiti } from "jiti";
+import { extname, join } from "node:path";
 import { BerthError } from "../errors.js";
+import { packageRoot } from "../version.js";
 
 const moduleExtensions = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
 
 // A config imports `defineConfig` from "berth", and its project need not have berth
 // installed: "berth" is this very package, from source (tests, dev) or built (dist).
-const ownEntry = fileURLToPath(
-  new URL(import.meta.url.endsWith(".ts") ? "../index.ts" : "../index.js", import.meta.url),
-);
+const ownEntry = import.meta.url.endsWith(".ts")
+  ? join(packageRoot, "src", "index.ts")
+  : join(packageRoot, "dist", "index.js");
 
 /**
  * The config file's value: the default export of a module (TypeScript included), or the
@@ -29,6 +28,8 @@ export async function loadConfig(file: string): Promise<unknown> {
   }
   // No module cache, so an edited config loads fresh (except an .mjs that needs no
   // transpiling: jiti hands it to Node's own import, which caches by URL).
+  // Loaded only here: jiti is large, and JSON configs and running hosts never need it.
+  const { createJiti } = await import("jiti");
   const jiti = createJiti(import.meta.url, {
     alias: { berth: ownEntry },
     moduleCache: false,

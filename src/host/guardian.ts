@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../version.js";
 
 /**
  * The host's side of the guardian (see guardian-main.ts): starts it, and tells it about
@@ -11,9 +12,9 @@ export class Guardian {
   private constructor(private readonly child: ChildProcess | undefined) {}
 
   static start(runId: string): Guardian {
-    const script = fileURLToPath(new URL("./guardian-main.js", import.meta.url));
-    // Only the built guardian can run under plain Node; when berth runs from its sources
-    // (some unit tests), there is no guardian and the test helpers clean up instead.
+    const script = join(packageRoot, "dist", "host", "guardian-main.js");
+    // Only the built guardian can run under plain Node; before a build (unit tests on the
+    // sources), there is no guardian and the test helpers clean up instead.
     if (!existsSync(script)) return new Guardian(undefined);
     const child = spawn(process.execPath, [script, runId], {
       detached: true,

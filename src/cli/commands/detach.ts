@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { resolveConfig } from "../../config/index.js";
 import { appHostHash, socketAddress } from "../../control/address.js";
 import { connectControl, type ControlClient } from "../../control/client.js";
@@ -10,9 +9,10 @@ import { BerthError, ExitCode } from "../../errors.js";
 import { ensureStateDir } from "../../model/state.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
 import { allHosts, unresponsive } from "../hosts.js";
+import { packageRoot } from "../../version.js";
 import { table } from "../output/table.js";
 
-const berthBin = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
+const berthBin = join(packageRoot, "bin", "berth.js");
 const SETTLED = new Set(["ready", "completed", "failed", "stopped"]);
 /** Bound on the host getting its socket up (loading the config, choosing ports). */
 const SOCKET_TIMEOUT_MS = 30_000;
