@@ -17,7 +17,8 @@ const CLIENT = `berth-cli ${berthVersion}`;
 /** Every app host on the machine, each live (with its services) or unresponsive. */
 export function allHosts(): Promise<TrackedHost[]> {
   return listHosts({
-    connect: (socketPath, options) => connectControl(socketPath, { ...options, client: CLIENT }),
+    connect: (socketPath, options) =>
+      connectControl(socketPath, { ...options, client: CLIENT, prefetch: true }),
   });
 }
 
