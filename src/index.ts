@@ -8,13 +8,19 @@
 export { defineConfig } from "./config/types.js";
 export type {
   BerthConfig,
+  BinaryConfig,
+  BinaryServiceConfig,
   Command,
+  CommandServiceConfig,
   DependencyCondition,
   Duration,
   HttpReadyConfig,
+  NodeArch,
+  NodePlatform,
   ReadyConfig,
   RestartConfig,
   RestartPolicy,
   ServiceConfig,
+  ServiceOptions,
   StopSignal,
 } from "./config/types.js";

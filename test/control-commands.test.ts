@@ -54,13 +54,20 @@ describe("berth run --detach and the control commands", () => {
     expect(up.output).toMatch(/worker +ready/);
 
     const [host] = await ps(dir);
-    expect(host).toMatchObject({ status: "live", inScope: true, servicesReady: 2, servicesTotal: 2 });
+    expect(host).toMatchObject({
+      status: "live",
+      inScope: true,
+      servicesReady: 2,
+      servicesTotal: 2,
+    });
     track(host!.pid);
     expect(host!.appHostPath).toBe(join(dir, "berth.config.mjs"));
 
     const again = await runBerth(["run", "--detach"], { cwd: dir });
     expect(again.code).toBe(0);
-    expect(again.output).toContain(`already runs ${join(dir, "berth.config.mjs")} (pid ${host!.pid})`);
+    expect(again.output).toContain(
+      `already runs ${join(dir, "berth.config.mjs")} (pid ${host!.pid})`,
+    );
 
     const status = await runBerth(["status", "--json"], { cwd: dir });
     expect(status.code).toBe(0);
@@ -101,7 +108,9 @@ describe("berth run --detach and the control commands", () => {
     });
     const result = await runBerth(["run", "--detach"], { cwd: dir });
     expect(result.code).toBe(4);
-    expect(result.output).toContain("broken failed: exited before it was ready (exited with code 1)");
+    expect(result.output).toContain(
+      "broken failed: exited before it was ready (exited with code 1)",
+    );
     expect(result.output).toContain("fatal: cannot open database");
     const [host] = await ps(dir);
     track(host!.pid);
@@ -135,8 +144,12 @@ describe("berth run --detach and the control commands", () => {
 
   it("asks which host to use when several run below the current folder", async () => {
     const root = tempProject({
-      "a/berth.config.mjs": config(`a: { command: [${node}, ${fixture("forever.mjs")}], port: false }`),
-      "b/berth.config.mjs": config(`b: { command: [${node}, ${fixture("forever.mjs")}], port: false }`),
+      "a/berth.config.mjs": config(
+        `a: { command: [${node}, ${fixture("forever.mjs")}], port: false }`,
+      ),
+      "b/berth.config.mjs": config(
+        `b: { command: [${node}, ${fixture("forever.mjs")}], port: false }`,
+      ),
     });
     for (const name of ["a", "b"]) {
       const up = await runBerth(["run", "--detach"], { cwd: join(root, name) });
@@ -170,7 +183,10 @@ describe("berth run --detach and the control commands", () => {
       "berth.config.mjs": config(`api: { command: [${node}, ${fixture("forever.mjs")}] }`),
     });
     mkdirSync(join(dir, ".berth"), { recursive: true });
-    writeFileSync(join(dir, ".berth", "state.json"), JSON.stringify({ version: 1, ports: { api: port } }));
+    writeFileSync(
+      join(dir, ".berth", "state.json"),
+      JSON.stringify({ version: 1, ports: { api: port } }),
+    );
     const holder = tempProject({
       "berth.config.mjs": config(
         `api: { command: [${node}, ${fixture("server.mjs")}], port: ${port}, strictPort: true, ready: { http: "/" } }`,

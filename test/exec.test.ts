@@ -79,7 +79,13 @@ describe("berth exec", () => {
     const port = await freePort();
     const dir = project(apiOn(port));
     const berth = startBerth(
-      ["exec", "--", process.execPath, "-e", "console.log('command up'); setInterval(() => {}, 1000)"],
+      [
+        "exec",
+        "--",
+        process.execPath,
+        "-e",
+        "console.log('command up'); setInterval(() => {}, 1000)",
+      ],
       { cwd: dir },
     );
     await berth.waitForOutput(/command up/);

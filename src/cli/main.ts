@@ -158,6 +158,29 @@ for (const verb of ["start", "restart"] as const) {
   );
 }
 
+const binaries = program
+  .command("binaries")
+  .description("list cached binaries and the projects that use them")
+  .option("--json", "machine-readable output")
+  .action(
+    action(async (options: { json?: boolean }) => {
+      const { binariesCommand } = await import("./commands/binaries.js");
+      return binariesCommand({ json: Boolean(options.json) });
+    }),
+  );
+binaries
+  .command("prune")
+  .description("remove cached binary versions no project uses")
+  .option("--dry-run", "only say what would be removed")
+  .action(
+    action(async (_options: unknown, command: Command) => {
+      // --json is the parent's option; optsWithGlobals sees it wherever it was written.
+      const options = command.optsWithGlobals<{ dryRun?: boolean; json?: boolean }>();
+      const { binariesPruneCommand } = await import("./commands/binaries.js");
+      return binariesPruneCommand({ dryRun: Boolean(options.dryRun), json: Boolean(options.json) });
+    }),
+  );
+
 program
   .command("status")
   .description(

@@ -30,6 +30,7 @@ export function crossChecks(entries: readonly ServiceEntry[]): ConfigIssue[] {
     ...checkCycles(entries),
     ...checkReadyPorts(entries),
     ...checkTemplates(entries),
+    ...checkSharedBinaries(entries),
   ];
 }
 
@@ -139,7 +140,8 @@ function checkTemplates(entries: readonly ServiceEntry[]): ConfigIssue[] {
 function templatedFields({ raw, parsed }: ServiceEntry): { at: PropertyKey[]; text: string }[] {
   if (!parsed) return [];
   const fields = [
-    ...commandFields(parsed.command, ["command"]),
+    ...(parsed.command === undefined ? [] : commandFields(parsed.command, ["command"])),
+    ...parsed.args.map((text, i) => ({ at: ["args", i] as PropertyKey[], text })),
     ...(parsed.cwd === undefined ? [] : [{ at: ["cwd"], text: parsed.cwd }]),
     ...Object.entries(parsed.env).map(([key, text]) => ({ at: ["env", key], text })),
   ];
@@ -154,6 +156,35 @@ function templatedFields({ raw, parsed }: ServiceEntry): { at: PropertyKey[]; te
     }
   }
   return fields;
+}
+
+/**
+ * One binary name is one cache folder and one entry in state.json: services that share it
+ * must describe it the same way (define it once in a variable and use it in both).
+ */
+function checkSharedBinaries(entries: readonly ServiceEntry[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const first = new Map<string, { service: string; spec: string }>();
+  for (const { name, parsed } of entries) {
+    const binary = parsed?.binary;
+    if (!binary) continue;
+    const spec = JSON.stringify(binary);
+    const other = first.get(binary.name);
+    if (!other) first.set(binary.name, { service: name, spec });
+    else if (other.spec !== spec) {
+      issues.push({
+        path: ["services", name, "binary"],
+        message: `binary "${binary.name}" is also used by ${other.service}, described differently; define it once (const ${camel(binary.name)} = { ... }) and use it in both, or give each its own \`name\``,
+      });
+    }
+  }
+  return issues;
+}
+
+function camel(name: string): string {
+  const words = name.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  const joined = words.map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1))).join("");
+  return /^[A-Za-z_]/.test(joined) ? joined : `binary${joined}`;
 }
 
 function commandFields(command: string | string[], at: PropertyKey[]) {

@@ -41,7 +41,7 @@ describe("resolveConfig", () => {
       code: "CONFIG_INVALID",
       message: `Invalid config ${join(dir, "berth.config.json")} (2 problems); fix them and try again.`,
       details: [
-        "services.api.command: missing; expected a command: a string run by /bin/sh, or an argv array of strings",
+        "services.api.command: missing; expected a command: a string run by /bin/sh, or an argv array of strings (or a `binary` to download)",
         "services.api.comand: unknown key; did you mean `command`?",
       ],
     });

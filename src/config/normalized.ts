@@ -21,11 +21,40 @@ export type NormalizedReady = { timeoutMs: number } & (
   | { kind: "command"; command: string | string[] }
 );
 
-export interface NormalizedService {
+/** How a binary's download is packed. */
+export type BinaryArchive = "none" | "zip" | "tar.gz";
+
+/**
+ * A versioned binary to download, cache and run (`binaries/`). Its `url` and `path` keep
+ * their single-brace placeholders (`{version}`, `{os}`, `{arch}`, `{platform}`) until it is
+ * fetched: the version may only be known then (`"latest"`).
+ */
+export interface NormalizedBinary {
+  /** Cache folder name: `$BERTH_HOME/cache/binaries/<name>/<version>/`; key in state.json. */
+  name: string;
+  /** An exact version, or `"latest"` (looked up at `latest`). */
+  version: string;
+  url: string;
+  archive: BinaryArchive;
+  /** The executable inside the archive; for `"none"`, the name the download is saved as. */
+  path: string;
+  /** Node's `process.platform` → the name the URL uses. */
+  os: Record<string, string>;
+  /** Node's `process.arch` → the name the URL uses. */
+  arch: Record<string, string>;
+  /** `<process.platform>-<process.arch>` (Node's names) → SHA-256 of the download, lowercase hex. */
+  sha256: Record<string, string>;
+  /** Download even without a digest for this platform (unverified). */
+  insecure: boolean;
+  /** Where the latest version is looked up; set whenever `version` is `"latest"`. */
+  latest?: string;
+  /** Arguments of the check run before the first start; `false`: no check. */
+  check: string[] | false;
+}
+
+export interface NormalizedServiceFields {
   name: string;
   oneshot: boolean;
-  /** A string runs through `/bin/sh -c`; an array is an argv. Templates unrendered. */
-  command: string | string[];
   /** Relative to the project dir, or absolute; templates unrendered. */
   cwd?: string;
   /** Values stringified; templates unrendered. */
@@ -36,7 +65,24 @@ export interface NormalizedService {
   dependsOn: Dependency[];
   restart: RestartSpec;
   stop: StopSpec;
+  /** The binary's arguments (templates unrendered); always `[]` for a command. */
+  args: string[];
 }
+
+/** A service runs either a command or a downloaded binary: exactly one is set. */
+export type NormalizedService = NormalizedServiceFields &
+  (
+    | {
+        /** A string runs through `/bin/sh -c`; an array is an argv. Templates unrendered. */
+        command: string | string[];
+        binary?: undefined;
+      }
+    | {
+        command?: undefined;
+        /** Run the executable of this binary (see `binaries/ensure.ts`) with `args`. */
+        binary: NormalizedBinary;
+      }
+  );
 
 export interface NormalizedConfig {
   /** Real path of the config file. */

@@ -18,6 +18,7 @@ describe("normalized config", () => {
           name: "api",
           oneshot: false,
           command: "node api.js",
+          args: [],
           env: {},
           port: { mode: "auto" },
           dependsOn: [],

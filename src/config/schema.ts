@@ -4,9 +4,10 @@
  */
 import { z } from "zod";
 import type { NormalizedService, PortRequest } from "./normalized.js";
+import { binarySchema } from "./binary.js";
 import { dependsOnSchema, type ParsedDependency } from "./depends-on.js";
 import { command, duration, expected, isPort, strict, text } from "./fields.js";
-import { describe, isPlainObject } from "./issues.js";
+import { describe, isPlainObject, type ConfigIssue } from "./issues.js";
 import { readySchema } from "./ready.js";
 import { restartSchema, restartSpec } from "./restart.js";
 
@@ -20,9 +21,16 @@ const signals = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2"]
 
 export type { ParsedDependency };
 
-export type ParsedService = Omit<NormalizedService, "name" | "dependsOn"> & {
+/** `Omit` that keeps a union a union (a service runs a command *or* a binary). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export type ParsedService = OmitEach<NormalizedService, "name" | "dependsOn"> & {
   dependsOn: ParsedDependency[];
 };
+
+const args = z
+  .array(z.string(expected("a string")), expected("an array of argument strings"))
+  .transform((list) => [...list]);
 
 const env = z
   .record(
@@ -52,7 +60,9 @@ const env = z
 
 export const serviceSchema = strict(
   {
-    command,
+    command: command.optional(),
+    binary: binarySchema.optional(),
+    args: args.optional(),
     cwd: text("a folder path (relative to the config file's folder)").optional(),
     env: env.optional(),
     port: z
@@ -69,7 +79,7 @@ export const serviceSchema = strict(
     stopTimeout: duration().optional(),
     oneshot: z.boolean(expected("true or false")).optional(),
   },
-  "a service: an object with at least a `command`",
+  "a service: an object with a `command` or a `binary`",
 ).transform((s, ctx): ParsedService => {
   const problem = (path: PropertyKey[], message: string) =>
     ctx.issues.push({ code: "custom", path, message, input: s });
@@ -94,9 +104,12 @@ export const serviceSchema = strict(
       `expected at most maxDelay (${restart.maxDelayMs}ms), got ${restart.initialDelayMs}ms; raise \`maxDelay\` too`,
     );
   }
+  // Neither is reported by `runProblems`; the config is then refused as a whole.
+  const runs = s.binary ? { binary: s.binary } : { command: s.command ?? "" };
   return {
     oneshot,
-    command: s.command,
+    ...runs,
+    args: s.args ?? [],
     ...(s.cwd === undefined ? {} : { cwd: s.cwd }),
     env: s.env ?? {},
     port: portRequest(port, s.strictPort ?? false),
@@ -109,6 +122,43 @@ export const serviceSchema = strict(
     },
   };
 });
+
+/**
+ * A service runs exactly one of a `command` or a `binary`. Checked on the service as
+ * written, apart from its schema, so that a missing `command` is reported even when
+ * another field of the service is wrong too (say a misspelt `comand`).
+ */
+export function runProblems(service: unknown): ConfigIssue[] {
+  if (!isPlainObject(service)) return [];
+  const { command, binary, args } = service;
+  if (command === undefined && binary === undefined) {
+    return [
+      {
+        path: ["command"],
+        message:
+          "missing; expected a command: a string run by /bin/sh, or an argv array of strings (or a `binary` to download)",
+      },
+    ];
+  }
+  if (command !== undefined && binary !== undefined) {
+    return [
+      {
+        path: ["binary"],
+        message: "a service runs a `command` or a `binary`, not both; remove one",
+      },
+    ];
+  }
+  if (args !== undefined && binary === undefined) {
+    return [
+      {
+        path: ["args"],
+        message:
+          "`args` are the arguments of a `binary`; with a `command`, write them in the command",
+      },
+    ];
+  }
+  return [];
+}
 
 function portRequest(port: number | "auto" | false, strictPort: boolean): PortRequest | null {
   if (port === false) return null;

@@ -90,9 +90,111 @@ export type ReadyConfig = ReadyTimeout &
       }
   );
 
-export interface ServiceConfig {
-  /** What to run: a string runs through `/bin/sh -c`, an array is an argv. Required. */
-  command: Command;
+/** Node's `process.platform` values. */
+export type NodePlatform =
+  | "aix"
+  | "android"
+  | "darwin"
+  | "freebsd"
+  | "haiku"
+  | "linux"
+  | "openbsd"
+  | "sunos"
+  | "win32"
+  | "cygwin"
+  | "netbsd";
+
+/** Node's `process.arch` values. */
+export type NodeArch =
+  | "arm"
+  | "arm64"
+  | "ia32"
+  | "loong64"
+  | "mips"
+  | "mipsel"
+  | "ppc"
+  | "ppc64"
+  | "riscv64"
+  | "s390"
+  | "s390x"
+  | "x64";
+
+/**
+ * A versioned executable berth downloads once into `$BERTH_HOME/cache/binaries/<name>/<version>/`,
+ * verifies, unpacks and checks before its first start.
+ *
+ * `url` and `path` take single-brace placeholders, filled in when the binary is fetched:
+ * `{version}`, `{os}` (Node's `process.platform`, or its name in `os`), `{arch}` (Node's
+ * `process.arch`, or its name in `arch`) and `{platform}` (`{os}-{arch}`).
+ *
+ * @example
+ * const tool = {
+ *   name: "mytool",
+ *   version: "1.4.2",
+ *   url: "https://github.com/acme/mytool/releases/download/v{version}/mytool-{platform}.tar.gz",
+ *   path: "mytool-{platform}/bin/mytool",
+ *   arch: { x64: "amd64" },
+ *   sha256: { "linux-x64": "9f86d0…", "darwin-arm64": "60303a…" },
+ * } satisfies BinaryConfig;
+ */
+export interface BinaryConfig {
+  /**
+   * Names the cache folder and the entry in `.berth/state.json`: letters, digits, `.`, `_`
+   * and `-`. Services that use the same name must describe the binary the same way.
+   */
+  name: string;
+  /**
+   * An exact version (`"1.4.2"`), or `"latest"`: looked up at `latest` on each run; when that
+   * fails (offline), the version this project used last time is kept, with a warning.
+   */
+  version: string;
+  /**
+   * Where to download it, with placeholders: `"https://example.com/v{version}/tool-{os}-{arch}.zip"`.
+   * Redirects are followed.
+   */
+  url: string;
+  /**
+   * How the download is packed: `"none"` (it is the executable), `"zip"` or `"tar.gz"`.
+   * Default: from the URL's extension (`.zip`, `.tar.gz` / `.tgz`, else `"none"`).
+   */
+  archive?: "none" | "zip" | "tar.gz";
+  /**
+   * The executable's path inside the archive, with placeholders: `"tool-{version}/bin/tool"`.
+   * Required for an archive; not allowed with `archive: "none"`.
+   */
+  path?: string;
+  /** The URL's names for operating systems, by Node's name: `{ darwin: "macos" }`. Default: Node's names. */
+  os?: Partial<Record<NodePlatform, string>>;
+  /** The URL's names for CPU architectures, by Node's name: `{ x64: "amd64", arm64: "aarch64" }`. Default: Node's names. */
+  arch?: Partial<Record<NodeArch, string>>;
+  /**
+   * The SHA-256 of the download (hex) for each platform, keyed by Node's names whatever
+   * `os` and `arch` say: `{ "linux-x64": "…", "darwin-arm64": "…" }`. A download that does
+   * not match is refused and nothing is cached. A platform without a digest is refused
+   * unless `insecure` is set.
+   */
+  sha256?: Record<string, string>;
+  /**
+   * Download and run it even without a digest for this platform: nothing verifies it was
+   * not tampered with, and berth says so on each download. Default: `false`.
+   */
+  insecure?: boolean;
+  /**
+   * A URL answering with the latest version, as plain text (`1.4.2`) or JSON with `version`
+   * or `tag_name` (a GitHub "latest release" API URL works; a leading `v` is dropped).
+   * Required when `version` is `"latest"`.
+   */
+  latest?: string;
+  /**
+   * Arguments of a quick run before the binary's first start, to catch a binary that
+   * cannot run here (missing libraries, wrong architecture) with a clear message; it must
+   * exit with 0 within 10 s. `false` skips it. Default: `["--version"]`.
+   */
+  check?: string[] | false;
+}
+
+/** Settings shared by every service, whether it runs a `command` or a `binary`. */
+export interface ServiceOptions {
   /** Working folder, relative to the config file's folder. Default: the config file's folder. */
   cwd?: string;
   /**
@@ -130,6 +232,30 @@ export interface ServiceConfig {
   oneshot?: boolean;
 }
 
+/** A service that runs a command. */
+export interface CommandServiceConfig extends ServiceOptions {
+  /** What to run: a string runs through `/bin/sh -c`, an array is an argv. */
+  command: Command;
+  binary?: never;
+  args?: never;
+}
+
+/** A service that runs a downloaded, versioned binary. */
+export interface BinaryServiceConfig extends ServiceOptions {
+  /** The binary to download (once, into the cache) and run, instead of a `command`. */
+  binary: BinaryConfig;
+  /**
+   * The binary's arguments; they may hold templates like any other value:
+   * `["--port", "{{port}}", "--data", "{{dataDir}}", "--name", "{{instance.name}}"]`.
+   * Default: none.
+   */
+  args?: string[];
+  command?: never;
+}
+
+/** One service: exactly one of `command` or `binary`, plus the shared settings. */
+export type ServiceConfig = CommandServiceConfig | BinaryServiceConfig;
+
 export interface BerthConfig {
   /**
    * Instance name, available to services as `{{instance.name}}`. Default: the project's
@@ -148,6 +274,11 @@ export interface BerthConfig {
  *   services: {
  *     api: { command: "node api.js", ready: { http: "/health" } },
  *     worker: { command: ["node", "worker.js"], dependsOn: ["api"], env: { API: "{{services.api.url}}" } },
+ *     store: {
+ *       binary: { name: "store", version: "2.1.0", url: "https://example.com/store-{version}-{platform}.tar.gz", path: "store", sha256: { "linux-x64": "…" } },
+ *       args: ["--port", "{{port}}", "--data", "{{dataDir}}"],
+ *       ready: { tcp: true },
+ *     },
  *   },
  * });
  */

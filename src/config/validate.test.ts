@@ -56,7 +56,7 @@ describe("validateConfig errors", () => {
       "services.api.dependOn: unknown key; did you mean `dependsOn`?",
     ]);
     expect(problems(one({ command: "x", colour: "red" }))).toEqual([
-      "services.api.colour: unknown key; expected one of: command, cwd, env, port, strictPort, ready, dependsOn, restart, stopSignal, stopTimeout, oneshot",
+      "services.api.colour: unknown key; expected one of: command, binary, args, cwd, env, port, strictPort, ready, dependsOn, restart, stopSignal, stopTimeout, oneshot",
     ]);
     expect(problems(one({ command: "x", ready: { htp: "/" } }))).toEqual([
       "services.api.ready.htp: unknown key; did you mean `http`?",
@@ -77,7 +77,7 @@ describe("validateConfig errors", () => {
       'services.api.port: expected a port number (1-65535), "auto" or false, got 70000',
     ]);
     expect(problems(one({}))).toEqual([
-      "services.api.command: missing; expected a command: a string run by /bin/sh, or an argv array of strings",
+      "services.api.command: missing; expected a command: a string run by /bin/sh, or an argv array of strings (or a `binary` to download)",
     ]);
     expect(problems(one({ command: ["node", 1] }))).toEqual([
       "services.api.command[1]: expected a string, got 1",
@@ -96,7 +96,7 @@ describe("validateConfig errors", () => {
       'services.api.oneshot: expected true or false, got "yes"',
     ]);
     expect(problems({ services: { api: "node api.js" } })).toEqual([
-      'services.api: expected a service: an object with at least a `command`, got "node api.js"',
+      'services.api: expected a service: an object with a `command` or a `binary`, got "node api.js"',
     ]);
     expect(problems(one({ command: "x", restart: "sometimes" }))).toEqual([
       'services.api.restart: expected "no", "on-failure" or "always", got "sometimes"',

@@ -7,7 +7,7 @@ import { fallbackError } from "./fields.js";
 import { formatPath, isPlainObject, type ConfigIssue } from "./issues.js";
 import type { NormalizedConfig, NormalizedService } from "./normalized.js";
 import { dependsOnSchema } from "./depends-on.js";
-import { configSchema, serviceSchema, type ParsedService } from "./schema.js";
+import { configSchema, runProblems, serviceSchema, type ParsedService } from "./schema.js";
 
 /**
  * Checks a loaded config and applies every default. Nothing is started on a config that
@@ -24,8 +24,11 @@ export function validateConfig(raw: unknown, file: string): NormalizedConfig {
 
   const written = isPlainObject(raw) && isPlainObject(raw.services) ? raw.services : {};
   const entries: ServiceEntry[] = Object.entries(written).map(([name, value]) => {
+    const runs = runProblems(value);
+    issues.push(...runs.map((issue) => ({ ...issue, path: ["services", name, ...issue.path] })));
     const result = serviceSchema.safeParse(value, { error: fallbackError });
-    if (result.success) return { name, raw: value, parsed: result.data };
+    if (result.success && runs.length === 0) return { name, raw: value, parsed: result.data };
+    if (result.success) return { name, raw: value, dependsOn: result.data.dependsOn };
     issues.push(...fromZod(result.error.issues, ["services", name]));
     // Still check its dependencies: a typo in one field must not hide a missing service.
     const deps = dependsOnSchema.safeParse(isPlainObject(value) ? (value.dependsOn ?? []) : []);

@@ -17,6 +17,8 @@ export interface AppHostOptions {
   verbose?: boolean;
   /** Runs in the background (`berth run --detach`); the launching CLI's pid. */
   detached?: { launcherPid: number };
+  /** Use installed binary versions without looking up `latest` (ephemeral `berth exec`). */
+  preferInstalled?: boolean;
 }
 
 /**
@@ -43,7 +45,11 @@ export class AppHost {
     const runId = randomUUID();
     const say: Say = (level, text) =>
       options.onEvent({ type: "message", level, text, time: Date.now() });
-    const project = await prepareProject(config, { runId, say });
+    const project = await prepareProject(config, {
+      runId,
+      say,
+      preferInstalled: options.preferInstalled,
+    });
     let guardian: Guardian | undefined;
     try {
       const app = planApp(config, {
@@ -51,6 +57,7 @@ export class AppHost {
         ports: project.ports,
         stateDir: project.stateDir,
         runId,
+        executables: project.executables,
       });
       guardian = Guardian.start(runId);
       const started = guardian;

@@ -5,12 +5,15 @@ import { allocatePorts, releaseAll } from "../model/ports.js";
 import { ensureStateDir, readState, writeState } from "../model/state.js";
 import { processStartTime } from "../platform/process-info.js";
 import type { PortReservation } from "../supervisor/service.js";
+import { ensureBinary, recordBinaryUse } from "../binaries/index.js";
 import { cleanupLeftovers } from "./leftovers.js";
 import { acquireHostLock, type ServiceProcessRecord } from "./lock.js";
 
 export interface PreparedProject {
   stateDir: string;
   instance: InstanceIdentity;
+  /** The executable of each binary service, by service name. */
+  executables: Map<string, string>;
   ports: Map<string, number>;
   /** Held ports, released by each service just before it spawns. */
   reservations: Map<string, PortReservation>;
@@ -29,7 +32,12 @@ type Say = (level: "info" | "warn" | "error", text: string) => void;
  */
 export async function prepareProject(
   config: NormalizedConfig,
-  options: { runId: string; say: Say },
+  options: {
+    runId: string;
+    say: Say;
+    /** Use the installed version of a `latest` binary without looking up a newer one. */
+    preferInstalled?: boolean;
+  },
 ): Promise<PreparedProject> {
   const { say, runId } = options;
   const stateDir = await ensureStateDir(config.projectDir);
@@ -49,6 +57,11 @@ export async function prepareProject(
       projectDir: config.projectDir,
       appHostPath: config.file,
     });
+    // Before the ports are held: a download may take a while.
+    const { executables, versions } = await ensureBinaries(config, state.binaries ?? {}, {
+      say,
+      preferInstalled: options.preferInstalled,
+    });
     allocations = await allocatePorts(
       config.services.flatMap((s) => (s.port ? [{ service: s.name, request: s.port }] : [])),
       state.ports,
@@ -57,16 +70,25 @@ export async function prepareProject(
       if (allocation.note) say("info", `${service}: ${allocation.note}`);
     }
     const ports = new Map([...allocations].map(([name, a]) => [name, a.port]));
+    const used = Object.keys(versions).length > 0;
     await writeState(stateDir, {
       ...state,
       ports: { ...state.ports, ...Object.fromEntries(ports) },
+      ...(used ? { binaries: { ...state.binaries, ...versions } } : {}),
     });
+    if (used) {
+      // Only `berth binaries prune` depends on it: a failure is worth a warning, no more.
+      await recordBinaryUse(stateDir, versions).catch((error: unknown) =>
+        say("warn", `could not record the binaries this project uses: ${String(error)}`),
+      );
+    }
 
     const held = allocations;
     let records = Promise.resolve();
     return {
       stateDir,
       instance,
+      executables,
       ports,
       reservations: new Map([...held].map(([name, a]) => [name, a.hold])),
       recordProcesses(groups) {
@@ -88,4 +110,34 @@ export async function prepareProject(
     await lock.release();
     throw error;
   }
+}
+
+/** Installs (or finds in the cache) the binary of every binary service. */
+async function ensureBinaries(
+  config: NormalizedConfig,
+  installed: Record<string, string>,
+  options: { say: Say; preferInstalled?: boolean },
+): Promise<{ executables: Map<string, string>; versions: Record<string, string> }> {
+  const executables = new Map<string, string>();
+  const versions: Record<string, string> = {};
+  const byName = new Map<string, string>();
+  for (const service of config.services) {
+    if (!service.binary) continue;
+    const { name } = service.binary;
+    // Services sharing a binary describe it identically (the config checks it).
+    let executable = byName.get(name);
+    if (executable === undefined) {
+      const ensured = await ensureBinary(service.binary, {
+        installedVersion: installed[name],
+        preferInstalled: options.preferInstalled,
+        log: options.say,
+        progress: process.stderr,
+      });
+      executable = ensured.executable;
+      byName.set(name, executable);
+      versions[name] = ensured.version;
+    }
+    executables.set(service.name, executable);
+  }
+  return { executables, versions };
 }

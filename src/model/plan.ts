@@ -12,6 +12,8 @@ export interface PlanInput {
   stateDir: string;
   /** Unique per host run; every service carries it so a crashed host's processes can be found. */
   runId: string;
+  /** The executable of each binary service (`ensureBinary(...).executable`), by service name. */
+  executables?: ReadonlyMap<string, string>;
 }
 
 /** Environment-variable form of a service name: `my-api` → `MY_API`. */
@@ -56,7 +58,7 @@ export function planApp(config: NormalizedConfig, input: PlanInput): AppModel {
         instance: input.instance,
         services,
       };
-      return planService(service, context, shared, input.stateDir);
+      return planService(service, context, shared, input);
     }),
   };
 }
@@ -65,7 +67,7 @@ function planService(
   service: NormalizedService,
   context: TemplateContext,
   shared: Record<string, string>,
-  stateDir: string,
+  input: PlanInput,
 ): ServiceModel {
   const where = `services.${service.name}`;
   const render = (text: string, field: string) =>
@@ -80,15 +82,22 @@ function planService(
   return {
     name: service.name,
     oneshot: service.oneshot,
-    command: commandSpec(service.command, (text, i) =>
-      render(text, i === undefined ? "command" : `command[${i}]`),
-    ),
+    command: service.binary
+      ? binaryCommand(
+          service.name,
+          service.binary.name,
+          input.executables?.get(service.name),
+          service.args.map((arg, i) => render(arg, `args[${i}]`)),
+        )
+      : commandSpec(service.command, (text, i) =>
+          render(text, i === undefined ? "command" : `command[${i}]`),
+        ),
     cwd: isAbsolute(cwd) ? cwd : resolve(context.projectDir, cwd),
     env,
     port: own.port,
     url: own.url,
     dataDir: own.dataDir,
-    logFile: join(stateDir, "logs", `${service.name}.log`),
+    logFile: join(input.stateDir, "logs", `${service.name}.log`),
     ready:
       service.ready &&
       readyCheck(service.ready, own.port, (text, field) => render(text, `ready.${field}`)),
@@ -108,6 +117,21 @@ function commandSpec(
   }
   const argv = command.map((arg, i) => render(arg, i));
   return { file: argv[0]!, args: argv.slice(1), display: argv.join(" ") };
+}
+
+/** A binary service runs its cached executable directly with its rendered `args`. */
+function binaryCommand(
+  service: string,
+  binary: string,
+  executable: string | undefined,
+  args: string[],
+): CommandSpec {
+  if (executable === undefined) {
+    throw new Error(
+      `service ${service} runs binary ${binary}, but no executable was given: call ensureBinary first`,
+    );
+  }
+  return { file: executable, args, display: [binary, ...args].join(" ") };
 }
 
 function readyCheck(

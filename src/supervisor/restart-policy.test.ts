@@ -21,9 +21,9 @@ describe("decideRestart", () => {
     expect(decideRestart(spec("on-failure"), clean, [], 0)).toMatchObject({ restart: false });
     expect(decideRestart(spec("on-failure"), crash, [], 0)).toMatchObject({ restart: true });
     expect(decideRestart(spec("always"), clean, [], 0)).toMatchObject({ restart: true });
-    expect(decideRestart(spec("on-failure"), { code: null, signal: "SIGSEGV" }, [], 0)).toMatchObject(
-      { restart: true },
-    );
+    expect(
+      decideRestart(spec("on-failure"), { code: null, signal: "SIGSEGV" }, [], 0),
+    ).toMatchObject({ restart: true });
   });
 
   it("doubles the delay up to the cap, then declares a crash loop", () => {

@@ -91,6 +91,8 @@ async function execEphemeral(config: NormalizedConfig, options: ExecOptions): Pr
   const host = await AppHost.open({
     config,
     verbose: options.verbose,
+    // A one-off command runs with what is installed; `berth run` looks for newer versions.
+    preferInstalled: true,
     onEvent: (event) => {
       if (
         options.logs ||
