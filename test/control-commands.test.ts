@@ -1,8 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { freePort } from "./helpers/app.js";
+import { freePort, portIsFree } from "./helpers/app.js";
 import { runBerth, startBerth } from "./helpers/cli.js";
 import { isAlive, track, waitFor } from "./helpers/processes.js";
 import { fixturesDir, tempProject } from "./helpers/project.js";
@@ -19,14 +18,6 @@ const apiAndWorker = (port: number) =>
     api: { command: [${node}, ${fixture("server.mjs")}], port: ${port}, ready: { http: "/" } },
     worker: { command: [${node}, ${fixture("forever.mjs")}], port: false, dependsOn: ["api"],
               ready: { log: "forever" } },`);
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
 
 interface PsEntry {
   appHostPath: string;

@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { freePort } from "./helpers/app.js";
+import { freePort, portIsFree } from "./helpers/app.js";
 import { runBerth, startBerth } from "./helpers/cli.js";
 import { isAlive, track, waitFor } from "./helpers/processes.js";
 import { fixturesDir, tempProject } from "./helpers/project.js";
@@ -12,14 +11,6 @@ const node = JSON.stringify(process.execPath);
 
 function project(services: string): string {
   return tempProject({ "berth.config.mjs": `export default { services: { ${services} } };\n` });
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
 }
 
 async function hostCount(cwd: string): Promise<number> {

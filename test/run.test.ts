@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "./helpers/app.js";
+import { freePort, portIsFree } from "./helpers/app.js";
 import { runBerth, startBerth } from "./helpers/cli.js";
 import { isAlive, spawnTracked, track, waitFor } from "./helpers/processes.js";
 import { fixturesDir, repoRoot, tempProject } from "./helpers/project.js";
@@ -16,14 +16,6 @@ const node = JSON.stringify(process.execPath);
 function project(services: string): string {
   return tempProject({
     "berth.config.mjs": `export default { services: { ${services} } };\n`,
-  });
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 

@@ -71,3 +71,12 @@ export async function freePort(): Promise<number> {
 export function states(events: SupervisorEvent[], service: string): string[] {
   return events.flatMap((e) => (e.type === "state" && e.service === service ? [e.state] : []));
 }
+
+/** True when a TCP port can be bound on 127.0.0.1 right now. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
