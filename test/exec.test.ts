@@ -90,6 +90,22 @@ describe("berth exec", () => {
     await waitFor(async () => (await hostCount(dir)) === 0, "the host to be gone");
   });
 
+  it("stops the services and never runs the command when Ctrl-C comes while they start", async () => {
+    const port = await freePort();
+    const dir = project(`
+      slow: { command: [${node}, ${fixture("server.mjs")}], port: ${port}, strictPort: true,
+              env: { DELAY_MS: "30000", STARTS_FILE: "starts.txt" }, ready: { http: "/" } },`);
+    const berth = startBerth(["exec", "--", "sh", "-c", "echo should not run"], { cwd: dir });
+    await waitFor(() => existsSync(join(dir, "starts.txt")), "the service to start");
+    const servicePid = Number(readFileSync(join(dir, "starts.txt"), "utf8").trim());
+    track(servicePid);
+    process.kill(-berth.child.pid!, "SIGINT");
+    expect(await berth.exited).toBe(130);
+    expect(berth.output()).not.toContain("should not run");
+    expect(isAlive(servicePid)).toBe(false);
+    expect(await hostCount(dir)).toBe(0);
+  });
+
   it("exits with its own code and the failing service's last lines when services do not come up", async () => {
     const dir = project(`
       broken: { command: [${node}, ${fixture("exit.mjs")}], ready: { http: "/" } },`);

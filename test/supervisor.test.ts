@@ -245,4 +245,23 @@ describe("Supervisor, one service at a time", () => {
     expect(restarted.pid).not.toBe(started.pid);
     expect(isAlive(started.pid!)).toBe(false);
   });
+
+  it("keeps dependents waiting when a dependency that is not ready yet is restarted", async () => {
+    const [a, b] = await Promise.all([freePort(), freePort()]);
+    const app = makeApp({
+      db: { run: ["server.mjs"], env: { PORT: String(a), DELAY_MS: "600" }, ready: httpReady(a) },
+      api: {
+        run: ["server.mjs"],
+        env: { PORT: String(b) },
+        ready: httpReady(b),
+        dependsOn: [{ name: "db", condition: "ready" }],
+      },
+    });
+    const { supervisor } = start(app);
+    const started = supervisor.start();
+    await waitFor(() => supervisor.services()[0]!.state === "starting", "db to start");
+    await supervisor.restartService("db");
+    await started;
+    expect(supervisor.services().map((s) => s.state)).toEqual(["ready", "ready"]);
+  });
 });

@@ -148,7 +148,11 @@ export class ServiceRunner {
             : condition === "ready"
               ? this.everReady
               : this.state === "completed";
-        const never = this.state === "failed" || this.state === "stopped";
+        // A stop on request (a restart, `berth stop db`) may be followed by a start, so
+        // dependents keep waiting; only a failure, an exit, or the host closing ends it.
+        const never =
+          this.state === "failed" ||
+          (this.state === "stopped" && (!this.stoppedByRequest || this.closed));
         if (met || never) {
           this.stateListeners.delete(check);
           resolve(met);
@@ -249,6 +253,12 @@ export class ServiceRunner {
       this.fail(messageOf(error), []);
       return "done";
     }
+    if (this.stopController.signal.aborted) {
+      // Stopped while it was being spawned: it never counts as started.
+      stopGroupNow(proc.pid);
+      await proc.exited;
+      return "done";
+    }
     this.current = proc;
     this.startedAt = Date.now();
     this.options.onProcess?.(this.name, proc.pid);
@@ -293,7 +303,8 @@ export class ServiceRunner {
     if (!model.ready) return "ready";
     const controller = new AbortController();
     const onStop = () => controller.abort(this.stopController.signal.reason);
-    this.stopController.signal.addEventListener("abort", onStop, { once: true });
+    if (this.stopController.signal.aborted) onStop();
+    else this.stopController.signal.addEventListener("abort", onStop, { once: true });
     void proc.exited.then((exit) => {
       controller.abort(
         new BerthError("EXITED_BEFORE_READY", `exited before it was ready (${describeExit(exit)})`),
@@ -362,6 +373,8 @@ export class ServiceRunner {
       clock,
     });
     if (this.current === proc) {
+      // A finished process's pid may be reused: nothing may signal it again.
+      this.current = undefined;
       this.options.onProcess?.(this.name, undefined);
     }
   }

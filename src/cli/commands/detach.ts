@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
+import { constants } from "node:os";
 import { join } from "node:path";
 import { resolveConfig } from "../../config/index.js";
 import { appHostHash, socketAddress } from "../../control/address.js";
 import { connectControl, type ControlClient } from "../../control/client.js";
 import type { ServiceInfo } from "../../control/protocol.js";
-import { BerthError, ExitCode } from "../../errors.js";
+import { ExitCode } from "../../errors.js";
 import { ensureStateDir } from "../../model/state.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
 import { allHosts, unresponsive } from "../hosts.js";
@@ -14,8 +15,6 @@ import { table } from "../output/table.js";
 
 const berthBin = join(packageRoot, "bin", "berth.js");
 const SETTLED = new Set(["ready", "completed", "failed", "stopped"]);
-/** Bound on the host getting its socket up (loading the config, choosing ports). */
-const SOCKET_TIMEOUT_MS = 30_000;
 
 /**
  * `berth run --detach`: starts the app host in the background (its own session, output to
@@ -46,20 +45,27 @@ export async function detachCommand(options: {
   );
   closeSync(out);
   child.unref();
-  const exited = new Promise<number>((resolve) =>
-    child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1))),
+  let hostExit: number | undefined;
+  const exited = new Promise<{ code: number }>((resolve) =>
+    child.once("exit", (code, signal) => {
+      hostExit = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
+      resolve({ code: hostExit });
+    }),
   );
 
   const address = socketAddress(appHostHash(config.file), child.pid!);
-  const client = await Promise.race([
-    waitForSocket(address.socketPath),
-    exited.then((code) => hostDied(code, logFile)),
+  // No deadline of its own while the host lives: a first run may download a binary first.
+  const connected = await Promise.race([
+    waitForSocket(address.socketPath, () => hostExit !== undefined),
+    exited,
   ]);
+  if ("code" in connected) return hostEnded(connected.code, logFile);
+  const client = connected.client;
   try {
-    const services = await Promise.race([
-      waitUntilSettled(client),
-      exited.then((code) => hostDied(code, logFile)),
-    ]);
+    const settled = await Promise.race([waitUntilSettled(client), exited]);
+    // A host whose services all completed stops by itself, possibly before the answer.
+    if ("code" in settled) return hostEnded(settled.code, logFile);
+    const services = settled.services;
     const failed = services.filter((s) => s.state === "failed");
     printServices(services);
     if (failed.length === 0) {
@@ -67,45 +73,46 @@ export async function detachCommand(options: {
       return ExitCode.ok;
     }
     for (const service of failed) {
-      const lines = await client.logs({ service: service.name, tail: 15 });
+      // The host may already be stopping (every service failed): the reason still says why.
+      const lines = await client.logs({ service: service.name, tail: 15 }).catch(() => []);
       process.stderr.write(
         `${service.name} failed: ${service.reason ?? "unknown reason"}\n` +
           lines.map((l) => `  ${l.text}\n`).join(""),
       );
     }
-    process.stderr.write(
-      `berth keeps running the other services (pid ${child.pid}); \`berth stop\` stops them.\n`,
-    );
+    if (hostExit === undefined) {
+      process.stderr.write(
+        `berth keeps running the other services (pid ${child.pid}); \`berth stop\` stops them.\n`,
+      );
+    }
     return ExitCode.serviceFailed;
   } finally {
     await client.close();
   }
 }
 
-async function waitForSocket(socketPath: string): Promise<ControlClient> {
-  const deadline = Date.now() + SOCKET_TIMEOUT_MS;
+/** Connects once the socket is up; gives up (undefined) once the host has exited. */
+async function waitForSocket(
+  socketPath: string,
+  hostGone: () => boolean,
+): Promise<{ client: ControlClient } | { code: number }> {
   for (;;) {
     try {
-      return await connectControl(socketPath);
-    } catch (error) {
-      if (Date.now() > deadline) {
-        throw new BerthError(
-          "HOST_UNRESPONSIVE",
-          `The app host's control socket did not come up within ${SOCKET_TIMEOUT_MS / 1000} s (${socketPath}).`,
-          { cause: error },
-        );
-      }
+      return { client: await connectControl(socketPath) };
+    } catch {
+      if (hostGone()) return new Promise(() => {}); // the exit wins the race
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 }
 
 /** Resolves with the services once every one is ready, completed, failed or stopped. */
-function waitUntilSettled(client: ControlClient): Promise<ServiceInfo[]> {
+function waitUntilSettled(client: ControlClient): Promise<{ services: ServiceInfo[] }> {
   return new Promise((resolve, reject) => {
     const current = new Map<string, ServiceInfo>();
     const check = () => {
-      if ([...current.values()].every((s) => SETTLED.has(s.state))) resolve([...current.values()]);
+      const services = [...current.values()];
+      if (services.every((s) => SETTLED.has(s.state))) resolve({ services });
     };
     client
       .watchServices(({ service }) => {
@@ -119,18 +126,25 @@ function waitUntilSettled(client: ControlClient): Promise<ServiceInfo[]> {
   });
 }
 
-function hostDied(code: number, logFile: string): never {
+/**
+ * The host exited before it was confirmed up: 0 means every service ran to completion;
+ * anything else is the host's own exit code (a taken port, a bad binary…), with its log.
+ */
+function hostEnded(code: number, logFile: string): number {
+  if (code === 0) {
+    say("every service ran to completion; the app host has exited.");
+    return ExitCode.ok;
+  }
   let tail = "";
   try {
     tail = readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-20).join("\n");
   } catch {
     // no log written
   }
-  process.stderr.write(`${tail}\n`);
-  throw new BerthError(
-    code === ExitCode.alreadyRunning ? "ALREADY_RUNNING" : "SERVICE_FAILED",
-    `The app host exited with code ${code} before its services were up (its log: ${logFile}).`,
+  process.stderr.write(
+    `${tail}\nThe app host exited with code ${code} before its services were up (its log: ${logFile}).\n`,
   );
+  return code;
 }
 
 function printServices(services: ServiceInfo[]): void {

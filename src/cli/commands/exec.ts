@@ -4,7 +4,8 @@ import { resolveConfig } from "../../config/index.js";
 import type { NormalizedConfig } from "../../config/normalized.js";
 import { connectControl } from "../../control/client.js";
 import type { ServiceInfo } from "../../control/protocol.js";
-import { BerthError } from "../../errors.js";
+import { BerthError, ExitCode } from "../../errors.js";
+import { watchSignals } from "../../host/signals.js";
 import { AppHost } from "../../host/app-host.js";
 import { TerminalReporter } from "../../host/output/terminal-reporter.js";
 import { appHostPathOf, type TrackedHost } from "../../monitor/tracked.js";
@@ -104,11 +105,19 @@ async function execEphemeral(config: NormalizedConfig, options: ExecOptions): Pr
     },
   });
   reporter.setServices(host.app.services);
-  // Ctrl-C reaches the command from the terminal; berth waits for it, then stops the host.
-  const ignore = () => {};
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, ignore);
+  // While the services start, a signal stops them (a second Ctrl-C kills them) and the
+  // command never runs; once it runs, runCommand leaves Ctrl-C to the command.
+  let interrupted = false;
+  const signals = watchSignals({
+    onStop: () => {
+      interrupted = true;
+      host.requestStop();
+    },
+    onForce: () => host.forceStop(),
+  });
   try {
     await host.start();
+    if (interrupted) return ExitCode.interrupted;
     const services = host.supervisor.services();
     const failed = services.filter((s) => s.state === "failed" || s.state === "stopped");
     if (failed.length > 0) {
@@ -116,6 +125,7 @@ async function execEphemeral(config: NormalizedConfig, options: ExecOptions): Pr
         failed.map((s) => `${s.name} ${s.state}: ${s.reason ?? "unknown reason"}`).join("; "),
       );
     }
+    signals.dispose();
     return await runCommand(
       options.command,
       serviceEnv(
@@ -123,6 +133,11 @@ async function execEphemeral(config: NormalizedConfig, options: ExecOptions): Pr
       ),
     );
   } finally {
+    signals.dispose();
+    // Whatever ended the command (Ctrl-C included), the host stops; a signal meanwhile
+    // must not kill berth before it has.
+    const ignore = () => {};
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, ignore);
     await host.close();
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(signal, ignore);
   }
@@ -142,11 +157,15 @@ function runCommand(command: string[], env: Record<string, string>): Promise<num
       stdio: "inherit",
       env: { ...process.env, ...env },
     });
-    // A SIGTERM or SIGHUP sent to berth alone (not the terminal's group) reaches the command.
+    // Ctrl-C reaches the command from the terminal (it shares berth's foreground group):
+    // berth waits for it to end. A SIGTERM or SIGHUP sent to berth alone is passed on.
+    const wait = () => {};
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on("SIGINT", wait);
     process.on("SIGTERM", forward);
     process.on("SIGHUP", forward);
     const done = () => {
+      process.off("SIGINT", wait);
       process.off("SIGTERM", forward);
       process.off("SIGHUP", forward);
     };
