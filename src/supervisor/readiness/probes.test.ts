@@ -1,56 +1,25 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createServer as createHttpServer, type RequestListener } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { createServer as createTcpServer, type Server, type Socket } from "node:net";
+import { createServer as createTcpServer } from "node:net";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BerthError, isBerthError } from "../../errors.js";
 import { isAlive, waitFor } from "../../../test/helpers/processes.js";
+import { freeServerPort, listen } from "../../../test/helpers/servers.js";
 import { probeCommand } from "./probes/command.js";
 import { probeHttp } from "./probes/http.js";
 import { onEitherLoopback } from "./probes/loopback.js";
 import type { ProbeResult } from "./probes/probe.js";
 import { probeTcp } from "./probes/tcp.js";
 
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map(close));
-});
-
-const connections = new WeakMap<Server, Set<Socket>>();
-
-function close(server: Server): Promise<void> {
-  for (const socket of connections.get(server) ?? []) socket.destroy();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-function listen(server: Server, host: string, port = 0): Promise<number> {
-  servers.push(server);
-  const open = new Set<Socket>();
-  connections.set(server, open);
-  server.on("connection", (socket: Socket) => {
-    open.add(socket);
-    socket.once("close", () => open.delete(socket));
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve((server.address() as { port: number }).port));
-  });
-}
-
 function http(handler: RequestListener, host = "127.0.0.1"): Promise<number> {
   return listen(createHttpServer(handler), host);
 }
 
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  const port = await listen(server, "127.0.0.1");
-  servers.splice(servers.indexOf(server), 1);
-  await close(server);
-  return port;
-}
+const freePort = () => freeServerPort();
 
 const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
 

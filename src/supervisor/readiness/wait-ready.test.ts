@@ -1,53 +1,21 @@
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type RequestListener } from "node:http";
-import { createServer as createTcpServer, type Server, type Socket } from "node:net";
+import { createServer as createTcpServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../clock.js";
 import { BerthError, isBerthError } from "../../errors.js";
 import type { ReadyCheck } from "../../model/app.js";
 import { describeCheck } from "./describe.js";
 import type { LogSubscribe } from "./log-watch.js";
 import { waitUntilReady, type WaitingNotice } from "./wait-ready.js";
-
-const servers: Server[] = [];
-const connections = new WeakMap<Server, Set<Socket>>();
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map(close));
-});
-
-function close(server: Server): Promise<void> {
-  for (const socket of connections.get(server) ?? []) socket.destroy();
-  return new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
-}
-
-function listen(server: Server, host: string, port = 0): Promise<number> {
-  if (!servers.includes(server)) servers.push(server);
-  const open = new Set<Socket>();
-  connections.set(server, open);
-  server.on("connection", (socket: Socket) => {
-    open.add(socket);
-    socket.once("close", () => open.delete(socket));
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve((server.address() as { port: number }).port));
-  });
-}
-
-async function freePort(host = "127.0.0.1"): Promise<number> {
-  const server = createTcpServer();
-  const port = await listen(server, host);
-  servers.splice(servers.indexOf(server), 1);
-  await close(server);
-  return port;
-}
+import { freeServerPort as freePort, listen, trackServer } from "../../../test/helpers/servers.js";
 
 /** A server that starts listening on a known port only after `delayMs`, like a real service. */
 async function listenLater(server: Server, delayMs: number, host = "127.0.0.1") {
   const port = await freePort(host);
-  servers.push(server);
+  trackServer(server);
   const listening = new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() =>
     listen(server, host, port).then(() => performance.now()),
   );
