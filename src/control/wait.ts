@@ -4,7 +4,7 @@
  */
 import type { Clock } from "../clock.js";
 import type { ServiceState } from "../supervisor/events.js";
-import { formatMs } from "../supervisor/restart-policy.js";
+import { durationText } from "../supervisor/duration-text.js";
 import { ControlError } from "./errors.js";
 import { RpcErrorCode, type ServiceInfo } from "./protocol.js";
 import type { ControlTarget } from "./target.js";
@@ -68,7 +68,7 @@ export function waitForState(options: WaitForStateOptions): Promise<ServiceInfo>
     cleanups.push(
       options.clock.setTimeout(() => {
         const info = findService(target, service);
-        const message = `${service} did not reach ${wanted} within ${formatMs(options.timeoutMs)}; it is ${describe(info)}`;
+        const message = `${service} did not reach ${wanted} within ${durationText(options.timeoutMs)}; it is ${describe(info)}`;
         finish(() => reject(new ControlError(RpcErrorCode.timeout, message)));
       }, options.timeoutMs),
     );

@@ -1,4 +1,5 @@
 import type { RestartSpec } from "../model/app.js";
+import { durationText } from "./duration-text.js";
 
 export type RestartDecision =
   | { restart: false; reason: string }
@@ -28,7 +29,7 @@ export function decideRestart(
       crashLoop: true,
       reason:
         `${describeExit(exit)}; crash loop: restarted ${recent.length} times within ` +
-        `${formatMs(spec.windowMs)}, giving up`,
+        `${durationText(spec.windowMs)}, giving up`,
     };
   }
   const delayMs = Math.min(spec.maxDelayMs, spec.initialDelayMs * 2 ** recent.length);
@@ -39,10 +40,4 @@ export function decideRestart(
 export function describeExit(exit: { code: number | null; signal: NodeJS.Signals | null }): string {
   if (exit.signal) return `killed by ${exit.signal}`;
   return `exited with code ${exit.code}`;
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const seconds = ms / 1000;
-  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
 }

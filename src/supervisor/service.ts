@@ -5,7 +5,8 @@ import type { DependencyCondition, ServiceModel } from "../model/app.js";
 import type { LogLine, LogStream, ServiceState, SupervisorEvent } from "./events.js";
 import { ServiceLog } from "./logs/service-log.js";
 import { waitUntilReady } from "./readiness/wait-ready.js";
-import { decideRestart, describeExit, formatMs } from "./restart-policy.js";
+import { durationText } from "./duration-text.js";
+import { decideRestart, describeExit } from "./restart-policy.js";
 import { spawnInGroup, type SpawnedProcess } from "./spawn.js";
 import { stopGroup } from "./stop-group.js";
 
@@ -224,7 +225,7 @@ export class ServiceRunner {
       }
       this.restarts++;
       this.setState("restarting", {
-        reason: `${describeExit(exit)}; restarting in ${formatMs(decision.delayMs)} (${decision.attempt}/${model.restart.maxRestarts})`,
+        reason: `${describeExit(exit)}; restarting in ${durationText(decision.delayMs)} (${decision.attempt}/${model.restart.maxRestarts})`,
       });
       try {
         await sleep(this.options.clock, decision.delayMs, this.stopController.signal);
@@ -291,7 +292,7 @@ export class ServiceRunner {
       }
       this.readyAt = Date.now();
       this.everReady = true;
-      this.setState("ready", { reason: `ready in ${formatMs(this.readyAt - this.startedAt)}` });
+      this.setState("ready", { reason: `ready in ${durationText(this.readyAt - this.startedAt)}` });
     }
     const exit = await exitOrStop;
     return exit === "stopped" ? "done" : exit;

@@ -22,14 +22,6 @@ export function describeCheck(check: ReadyCheck): string {
   }
 }
 
-/**
- * A duration the way people say it: `500 ms`, `2 s`, `1.5 s`.
- */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return `${Number((ms / 1000).toFixed(1))} s`;
-}
-
 /** Shortens `text` to `max` characters for a message, marking the cut. */
 export function truncate(text: string, max = 80): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;

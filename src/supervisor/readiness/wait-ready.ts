@@ -1,7 +1,8 @@
 import { systemClock, type Clock } from "../../clock.js";
 import { BerthError } from "../../errors.js";
 import type { ReadyCheck } from "../../model/app.js";
-import { describeCheck, formatDuration } from "./describe.js";
+import { durationText } from "../duration-text.js";
+import { describeCheck } from "./describe.js";
 import { waitForLogLine, type LogSubscribe } from "./log-watch.js";
 import { pollUntilReady, type Probe } from "./probe-loop.js";
 import { probeCommand } from "./probes/command.js";
@@ -103,7 +104,7 @@ function readyTimeout(check: ReadyCheck, service: string | undefined, last: stri
     last === undefined ? "" : check.kind === "log" ? ` (${last})` : ` (last probe: ${last})`;
   return new BerthError(
     "READY_TIMEOUT",
-    `${who} was not ready within ${formatDuration(check.timeoutMs)}: waited for ` +
+    `${who} was not ready within ${durationText(check.timeoutMs)}: waited for ` +
       `${describeCheck(check)}${lastWords}. Check its log for what it is doing, or raise ` +
       `ready.timeout in the config if it needs longer to start.`,
   );

@@ -3,7 +3,7 @@
  */
 import { systemClock, type Clock } from "../../../clock.js";
 import type { BerthError } from "../../../errors.js";
-import { formatDuration } from "../describe.js";
+import { durationText } from "../../duration-text.js";
 
 /**
  * The outcome of one probe attempt. `reason` says in words why it is not ready yet
@@ -41,7 +41,7 @@ export function startAttempt(options: ProbeOptions, defaultTimeoutMs: number): A
   const parent = options.signal;
   let why = "aborted";
   const cancelTimer = clock.setTimeout(() => {
-    why = `no answer within ${formatDuration(timeoutMs)}`;
+    why = `no answer within ${durationText(timeoutMs)}`;
     controller.abort();
   }, timeoutMs);
   const onParentAbort = () => controller.abort();
