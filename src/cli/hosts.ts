@@ -1,7 +1,6 @@
 import { connectControl, type ControlClient } from "../control/client.js";
-import { BerthError } from "../errors.js";
 import { listHosts } from "../monitor/list.js";
-import { selectHost } from "../monitor/select.js";
+import { requireLive, selectHost, unresponsiveError } from "../monitor/select.js";
 import type { TrackedHost } from "../monitor/tracked.js";
 import { berthVersion } from "../version.js";
 
@@ -30,18 +29,15 @@ export async function connectSelected(
   flags: HostFlags,
 ): Promise<{ host: TrackedHost; client: ControlClient }> {
   const host = selectHost(await allHosts(), flags);
-  if (host.status !== "live") throw unresponsive(host);
-  const client = await connectControl(host.socketPath, { client: CLIENT }).catch(() => {
-    throw unresponsive(host);
-  });
-  return { host, client };
-}
-
-export function unresponsive(host: TrackedHost): BerthError {
-  return new BerthError(
-    "HOST_UNRESPONSIVE",
-    `The app host for ${host.info?.appHostPath ?? host.sidecar?.appHostPath ?? host.socketPath} ` +
-      `(pid ${host.pid}) does not answer${host.error ? ` (${host.error})` : ""}. ` +
-      `Stop it with \`berth stop --pid ${host.pid}\` (it is signalled if it does not answer).`,
+  requireLive(host);
+  const client = await connectControl(host.socketPath, { client: CLIENT }).catch(
+    (error: unknown) => {
+      // It was live a moment ago; now it does not answer.
+      throw unresponsiveError({
+        ...host,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    },
   );
+  return { host, client };
 }

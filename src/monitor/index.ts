@@ -36,6 +36,7 @@ export {
   inScope,
   isInside,
   requireLive,
+  unresponsiveError,
   selectHost,
   type SelectableHost,
   type SelectOptions,

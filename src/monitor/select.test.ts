@@ -160,7 +160,7 @@ describe("requireLive", () => {
     expect(error.exitCode).toBe(8);
     expect(error.message).toBe(
       `The app host for ${join(root, "shop/berth.config.ts")} (pid 402) does not answer. ` +
-        "It may be hung: wait a moment and try again, or stop its process (kill 402).",
+        "Stop it with `berth stop --pid 402` (it is signalled if it does not answer).",
     );
     expect(error.details).toEqual(["did not answer within 2000 ms"]);
   });

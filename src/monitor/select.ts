@@ -118,11 +118,16 @@ function selectNamed<H extends SelectableHost>(hosts: H[], options: SelectOption
  */
 export function requireLive<H extends SelectableHost & { error?: string }>(host: H): H {
   if (host.status === "live") return host;
+  throw unresponsiveError(host);
+}
+
+/** `HOST_UNRESPONSIVE` naming the host, with the reason it gave as a detail line. */
+export function unresponsiveError(host: SelectableHost & { error?: string }): BerthError {
   const path = appHostPathOf(host) ?? host.socketPath;
-  throw new BerthError(
+  return new BerthError(
     "HOST_UNRESPONSIVE",
-    `The app host for ${path} (pid ${host.pid}) does not answer. It may be hung: wait a ` +
-      `moment and try again, or stop its process (kill ${host.pid}).`,
+    `The app host for ${path} (pid ${host.pid}) does not answer. Stop it with ` +
+      `\`berth stop --pid ${host.pid}\` (it is signalled if it does not answer).`,
     { details: host.error ? [host.error] : [] },
   );
 }

@@ -9,7 +9,8 @@ import type { ServiceInfo } from "../../control/protocol.js";
 import { ExitCode } from "../../errors.js";
 import { ensureStateDir } from "../../model/state.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
-import { allHosts, unresponsive } from "../hosts.js";
+import { unresponsiveError } from "../../monitor/select.js";
+import { allHosts } from "../hosts.js";
 import { packageRoot } from "../../version.js";
 import { table } from "../output/table.js";
 
@@ -33,7 +34,7 @@ export async function detachCommand(options: {
     printServices(live.services ?? []);
     return ExitCode.ok;
   }
-  if (existing[0]) throw unresponsive(existing[0]);
+  if (existing[0]) throw unresponsiveError(existing[0]);
 
   const stateDir = await ensureStateDir(config.projectDir);
   const logFile = join(stateDir, "host.log");

@@ -11,7 +11,8 @@ import { TerminalReporter } from "../../host/output/terminal-reporter.js";
 import { appHostPathOf, type TrackedHost } from "../../monitor/tracked.js";
 import { findConfig } from "../../config/find.js";
 import { closest } from "../../config/suggest.js";
-import { allHosts, unresponsive } from "../hosts.js";
+import { unresponsiveError } from "../../monitor/select.js";
+import { allHosts } from "../hosts.js";
 import { serviceEnv, withDependencies } from "../exec-env.js";
 
 export interface ExecOptions {
@@ -41,7 +42,7 @@ export async function execCommand(options: ExecOptions): Promise<number> {
   const running = (await allHosts()).filter((host) => appHostPathOf(host) === appHostPath);
   const live = running.find((host) => host.status === "live");
   if (live) return execAgainst(live, options);
-  if (running[0]) throw unresponsive(running[0]);
+  if (running[0]) throw unresponsiveError(running[0]);
   const config = await resolveConfig(options);
   const wanted = withDependencies(config, options.only);
   return execEphemeral(
