@@ -1,4 +1,5 @@
 import { connectControl, type ControlClient } from "../control/client.js";
+import { queryHost, type HostSnapshot } from "../control/query.js";
 import { listHosts } from "../monitor/list.js";
 import { requireLive, selectHost, unresponsiveError } from "../monitor/select.js";
 import type { TrackedHost } from "../monitor/tracked.js";
@@ -13,11 +14,14 @@ export interface HostFlags {
 
 const CLIENT = `berth-cli ${berthVersion}`;
 
-/** Every app host on the machine, each live (with its services) or unresponsive. */
-export function allHosts(): Promise<TrackedHost[]> {
-  return listHosts({
-    connect: (socketPath, options) =>
-      connectControl(socketPath, { ...options, client: CLIENT, prefetch: true }),
+/**
+ * Every app host on the machine, each live (with its services) or unresponsive. Each host
+ * is asked one question and hung up on (`queryHost`); a command that goes on to talk to
+ * one of them connects again.
+ */
+export function allHosts(): Promise<TrackedHost<HostSnapshot>[]> {
+  return listHosts<HostSnapshot>({
+    connect: (socketPath, options) => queryHost(socketPath, { ...options, client: CLIENT }),
   });
 }
 

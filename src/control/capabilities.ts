@@ -3,8 +3,8 @@
  * old client and a new host, or the reverse, find out what they share instead of failing
  * on the first unknown field.
  */
-import { ControlError } from "./errors.js";
-import { CAPABILITIES, RpcErrorCode } from "./protocol.js";
+import { ControlConnectError, ControlError } from "./errors.js";
+import { CAPABILITIES, RpcErrorCode, type GetCapabilitiesResult } from "./protocol.js";
 
 /** The one capability every method of protocol.ts needs today. */
 export const V1 = "berth.v1";
@@ -35,4 +35,18 @@ export function requireCapability(method: string, negotiated: readonly string[] 
       `${method} needs ${V1}, which this session did not negotiate`,
     );
   }
+}
+
+/** The error both clients give a host that shares no capability with this berth. */
+export function incompatible(
+  socketPath: string,
+  result: GetCapabilitiesResult,
+): ControlConnectError {
+  return new ControlConnectError(
+    "incompatible",
+    socketPath,
+    `the app host at ${socketPath} (berth ${result.version}) offers ` +
+      `${result.capabilities.join(", ") || "nothing"}, and this berth needs ${V1}: ` +
+      `use the same berth version for both`,
+  );
 }

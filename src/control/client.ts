@@ -15,15 +15,10 @@ import {
   type RequestType,
 } from "vscode-jsonrpc/node";
 import { systemClock, type Clock } from "../clock.js";
-import { V1 } from "./capabilities.js";
+import { incompatible, V1 } from "./capabilities.js";
 import { connectSocket } from "./connect.js";
 import { openConnection } from "./connection.js";
-import {
-  ControlClosedError,
-  ControlConnectError,
-  ControlError,
-  UnresponsiveError,
-} from "./errors.js";
+import { ControlClosedError, ControlError, UnresponsiveError } from "./errors.js";
 import * as p from "./protocol.js";
 
 /** Default bound on connecting and on each query. */
@@ -39,12 +34,6 @@ export interface ConnectOptions {
   clock?: Clock;
   /** Who is asking, for the host's log ("berth-cli 0.1.0"). */
   client?: string;
-  /**
-   * Sends `getHostInfo` and `listServices` right behind `getCapabilities`, without waiting
-   * for its answer (the host handles a connection's requests in order), so the first
-   * `info()` and `services()` cost no extra round trip. For listings of many hosts.
-   */
-  prefetch?: boolean;
 }
 
 export interface CallOptions {
@@ -113,9 +102,7 @@ export async function connectControl(
   const client = new Client(socketPath, socket, clock, timeoutMs);
   try {
     const remaining = Math.max(1, Math.ceil(timeoutMs - (clock.now() - started)));
-    const negotiated = client.negotiate(options.client, remaining);
-    if (options.prefetch) client.prefetch();
-    await negotiated;
+    await client.negotiate(options.client, remaining);
     return client;
   } catch (error) {
     await client.close();
@@ -152,45 +139,16 @@ class Client implements ControlClient {
   async negotiate(client: string | undefined, timeoutMs: number): Promise<void> {
     const params = { capabilities: [...p.CAPABILITIES], ...(client ? { client } : {}) };
     const result = await this.call(p.getCapabilities, params, timeoutMs);
-    if (!result.capabilities.includes(V1)) {
-      throw new ControlConnectError(
-        "incompatible",
-        this.socketPath,
-        `the app host at ${this.socketPath} (berth ${result.version}) offers ` +
-          `${result.capabilities.join(", ") || "nothing"}, and this berth needs ${V1}: ` +
-          `use the same berth version for both`,
-      );
-    }
+    if (!result.capabilities.includes(V1)) throw incompatible(this.socketPath, result);
     this.capabilities = result.capabilities;
     this.hostVersion = result.version;
   }
 
-  private early?: { info?: Promise<p.HostInfo>; services?: Promise<p.ServiceInfo[]> };
-
-  /** See `ConnectOptions.prefetch`. */
-  prefetch(): void {
-    const early = { info: this.info(), services: this.services() };
-    // Whoever asks later sees a failure; until then it must not count as unhandled.
-    early.info.catch(() => {});
-    early.services.catch(() => {});
-    this.early = early;
-  }
-
   info(options?: CallOptions) {
-    const early = this.early?.info;
-    if (early) {
-      this.early!.info = undefined;
-      return early;
-    }
     return this.call(p.getHostInfo, {}, options?.timeoutMs);
   }
 
   async services(options?: CallOptions) {
-    const early = this.early?.services;
-    if (early) {
-      this.early!.services = undefined;
-      return early;
-    }
     return (await this.call(p.listServices, {}, options?.timeoutMs)).services;
   }
 

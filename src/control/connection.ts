@@ -6,12 +6,13 @@
 import type { Socket } from "node:net";
 import {
   createMessageConnection,
+  Disposable,
   SocketMessageReader,
-  SocketMessageWriter,
+  WriteableStreamMessageWriter,
   type DataCallback,
-  type Disposable,
   type MessageConnection,
   type MessageWriter,
+  type RAL,
 } from "vscode-jsonrpc/node";
 
 export interface OpenConnectionOptions {
@@ -22,11 +23,11 @@ export interface OpenConnectionOptions {
    */
   maxMessageBytes?: number;
   /** Wraps the writer (the server counts what it has queued for a slow client). */
-  wrapWriter?: (writer: SocketMessageWriter) => MessageWriter;
+  wrapWriter?: (writer: MessageWriter) => MessageWriter;
 }
 
 /** A reader that refuses input that never becomes a message within `limit` bytes. */
-class BoundedReader extends SocketMessageReader {
+export class BoundedReader extends SocketMessageReader {
   private unparsed = 0;
 
   constructor(
@@ -57,12 +58,69 @@ class BoundedReader extends SocketMessageReader {
   }
 }
 
+/**
+ * The socket as the library's writer sees it, with one change: a message's header is held
+ * (the socket is corked) until its body follows, so each message is one write, not two.
+ * The library awaits the header's write before writing the body; with a header of its own
+ * every message costs two system calls and wakes the peer twice, which is most of what a
+ * short session costs either end when `berth ps` asks fifty hosts at once.
+ */
+class OneWritePerMessage implements RAL.WritableStream {
+  constructor(private readonly socket: Socket) {}
+
+  onClose(listener: () => void): Disposable {
+    return this.on("close", listener);
+  }
+
+  onError(listener: (error: unknown) => void): Disposable {
+    return this.on("error", listener);
+  }
+
+  onEnd(listener: () => void): Disposable {
+    return this.on("end", listener);
+  }
+
+  write(data: Uint8Array | string, encoding?: RAL.MessageBufferEncoding): Promise<void> {
+    if (typeof data === "string") {
+      // The header: queued behind the cork, it leaves with the body in one writev.
+      this.socket.cork();
+      this.socket.write(data, encoding as BufferEncoding);
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      this.socket.write(data, (error) => (error ? reject(error) : resolve()));
+      this.socket.uncork();
+    });
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  private on(event: "close" | "error" | "end", listener: (error?: unknown) => void): Disposable {
+    this.socket.on(event, listener);
+    return Disposable.create(() => this.socket.off(event, listener));
+  }
+}
+
+/** The library's socket writer (disposing it destroys the socket), one write per message. */
+export class SocketWriter extends WriteableStreamMessageWriter {
+  constructor(private readonly socket: Socket) {
+    super(new OneWritePerMessage(socket));
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.socket.destroy();
+  }
+}
+
 /** Opens (but does not `listen()` on) a message connection over `socket`. */
 export function openConnection(
   socket: Socket,
   options: OpenConnectionOptions = {},
 ): MessageConnection {
   const reader = new BoundedReader(socket, options.maxMessageBytes ?? Number.POSITIVE_INFINITY);
-  const writer = new SocketMessageWriter(socket);
+  const writer = new SocketWriter(socket);
   return createMessageConnection(reader, options.wrapWriter?.(writer) ?? writer);
 }

@@ -5,6 +5,7 @@
  */
 import type { CancellationToken } from "vscode-jsonrpc/node";
 import type { Clock } from "../clock.js";
+import { V1 } from "./capabilities.js";
 import { ControlError, REQUEST_CANCELLED } from "./errors.js";
 import type { Feeds } from "./feeds.js";
 import { count, optionalService, requiredService, states, type Params } from "./params.js";
@@ -43,7 +44,19 @@ export function methodTable(ctx: MethodContext): Map<string, Handler> {
     async (params) => ({ service: ctx.maskService(await run(requiredService(method, params))) });
 
   return new Map<string, Handler>([
-    [p.getCapabilities.method, (params) => ctx.negotiate(params)],
+    [
+      p.getCapabilities.method,
+      (params) => {
+        const result = ctx.negotiate(params);
+        const include = Array.isArray(params.include) ? params.include : [];
+        if (!result.capabilities.includes(V1) || include.length === 0) return result;
+        return {
+          ...result,
+          ...(include.includes("hostInfo") ? { hostInfo: target.info() } : {}),
+          ...(include.includes("services") ? { services: services() } : {}),
+        };
+      },
+    ],
     [p.getHostInfo.method, () => target.info()],
     [p.listServices.method, () => ({ services: services() })],
     [

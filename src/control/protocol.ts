@@ -84,10 +84,21 @@ export interface GetCapabilitiesParams {
   client?: string;
   /** What the client understands. */
   capabilities?: string[];
+  /**
+   * Answers to put in this same reply, as `getHostInfo` and `listServices` would (given
+   * `berth.v1` is shared): a listing of many hosts then costs one message each way.
+   */
+  include?: HandshakeAnswer[];
 }
+/** What `getCapabilities` can answer along with the capabilities. */
+export type HandshakeAnswer = "hostInfo" | "services";
 export interface GetCapabilitiesResult {
   capabilities: string[];
   version: string;
+  /** Present when asked for with `include`. */
+  hostInfo?: HostInfo;
+  /** Present when asked for with `include`. */
+  services?: ServiceInfo[];
 }
 export const getCapabilities = new RequestType<GetCapabilitiesParams, GetCapabilitiesResult, void>(
   "getCapabilities",

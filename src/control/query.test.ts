@@ -1,0 +1,180 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "../../test/helpers/processes.js";
+import { runtimeDir } from "./address.js";
+import {
+  ControlClosedError,
+  ControlConnectError,
+  ControlError,
+  UnresponsiveError,
+  isControlError,
+} from "./errors.js";
+import { startFakeHost, type FakeHost } from "./fake-target.js";
+import { queryHost } from "./query.js";
+
+const SECRET = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+const hosts: FakeHost[] = [];
+const servers: Server[] = [];
+
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((host) => host.server.close()));
+  await Promise.all(
+    servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))),
+  );
+});
+
+const pathFor = (name: string) => join(runtimeDir(), name);
+
+async function fakeHost(): Promise<FakeHost> {
+  const host = await startFakeHost({
+    services: {
+      api: { command: `node api.js --admin-key ${SECRET}`, port: 3000 },
+      worker: { command: "node worker.js", port: null, url: null },
+    },
+    secrets: [SECRET],
+  });
+  hosts.push(host);
+  return host;
+}
+
+/** A listener that hands every connection to `onConnection` (a host that misbehaves). */
+async function listener(name: string, onConnection: (socket: Socket) => void): Promise<string> {
+  const path = pathFor(name);
+  const server = createServer(onConnection);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return path;
+}
+
+function frame(message: object): string {
+  const body = JSON.stringify(message);
+  return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("queryHost", () => {
+  it("answers the host's info and its services, masked, then leaves no session open", async () => {
+    const { target, server, address } = await fakeHost();
+    const snapshot = await queryHost(address.socketPath, { client: "test" });
+    expect(snapshot.capabilities).toEqual(["berth.v1"]);
+    expect(snapshot.hostVersion).toBe("0.1.0");
+    expect(await snapshot.info()).toEqual(target.info());
+    const services = await snapshot.services();
+    expect(services.map((s) => s.name)).toEqual(["api", "worker"]);
+    expect(services[0]!.command).toBe("node api.js --admin-key ***0a08");
+    await waitFor(() => server.stats().connections === 0, "the host to see the client go");
+  });
+
+  it("asks one question in one write and needs one answer", async () => {
+    const chunks: string[] = [];
+    const path = await listener("one.sock", (socket) =>
+      socket.on("data", (chunk) => {
+        chunks.push(chunk.toString());
+        socket.write(
+          frame({
+            jsonrpc: "2.0",
+            id: 0,
+            result: {
+              capabilities: ["berth.v1"],
+              version: "0.1.0",
+              hostInfo: { appHostPath: "/p/berth.config.ts" },
+              services: [],
+            },
+          }),
+        );
+      }),
+    );
+    const snapshot = await queryHost(path);
+    expect((await snapshot.info()).appHostPath).toBe("/p/berth.config.ts");
+    expect(chunks).toHaveLength(1);
+    const [header, body] = chunks[0]!.split("\r\n\r\n");
+    expect(header).toBe(`Content-Length: ${Buffer.byteLength(body!)}`);
+    expect(JSON.parse(body!)).toMatchObject({
+      method: "getCapabilities",
+      params: { capabilities: ["berth.v1"], include: ["hostInfo", "services"] },
+    });
+  });
+
+  it("tells a missing socket from a refused one, like connectControl", async () => {
+    const missing = await rejection(queryHost(pathFor("nothing.sock")));
+    expect(missing).toBeInstanceOf(ControlConnectError);
+    expect((missing as ControlConnectError).kind).toBe("missing");
+  });
+
+  it("reports a listener that accepts but never answers as unresponsive, in time", async () => {
+    const path = await listener("mute.sock", (socket) => socket.on("data", () => {}));
+    const started = Date.now();
+    const error = await rejection(queryHost(path, { timeoutMs: 200 }));
+    expect(error).toBeInstanceOf(UnresponsiveError);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it("reports a host that hangs up before answering as closed", async () => {
+    const path = await listener("drop.sock", (socket) => socket.on("data", () => socket.destroy()));
+    expect(await rejection(queryHost(path))).toBeInstanceOf(ControlClosedError);
+  });
+
+  it("passes on an error the host answers with", async () => {
+    const path = await listener("error.sock", (socket) =>
+      socket.once("data", () =>
+        socket.write(
+          frame({ jsonrpc: "2.0", id: 0, error: { code: -32004, message: "stopping" } }),
+        ),
+      ),
+    );
+    const error = await rejection(queryHost(path));
+    expect(isControlError(error, "shuttingDown")).toBe(true);
+    expect(error.message).toBe("stopping");
+  });
+
+  it("reports a host with no capability in common as incompatible", async () => {
+    const path = await listener("future.sock", (socket) =>
+      socket.once("data", () =>
+        socket.write(
+          frame({
+            jsonrpc: "2.0",
+            id: 0,
+            result: { capabilities: ["berth.v2"], version: "9.0.0" },
+          }),
+        ),
+      ),
+    );
+    const error = await rejection(queryHost(path));
+    expect((error as ControlConnectError).kind).toBe("incompatible");
+  });
+
+  it("says so when an older host answers without its info", async () => {
+    const path = await listener("old.sock", (socket) =>
+      socket.once("data", () =>
+        socket.write(
+          frame({
+            jsonrpc: "2.0",
+            id: 0,
+            result: { capabilities: ["berth.v1"], version: "0.0.9" },
+          }),
+        ),
+      ),
+    );
+    const snapshot = await queryHost(path);
+    const error = await rejection(snapshot.info());
+    expect(error).toBeInstanceOf(ControlError);
+    expect(error.message).toMatch(/\(berth 0\.0\.9\) did not include its info/);
+  });
+
+  it("ends the session when the answer is not JSON", async () => {
+    const path = await listener("garbage.sock", (socket) =>
+      socket.once("data", () => socket.write("Content-Length: 5\r\n\r\n{{{{{")),
+    );
+    expect(await rejection(queryHost(path))).toBeInstanceOf(ControlClosedError);
+  });
+});
