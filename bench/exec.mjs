@@ -4,7 +4,7 @@
 // No berth host runs beforehand, so berth starts an ephemeral one each time, as a CI script
 // would. Each side runs RUNS times, taking turns; medians are printed.
 //
-// Usage: npm run build && node bench/exec.mjs [--runs N]   (default 10)
+// Usage: npm run build && node bench/exec.mjs [--runs N] [--delay MS]   (defaults 10, 150)
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -22,8 +22,13 @@ const sst = join(
   "bin",
   "start.js",
 );
-const runsFlag = process.argv.indexOf("--runs");
-const RUNS = runsFlag === -1 ? 10 : Number(process.argv[runsFlag + 1]);
+const flag = (name, fallback) => {
+  const at = process.argv.indexOf(name);
+  return at === -1 ? fallback : Number(process.argv[at + 1]);
+};
+const RUNS = flag("--runs", 10);
+// How long the service takes to listen (after loading its code); 0 measures the tools alone.
+const DELAY_MS = flag("--delay", 150);
 
 const port = await freePort();
 const dir = mkdtempSync(join(tmpdir(), "berth-bench-exec-"));
@@ -33,7 +38,7 @@ const env = {
   BERTH_RUNTIME_DIR: join(dir, "run"),
   // The fixture waits a random 50–400 ms before listening; fixed here so every side waits
   // for the same server.
-  LATE_SERVER_DELAY_MS: "150",
+  LATE_SERVER_DELAY_MS: String(DELAY_MS),
 };
 writeFileSync(
   join(dir, "berth.config.ts"),

@@ -3,8 +3,6 @@ import { join, relative, sep } from "node:path";
 import type { BinaryArchive } from "../config/normalized.js";
 import { BerthError } from "../errors.js";
 import { UnsafeArchiveError } from "./archive-paths.js";
-import { unpackTarGz } from "./unpack-tar.js";
-import { unpackZip } from "./unpack-zip.js";
 
 export interface UnpackOptions {
   archive: BinaryArchive;
@@ -30,8 +28,10 @@ export async function unpack(options: UnpackOptions): Promise<string> {
   const { archive, file, dir, label } = options;
   await mkdir(dir, { recursive: true });
   try {
-    if (archive === "tar.gz") await unpackTarGz(file, dir);
-    else if (archive === "zip") await unpackZip(file, dir);
+    // The archive libraries load only here: most hosts never unpack anything, and tar
+    // alone is a tenth of the code a host would otherwise load at every start.
+    if (archive === "tar.gz") await (await import("./unpack-tar.js")).unpackTarGz(file, dir);
+    else if (archive === "zip") await (await import("./unpack-zip.js")).unpackZip(file, dir);
     else await rename(file, join(dir, options.path));
   } catch (error) {
     if (error instanceof UnsafeArchiveError) {

@@ -1,5 +1,5 @@
 /** The `binary` field of a service: a versioned executable berth downloads and caches. */
-import { z } from "zod";
+import * as z from "zod";
 import { templateReferences } from "../model/template.js";
 import { binaryTemplateProblems } from "./binary-template.js";
 import { byType, expected, strict, text } from "./fields.js";

@@ -1,5 +1,5 @@
 /** The `dependsOn` field: names (conditions decided later) or names with conditions. */
-import { z } from "zod";
+import * as z from "zod";
 import type { DependencyCondition } from "../model/app.js";
 import { byType, expected, text } from "./fields.js";
 import { isPlainObject } from "./issues.js";

@@ -2,7 +2,7 @@
  * Zod building blocks that word their errors the berth way (`expected …, got …`) and
  * report unknown keys one by one with a "did you mean".
  */
-import { z } from "zod";
+import * as z from "zod";
 import { checkDuration } from "./duration.js";
 import { describe, expectedMessage, isPlainObject } from "./issues.js";
 import { closest } from "./suggest.js";

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { readFile } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { BerthError } from "../errors.js";
@@ -29,7 +30,9 @@ export async function loadConfig(file: string): Promise<unknown> {
   // No module cache, so an edited config loads fresh (except an .mjs that needs no
   // transpiling: jiti hands it to Node's own import, which caches by URL).
   // Loaded only here: jiti is large, and JSON configs and running hosts never need it.
-  const { createJiti } = await import("jiti");
+  // Required, not imported: jiti's ES entry imports its CommonJS build, and Node then
+  // scans those 190 kB for export names before running them, a third of a config's load.
+  const { createJiti } = createRequire(import.meta.url)("jiti") as typeof import("jiti");
   const jiti = createJiti(import.meta.url, {
     alias: { berth: ownEntry },
     moduleCache: false,

@@ -1,5 +1,5 @@
 /** The `ready` field: one readiness check (http, tcp, log or command) and its timeout. */
-import { z } from "zod";
+import * as z from "zod";
 import type { NormalizedReady } from "./normalized.js";
 import { byType, command, duration, expected, portNumber, strict, text } from "./fields.js";
 import { isPlainObject } from "./issues.js";

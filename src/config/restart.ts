@@ -1,5 +1,5 @@
 /** The `restart` field: a policy, or a policy with back-off and crash-loop limits. */
-import { z } from "zod";
+import * as z from "zod";
 import type { RestartSpec } from "../model/app.js";
 import { byType, duration, expected, strict } from "./fields.js";
 import { isPlainObject } from "./issues.js";

@@ -2,7 +2,7 @@
  * The shape of a config, field by field, with every default applied. Checks that need
  * more than one service (dependencies, cycles, templates) live in `checks.ts`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { NormalizedService, PortRequest } from "./normalized.js";
 import { binarySchema } from "./binary.js";
 import { dependsOnSchema, type ParsedDependency } from "./depends-on.js";
