@@ -16,6 +16,7 @@ export type ErrorCode =
   | "EXITED_BEFORE_READY"
   | "SPAWN_FAILED"
   | "STATE_INVALID"
+  | "RUNTIME_DIR_UNUSABLE"
   | "NOT_RUNNING"
   | "AMBIGUOUS_HOST"
   | "HOST_UNRESPONSIVE"
@@ -53,6 +54,8 @@ const exitCodeOf: Record<ErrorCode, number> = {
   CONFIG_LOAD_FAILED: ExitCode.config,
   CONFIG_INVALID: ExitCode.config,
   STATE_INVALID: ExitCode.config,
+  // Where the control socket goes is set by the environment, like the config's location.
+  RUNTIME_DIR_UNUSABLE: ExitCode.config,
   PORT_TAKEN: ExitCode.portTaken,
   ALREADY_RUNNING: ExitCode.alreadyRunning,
   SERVICE_FAILED: ExitCode.serviceFailed,

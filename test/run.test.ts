@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -175,6 +175,21 @@ describe("berth run", () => {
     expect(result.output).toContain(`services.api.port: port ${port} is already in use`);
     expect(result.output).toContain(`PID ${holder.pid}`);
     expect(result.output).not.toMatch(/is ready/);
+  });
+
+  it("stops what it started when its control socket cannot open, and frees the port", async () => {
+    const port = await freePort();
+    const dir = project(`
+      api: { command: [${node}, ${fixture("server.mjs")}], port: ${port}, strictPort: true,
+             ready: { http: "/" } },`);
+    // A plain file where the runtime dir should be: the socket cannot be made.
+    const runtimeDir = join(dir, "not-a-dir");
+    writeFileSync(runtimeDir, "");
+    const result = await runBerth(["run"], { cwd: dir, env: { BERTH_RUNTIME_DIR: runtimeDir } });
+    expect(result.code).toBe(3);
+    expect(result.output).toContain(`Cannot open this app host's control socket in ${runtimeDir}`);
+    expect(await portIsFree(port)).toBe(true);
+    expect(existsSync(join(dir, ".berth", "host.json"))).toBe(false);
   });
 
   it("tells a different instance on the port apart from a service not up yet", async () => {

@@ -1,8 +1,10 @@
-import { connectControl, type ControlClient } from "../control/client.js";
-import { queryHost, type HostSnapshot } from "../control/query.js";
+import type { ControlClient } from "../control/client.js";
+import type { HostSnapshot } from "../control/query.js";
+import { appHostHash } from "../model/instance.js";
 import { listHosts } from "../monitor/list.js";
 import { requireLive, selectHost, unresponsiveError } from "../monitor/select.js";
 import type { TrackedHost } from "../monitor/tracked.js";
+import type { Clock } from "../clock.js";
 import { berthVersion } from "../version.js";
 
 /** How a command names the app host it acts on. */
@@ -20,9 +22,21 @@ const CLIENT = `berth-cli ${berthVersion}`;
  * one of them connects again.
  */
 export function allHosts(): Promise<TrackedHost<HostSnapshot>[]> {
-  return listHosts<HostSnapshot>({
-    connect: (socketPath, options) => queryHost(socketPath, { ...options, client: CLIENT }),
-  });
+  return listHosts<HostSnapshot>({ connect: query });
+}
+
+/**
+ * The app hosts of one project (normally none or one), found by the hash in their socket
+ * names: no other host is asked anything, and when none runs the protocol code is not
+ * even loaded, which is most of what `berth exec` would spend finding that out.
+ */
+export function projectHosts(appHostPath: string): Promise<TrackedHost<HostSnapshot>[]> {
+  return listHosts<HostSnapshot>({ connect: query, hash: appHostHash(appHostPath) });
+}
+
+async function query(socketPath: string, options: { timeoutMs: number; clock: Clock }) {
+  const { queryHost } = await import("../control/query.js");
+  return queryHost(socketPath, { ...options, client: CLIENT });
 }
 
 /**
@@ -34,6 +48,7 @@ export async function connectSelected(
 ): Promise<{ host: TrackedHost; client: ControlClient }> {
   const host = selectHost(await allHosts(), flags);
   requireLive(host);
+  const { connectControl } = await import("../control/client.js");
   const client = await connectControl(host.socketPath, { client: CLIENT }).catch(
     (error: unknown) => {
       // It was live a moment ago; now it does not answer.

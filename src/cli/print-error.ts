@@ -1,5 +1,5 @@
 import { ControlClosedError, ControlError, UnresponsiveError } from "../control/errors.js";
-import { RpcErrorCode } from "../control/protocol.js";
+import { RpcErrorCode } from "../control/codes.js";
 import { ExitCode, isBerthError } from "../errors.js";
 import { createStyles, shouldUseColor } from "../host/output/colors.js";
 

@@ -4,7 +4,8 @@
  * on the first unknown field.
  */
 import { ControlConnectError, ControlError } from "./errors.js";
-import { CAPABILITIES, RpcErrorCode, type GetCapabilitiesResult } from "./protocol.js";
+import { CAPABILITIES, RpcErrorCode } from "./codes.js";
+import type { GetCapabilitiesResult } from "./protocol.js";
 
 /** The one capability every method of protocol.ts needs today. */
 export const V1 = "berth.v1";

@@ -4,7 +4,7 @@
  * why no answer came: the socket was not there, the host never answered, or the
  * connection went away.
  */
-import { RpcErrorCode } from "./protocol.js";
+import { RpcErrorCode } from "./codes.js";
 
 /** Our codes by name (`RpcErrorCode`'s keys). */
 export type ControlErrorName = keyof typeof RpcErrorCode;

@@ -4,7 +4,6 @@ import type { AppModel } from "../model/app.js";
 import { planApp } from "../model/plan.js";
 import type { SupervisorEvent } from "../supervisor/events.js";
 import { Supervisor } from "../supervisor/supervisor.js";
-import { openControlSocket } from "./control-socket.js";
 import { Guardian } from "./guardian.js";
 import { prepareProject, type PreparedProject } from "./prepare.js";
 
@@ -25,6 +24,10 @@ export interface AppHostOptions {
  * One running app host: the project's lock and ports, the guardian, the supervisor and the
  * control socket, opened in that order and closed once, in reverse. `berth run` and
  * `berth exec` both drive one; neither reaches into the others' parts.
+ *
+ * The control socket opens as the services start rather than before: loading the protocol
+ * code takes about as long as a service's process takes to boot, so it is done while
+ * waiting for that instead of ahead of it (a third of `berth exec`'s own start-up).
  */
 export class AppHost {
   private stopWanted: () => void = () => {};
@@ -32,12 +35,14 @@ export class AppHost {
   readonly stopRequested = new Promise<void>((resolve) => (this.stopWanted = resolve));
   private closing?: Promise<void>;
 
+  private control?: Promise<{ close(): Promise<void> }>;
+
   private constructor(
     readonly app: AppModel,
     readonly supervisor: Supervisor,
     private readonly project: PreparedProject,
     private readonly guardian: Guardian,
-    private control: { close(): Promise<void> } | undefined,
+    private readonly options: AppHostOptions,
   ) {}
 
   static async open(options: AppHostOptions): Promise<AppHost> {
@@ -75,17 +80,10 @@ export class AppHost {
           project.recordProcesses(groups);
         },
       });
-      const host = new AppHost(app, supervisor, project, started, undefined);
+      const host = new AppHost(app, supervisor, project, started, options);
       supervisor.subscribe((event) => {
         options.onEvent(event);
         if (event.type === "state" && supervisor.finished) host.stopWanted();
-      });
-      host.control = await openControlSocket(supervisor, app, {
-        detached: options.detached,
-        stop: () => host.requestStop(),
-        verbose: (text) => {
-          if (options.verbose) say("info", text);
-        },
       });
       return host;
     } catch (error) {
@@ -95,9 +93,34 @@ export class AppHost {
     }
   }
 
-  /** Starts every service; resolves once each has settled, or a stop was asked for. */
+  /**
+   * Opens the control socket and starts every service; resolves once each has settled, or
+   * a stop was asked for. Rejects (and stops what started) when the socket cannot open.
+   */
   async start(): Promise<void> {
-    await Promise.race([this.supervisor.start(), this.stopRequested]);
+    const control = (this.control ??= this.openControl());
+    const started = Promise.race([this.supervisor.start(), this.stopRequested]);
+    try {
+      await control;
+    } catch (error) {
+      this.requestStop();
+      await started;
+      throw error;
+    }
+    await started;
+  }
+
+  private async openControl(): Promise<{ close(): Promise<void> }> {
+    const { openControlSocket } = await import("./control-socket.js");
+    return openControlSocket(this.supervisor, this.app, {
+      detached: this.options.detached,
+      stop: () => this.requestStop(),
+      verbose: (text) => {
+        if (this.options.verbose) {
+          this.options.onEvent({ type: "message", level: "info", text, time: Date.now() });
+        }
+      },
+    });
   }
 
   /** Begins stopping every service, in reverse dependency order. */
@@ -119,7 +142,9 @@ export class AppHost {
       try {
         await this.supervisor.stop();
       } finally {
-        await this.control?.close();
+        // An opening still under way finishes first, so its socket is removed too.
+        const control = await this.control?.catch(() => undefined);
+        await control?.close();
         this.guardian.close();
         await this.project.release();
       }

@@ -1,4 +1,5 @@
 import { appHostHash, socketAddress } from "../control/address.js";
+import { BerthError } from "../errors.js";
 import { startControlServer } from "../control/server.js";
 import type { AppModel } from "../model/app.js";
 import { processStartTime } from "../platform/process-info.js";
@@ -54,6 +55,15 @@ export async function openControlSocket(
       startedAt,
       version: berthVersion,
     },
+  }).catch((error: unknown) => {
+    // A file-system refusal is the environment's doing; anything else is a bug to report.
+    if (typeof (error as NodeJS.ErrnoException)?.code !== "string") throw error;
+    throw new BerthError(
+      "RUNTIME_DIR_UNUSABLE",
+      `Cannot open this app host's control socket in ${address.dir} (${(error as Error).message}). ` +
+        `Point BERTH_RUNTIME_DIR at a folder of your own, or move what is in the way, and try again.`,
+      { cause: error },
+    );
   });
   options.verbose(`control socket: ${address.socketPath}`);
   return server;

@@ -41,6 +41,19 @@ describe("readState and writeState", () => {
     expect(readdirSync(stateDir).sort()).toEqual([".gitignore", "state.json"]);
   });
 
+  it("leaves the file alone when nothing changed, and replaces it when something did", async () => {
+    const stateDir = await ensureStateDir(tempProject());
+    const file = join(stateDir, "state.json");
+    const state: ProjectState = { version: 1, ports: { api: 3000 } };
+    await writeState(stateDir, state);
+    const first = statSync(file).ino;
+    await writeState(stateDir, { ...state });
+    expect(statSync(file).ino).toBe(first);
+    await writeState(stateDir, { version: 1, ports: { api: 3001 } });
+    expect(statSync(file).ino).not.toBe(first);
+    expect((await readState(stateDir, quiet)).ports).toEqual({ api: 3001 });
+  });
+
   it("never lets a reader see a half-written file", async () => {
     const stateDir = await ensureStateDir(tempProject());
     const big = (n: number): ProjectState => ({

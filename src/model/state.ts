@@ -114,7 +114,11 @@ function validState(value: unknown): ProjectState | undefined {
  * secret), flushed to disk, then renamed over the old one.
  */
 export async function writeState(stateDir: string, state: ProjectState): Promise<void> {
-  await writeFileAtomic(join(stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+  const file = join(stateDir, STATE_FILE);
+  const content = `${JSON.stringify(state, null, 2)}\n`;
+  // Most starts change nothing (same ports, same instance): skip the flush to disk then.
+  const current = await readFile(file, "utf8").catch(() => undefined);
+  if (current !== content) await writeFileAtomic(file, content);
 }
 
 /**

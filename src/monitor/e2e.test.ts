@@ -151,6 +151,29 @@ describe("listHosts", () => {
     expect(existsSync(`${orphan}.json`)).toBe(false);
   });
 
+  it("asks only the hosts of one project when given its hash, and no other", async () => {
+    const mine = await realHost("mine");
+    await realHost("other");
+    await silentHost("silent");
+    let asked: string[] = [];
+    const { queryHost } = await import("../control/query.js");
+    const listed = await listHosts({
+      dirs: [dir],
+      hash: appHostHash("/p/mine/berth.config.ts"),
+      connect: (socketPath, options) => {
+        asked.push(socketPath);
+        return queryHost(socketPath, options);
+      },
+    });
+    expect(listed.map((h) => [h.info?.appHostPath, h.status])).toEqual([
+      ["/p/mine/berth.config.ts", "live"],
+    ]);
+    expect(asked).toEqual([mine.address.socketPath]);
+    asked = [];
+    expect(await listHosts({ dirs: [dir], hash: "0000000000000000" })).toEqual([]);
+    expect(asked).toEqual([]);
+  });
+
   it("keeps connections open when asked, for commands that act on the host", async () => {
     const host = await realHost("kept");
     const [listed] = await listHosts({ dirs: [dir], keepOpen: true });

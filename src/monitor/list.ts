@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from "../clock.js";
 import { scanDirs } from "../control/address.js";
-import { connectControl, type ControlClient } from "../control/client.js";
+import type { ControlClient } from "../control/client.js";
 import { RECONNECT_POLICY, type BackoffPolicy } from "./backoff.js";
 import { closeQuietly, type ConnectOptions, type HostConnection } from "./connection.js";
 import { sweepOrphans, type SweptOrphan } from "./orphans.js";
@@ -21,6 +21,8 @@ export interface ListHostsOptions<C extends HostConnection = ControlClient> {
   clock?: Clock;
   /** Folders to scan (default `scanDirs()`). */
   dirs?: string[];
+  /** Only the hosts of this app host hash (one project): no other host is asked anything. */
+  hash?: string;
   /** Back-off for refused connections; never beyond `timeoutMs` in all. */
   policy?: BackoffPolicy;
   /** Delete orphans found on the way (default true; costs one short re-check, only when some). */
@@ -43,7 +45,7 @@ export interface ListHostsOptions<C extends HostConnection = ControlClient> {
 export async function listHosts<C extends HostConnection = ControlClient>(
   options: ListHostsOptions<C> = {},
 ): Promise<TrackedHost<C>[]> {
-  const connect = options.connect ?? (connectControl as unknown as Connect<C>);
+  const connect = options.connect ?? (connectLazily as unknown as Connect<C>);
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? 2000;
   const policy = { ...(options.policy ?? RECONNECT_POLICY) };
@@ -61,7 +63,7 @@ export async function listHosts<C extends HostConnection = ControlClient>(
 
   const candidates = scanHosts(options.dirs ?? scanDirs(), (dir, error) =>
     options.log?.(`cannot read ${dir}: ${String(error)}`),
-  );
+  ).filter((candidate) => options.hash === undefined || candidate.hash === options.hash);
   const reached = await Promise.all(
     candidates.map(async (candidate): Promise<TrackedHost<C> | undefined> => {
       if (candidate.socket !== "socket") {
@@ -101,3 +103,9 @@ export async function listHosts<C extends HostConnection = ControlClient>(
 }
 
 type Connect<C> = (socketPath: string, options: ConnectOptions) => Promise<C>;
+
+/** `connectControl`, loaded on first use: a listing that finds no socket never needs it. */
+async function connectLazily(socketPath: string, options: ConnectOptions): Promise<ControlClient> {
+  const { connectControl } = await import("../control/client.js");
+  return connectControl(socketPath, options);
+}

@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { resolveConfig } from "../../config/index.js";
 import type { NormalizedConfig } from "../../config/normalized.js";
-import { connectControl } from "../../control/client.js";
 import type { ServiceInfo } from "../../control/protocol.js";
 import { BerthError, ExitCode } from "../../errors.js";
 import { watchSignals } from "../../host/signals.js";
@@ -12,7 +11,7 @@ import { appHostPathOf, type TrackedHost } from "../../monitor/tracked.js";
 import { findConfig } from "../../config/find.js";
 import { closest } from "../../config/suggest.js";
 import { unresponsiveError } from "../../monitor/select.js";
-import { allHosts } from "../hosts.js";
+import { projectHosts } from "../hosts.js";
 import { serviceEnv, withDependencies } from "../exec-env.js";
 
 export interface ExecOptions {
@@ -39,7 +38,9 @@ export async function execCommand(options: ExecOptions): Promise<number> {
   // Finding the file is enough to recognise a running host; loading it (TypeScript through
   // jiti) costs a few hundred milliseconds and is only needed to start one.
   const appHostPath = findConfig(options.cwd, options.configPath);
-  const running = (await allHosts()).filter((host) => appHostPathOf(host) === appHostPath);
+  const running = (await projectHosts(appHostPath)).filter(
+    (host) => appHostPathOf(host) === appHostPath,
+  );
   const live = running.find((host) => host.status === "live");
   if (live) return execAgainst(live, options);
   if (running[0]) throw unresponsiveError(running[0]);
@@ -66,6 +67,7 @@ async function execAgainst(host: TrackedHost, options: ExecOptions): Promise<num
   }
   // The host runs every service; those asked for (or all) must be up before the command.
   const wanted = options.only?.length ? options.only : known;
+  const { connectControl } = await import("../../control/client.js");
   const client = await connectControl(host.socketPath);
   let services: ServiceInfo[];
   try {

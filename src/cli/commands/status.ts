@@ -5,7 +5,7 @@ import { ExitCode } from "../../errors.js";
 import { isPortFree } from "../../model/ports.js";
 import { findPortHolder, describePortHolder } from "../../platform/port-holder.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
-import { allHosts } from "../hosts.js";
+import { projectHosts } from "../hosts.js";
 import { formatUptime } from "../output/table.js";
 
 /** `berth status --json`; the shape is stable (see README). */
@@ -36,7 +36,9 @@ export async function statusCommand(options: {
   json: boolean;
 }): Promise<number> {
   const appHostPath = findConfig(options.cwd, options.configPath);
-  const hosts = (await allHosts()).filter((host) => appHostPathOf(host) === appHostPath);
+  const hosts = (await projectHosts(appHostPath)).filter(
+    (host) => appHostPathOf(host) === appHostPath,
+  );
   const live = hosts.find((host) => host.status === "live");
   const report: StatusReport = {
     status: "not-running",
