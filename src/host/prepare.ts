@@ -5,7 +5,6 @@ import { allocatePorts, releaseAll } from "../model/ports.js";
 import { ensureStateDir, readState, writeState } from "../model/state.js";
 import { processStartTime } from "../platform/process-info.js";
 import type { PortReservation } from "../supervisor/service.js";
-import { ensureBinary, recordBinaryUse } from "../binaries/index.js";
 import { cleanupLeftovers } from "./leftovers.js";
 import { acquireHostLock, type ServiceProcessRecord } from "./lock.js";
 
@@ -77,6 +76,7 @@ export async function prepareProject(
       ...(used ? { binaries: { ...state.binaries, ...versions } } : {}),
     });
     if (used) {
+      const { recordBinaryUse } = await import("../binaries/index.js");
       // Only `berth binaries prune` depends on it: a failure is worth a warning, no more.
       await recordBinaryUse(stateDir, versions).catch((error: unknown) =>
         say("warn", `could not record the binaries this project uses: ${String(error)}`),
@@ -121,6 +121,10 @@ async function ensureBinaries(
   const executables = new Map<string, string>();
   const versions: Record<string, string> = {};
   const byName = new Map<string, string>();
+  if (!config.services.some((service) => service.binary)) return { executables, versions };
+  // Downloading, unpacking and checking binaries is a fifth of a host's code, and most
+  // projects have no binary service: it loads only for those that do.
+  const { ensureBinary } = await import("../binaries/index.js");
   for (const service of config.services) {
     if (!service.binary) continue;
     const { name } = service.binary;
