@@ -116,6 +116,18 @@ try {
     `ratio berth/start-server-and-test: ${(medians.berth / medians["start-server-and-test"]).toFixed(2)}x`,
   );
   console.log(`ratio berth/start-server-and-test tuned: ${(medians.berth / tuned).toFixed(2)}x`);
+
+  // Not the same job, so apart from the comparison: during development the project is
+  // usually up already (`berth run` in a terminal), and exec only finds it and runs.
+  const detach = spawnSync(process.execPath, [berth, "run", "--detach"], {
+    cwd: dir,
+    env: { ...env, PORT: String(port) },
+    encoding: "utf8",
+  });
+  if (detach.status !== 0) throw new Error(`berth run --detach failed:\n${detach.stderr}`);
+  timeOnce(sides.berth);
+  const running = median(Array.from({ length: RUNS }, () => timeOnce(sides.berth)));
+  console.log(`berth exec against a running host (for reference): ${running.toFixed(0)} ms`);
 } finally {
   spawnSync(process.execPath, [berth, "stop", "--all"], { cwd: dir, env, stdio: "ignore" });
   rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,68 @@
+import { resolveConfig } from "../../config/index.js";
+import { ExitCode } from "../../errors.js";
+import { AppHost } from "../../host/app-host.js";
+import { TerminalReporter } from "../../host/output/terminal-reporter.js";
+import { watchSignals } from "../../host/signals.js";
+import { serviceEnv, withDependencies } from "../exec-env.js";
+import { bringUpFailed, runCommand } from "../run-command.js";
+import type { ExecOptions } from "./exec.js";
+
+/** No host runs: start one just for this command, and stop it afterwards. */
+export async function execEphemeral(options: ExecOptions): Promise<number> {
+  const loaded = await resolveConfig(options);
+  const wanted = withDependencies(loaded, options.only);
+  const config = { ...loaded, services: loaded.services.filter((s) => wanted.has(s.name)) };
+  const reporter = new TerminalReporter({ output: process.stderr });
+  const host = await AppHost.open({
+    config,
+    verbose: options.verbose,
+    // A one-off command runs with what is installed; `berth run` looks for newer versions.
+    preferInstalled: true,
+    onEvent: (event) => {
+      if (
+        options.logs ||
+        event.type === "message" ||
+        (event.type === "state" && event.state === "failed")
+      ) {
+        reporter.handle(event);
+      }
+    },
+  });
+  reporter.setServices(host.app.services);
+  // While the services start, a signal stops them (a second Ctrl-C kills them) and the
+  // command never runs; once it runs, runCommand leaves Ctrl-C to the command.
+  let interrupted = false;
+  const signals = watchSignals({
+    onStop: () => {
+      interrupted = true;
+      host.requestStop();
+    },
+    onForce: () => host.forceStop(),
+  });
+  try {
+    await host.start();
+    if (interrupted) return ExitCode.interrupted;
+    const services = host.supervisor.services();
+    const failed = services.filter((s) => s.state === "failed" || s.state === "stopped");
+    if (failed.length > 0) {
+      throw bringUpFailed(
+        failed.map((s) => `${s.name} ${s.state}: ${s.reason ?? "unknown reason"}`).join("; "),
+      );
+    }
+    signals.dispose();
+    return await runCommand(
+      options.command,
+      serviceEnv(
+        host.app.services.map((s) => ({ name: s.name, port: s.port ?? null, url: s.url ?? null })),
+      ),
+    );
+  } finally {
+    signals.dispose();
+    // Whatever ended the command (Ctrl-C included), the host stops; a signal meanwhile
+    // must not kill berth before it has.
+    const ignore = () => {};
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, ignore);
+    await host.close();
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(signal, ignore);
+  }
+}
