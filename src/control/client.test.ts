@@ -15,8 +15,7 @@ import {
 import { startFakeHost, type FakeHost, type FakeHostOptions } from "./fake-target.js";
 import type { LogLinesParams, ServiceChangedParams } from "./protocol.js";
 import { runtimeDir } from "./address.js";
-
-const SECRET = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+import { frame, rejection, SECRET, SERVICES } from "./control.test-helper.js";
 
 const hosts: FakeHost[] = [];
 const clients: ControlClient[] = [];
@@ -32,10 +31,7 @@ afterEach(async () => {
 
 async function host(options: FakeHostOptions = {}): Promise<FakeHost> {
   const started = await startFakeHost({
-    services: {
-      api: { command: `node api.js --admin-key ${SECRET}`, port: 3000 },
-      worker: { command: "node worker.js", port: null, url: null },
-    },
+    services: SERVICES,
     secrets: [SECRET],
     ...options,
   });
@@ -50,15 +46,6 @@ async function connect(
   const client = await connectControl(socketPath, { client: "test", ...options });
   clients.push(client);
   return client;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 function countResources(): Map<string, number> {
@@ -263,12 +250,13 @@ describe("connectControl failures", () => {
     const path = pathFor("future.sock");
     const server = createServer((socket) =>
       socket.once("data", () => {
-        const body = JSON.stringify({
-          jsonrpc: "2.0",
-          id: 0,
-          result: { capabilities: ["berth.v2"], version: "9.0.0" },
-        });
-        socket.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        socket.write(
+          frame({
+            jsonrpc: "2.0",
+            id: 0,
+            result: { capabilities: ["berth.v2"], version: "9.0.0" },
+          }),
+        );
       }),
     );
     servers.push(server);
@@ -336,12 +324,13 @@ describe("closing", () => {
       socket.on("data", () => {
         if (answered) return void socket.destroy();
         answered = true;
-        const body = JSON.stringify({
-          jsonrpc: "2.0",
-          id: 0,
-          result: { capabilities: ["berth.v1"], version: "0.0.0" },
-        });
-        socket.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        socket.write(
+          frame({
+            jsonrpc: "2.0",
+            id: 0,
+            result: { capabilities: ["berth.v1"], version: "0.0.0" },
+          }),
+        );
       });
     });
     servers.push(server);

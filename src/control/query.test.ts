@@ -10,10 +10,9 @@ import {
   UnresponsiveError,
   isControlError,
 } from "./errors.js";
+import { frame, rejection, SECRET, SERVICES } from "./control.test-helper.js";
 import { startFakeHost, type FakeHost } from "./fake-target.js";
 import { queryHost } from "./query.js";
-
-const SECRET = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
 const hosts: FakeHost[] = [];
 const servers: Server[] = [];
@@ -29,10 +28,7 @@ const pathFor = (name: string) => join(runtimeDir(), name);
 
 async function fakeHost(): Promise<FakeHost> {
   const host = await startFakeHost({
-    services: {
-      api: { command: `node api.js --admin-key ${SECRET}`, port: 3000 },
-      worker: { command: "node worker.js", port: null, url: null },
-    },
+    services: SERVICES,
     secrets: [SECRET],
   });
   hosts.push(host);
@@ -46,20 +42,6 @@ async function listener(name: string, onConnection: (socket: Socket) => void): P
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(path, resolve));
   return path;
-}
-
-function frame(message: object): string {
-  const body = JSON.stringify(message);
-  return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("queryHost", () => {
