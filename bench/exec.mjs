@@ -125,6 +125,9 @@ try {
     encoding: "utf8",
   });
   if (detach.status !== 0) throw new Error(`berth run --detach failed:\n${detach.stderr}`);
+  // A new Node process runs a full garbage collection about 8 s after it starts (V8's
+  // memory reducer); let the host's pass before timing against it.
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
   timeOnce(sides.berth);
   const running = median(Array.from({ length: RUNS }, () => timeOnce(sides.berth)));
   console.log(`berth exec against a running host (for reference): ${running.toFixed(0)} ms`);

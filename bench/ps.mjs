@@ -18,6 +18,7 @@ const berth = fileURLToPath(new URL("../bin/berth.js", import.meta.url));
 const pm2 = join(createRequire(import.meta.url).resolve("pm2/package.json"), "..", "bin", "pm2");
 const runsFlag = process.argv.indexOf("--runs");
 const RUNS = runsFlag === -1 ? 15 : Number(process.argv[runsFlag + 1]);
+const SETTLE_MS = 10_000;
 
 const root = mkdtempSync(join(tmpdir(), "berth-bench-ps-"));
 const env = {
@@ -85,6 +86,10 @@ try {
   const figures = {};
   for (const hosts of [1, 10, 50]) {
     while (projects.length < hosts) startHost(projects.length);
+    // Every new Node process runs a full garbage collection about 8 s after it starts (V8's
+    // memory reducer, some 25 ms of CPU each here): measured at once, the last hosts'
+    // collections would land on every side's timings. Let the machine settle first.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const listed = JSON.parse(timeOnce(process.execPath, [berth, "ps", "--json"]).stdout);
     if (listed.length !== hosts) throw new Error(`berth ps listed ${listed.length} of ${hosts}`);
     const result = measure({
