@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -91,6 +92,10 @@ describe("queryHost", () => {
     const missing = await rejection(queryHost(pathFor("nothing.sock")));
     expect(missing).toBeInstanceOf(ControlConnectError);
     expect((missing as ControlConnectError).kind).toBe("missing");
+    const plain = pathFor("plain.sock");
+    writeFileSync(plain, "not a socket");
+    const refused = await rejection(queryHost(plain));
+    expect((refused as ControlConnectError).kind).toBe("refused");
   });
 
   it("reports a listener that accepts but never answers as unresponsive, in time", async () => {
@@ -135,22 +140,43 @@ describe("queryHost", () => {
     expect((error as ControlConnectError).kind).toBe("incompatible");
   });
 
-  it("says so when an older host answers without its info", async () => {
-    const path = await listener("old.sock", (socket) =>
-      socket.once("data", () =>
-        socket.write(
-          frame({
-            jsonrpc: "2.0",
-            id: 0,
-            result: { capabilities: ["berth.v1"], version: "0.0.9" },
-          }),
-        ),
-      ),
-    );
+  it("asks a host from before `include` the two questions separately", async () => {
+    const asked: string[] = [];
+    const path = await listener("old.sock", (socket) => {
+      let buffered = "";
+      socket.on("data", (chunk) => {
+        buffered += chunk.toString();
+        for (const match of buffered.matchAll(/\{"jsonrpc".*?\}(?=Content-Length|$)/g)) {
+          const { id, method } = JSON.parse(match[0]) as { id: number; method: string };
+          asked.push(method);
+          const result =
+            method === "getCapabilities"
+              ? { capabilities: ["berth.v1"], version: "0.0.9" }
+              : method === "getHostInfo"
+                ? { appHostPath: "/p/old/berth.config.ts" }
+                : { services: [{ name: "api" }] };
+          socket.write(frame({ jsonrpc: "2.0", id, result }));
+        }
+        buffered = "";
+      });
+    });
     const snapshot = await queryHost(path);
-    const error = await rejection(snapshot.info());
-    expect(error).toBeInstanceOf(ControlError);
-    expect(error.message).toMatch(/\(berth 0\.0\.9\) did not include its info/);
+    expect(snapshot.hostVersion).toBe("0.0.9");
+    expect((await snapshot.info()).appHostPath).toBe("/p/old/berth.config.ts");
+    expect((await snapshot.services()).map((s) => s.name)).toEqual(["api"]);
+    expect(asked).toEqual(["getCapabilities", "getHostInfo", "listServices"]);
+  });
+
+  it("leaves no socket or timer behind, whether the host answers or not", async () => {
+    const { address } = await fakeHost();
+    const mute = await listener("mute2.sock", (socket) => socket.on("data", () => {}));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = process.getActiveResourcesInfo().length;
+    await queryHost(address.socketPath, { timeoutMs: 5_000 });
+    await rejection(queryHost(mute, { timeoutMs: 100 }));
+    // The listeners in this process close their ends once they see the hang-up; a timer
+    // left behind by queryHost (5 s) would outlast this wait.
+    await waitFor(() => process.getActiveResourcesInfo().length <= before, "no leftovers", 1_000);
   });
 
   it("ends the session when the answer is not JSON", async () => {

@@ -1,6 +1,8 @@
 /**
  * A one-question session for listings: connect, send `getCapabilities` asking for the
- * host's info and services in the same reply, read that one answer, hang up.
+ * host's info and services in the same reply, read that one answer, hang up. A host from
+ * before `include` answers the capabilities alone; it is then asked the two questions
+ * separately on the same connection.
  *
  * `berth ps` asks every host on the machine at once, and in a short-lived process most of
  * a full connection's cost is setting it up (the library's request tracking, cancellation
@@ -39,7 +41,9 @@ export interface HostSnapshot {
 
 /** A reply this long cannot be a listing of a sane host; it ends the session. */
 const MAX_REPLY_BYTES = 8 * 1024 * 1024;
-const REQUEST_ID = 0;
+const CAPABILITIES_ID = 0;
+const HOST_INFO_ID = 1;
+const SERVICES_ID = 2;
 
 /**
  * Asks the host behind `socketPath` who it is and what it runs. Rejects like
@@ -60,8 +64,7 @@ export async function queryHost(
   const started = clock.now();
   const socket = await connectSocket(socketPath, timeoutMs, clock);
   const remaining = Math.max(1, Math.ceil(timeoutMs - (clock.now() - started)));
-  const result = await ask(socket, socketPath, options.client, remaining, clock);
-  return snapshot(socketPath, result);
+  return snapshot(socketPath, await ask(socket, socketPath, options.client, remaining, clock));
 }
 
 function ask(
@@ -70,76 +73,119 @@ function ask(
   client: string | undefined,
   timeoutMs: number,
   clock: Clock,
-): Promise<p.GetCapabilitiesResult> {
-  const method = p.getCapabilities.method;
+): Promise<Answers> {
   const reader = new BoundedReader(socket, MAX_REPLY_BYTES);
   const writer = new SocketWriter(socket);
   return new Promise((resolve, reject) => {
     let done = false;
-    const finish = (error: Error | undefined, result?: p.GetCapabilitiesResult) => {
+    // The method whose answer is awaited, for the errors' words.
+    let waitingFor = p.getCapabilities.method;
+    let negotiated: p.GetCapabilitiesResult | undefined;
+    const later: { hostInfo?: p.HostInfo; services?: p.ServiceInfo[] } = {};
+    const finish = (error: Error | undefined, answers?: Answers) => {
       if (done) return;
       done = true;
       cancelTimer();
       reader.dispose();
       writer.dispose(); // destroys the socket
       if (error) reject(error);
-      else resolve(result!);
+      else resolve(answers!);
     };
+    const send = (id: number, method: string, params: object) =>
+      writer
+        .write({ jsonrpc: "2.0", id, method, params } as Message)
+        .catch((error: unknown) =>
+          finish(new ControlClosedError(socketPath, method, { cause: error })),
+        );
     const cancelTimer = clock.setTimeout(
-      () => finish(new UnresponsiveError(socketPath, method, timeoutMs)),
+      () => finish(new UnresponsiveError(socketPath, waitingFor, timeoutMs)),
       timeoutMs,
     );
-    reader.onError((error) => finish(new ControlClosedError(socketPath, method, { cause: error })));
-    reader.onClose(() => finish(new ControlClosedError(socketPath, method)));
+    reader.onError((error) =>
+      finish(new ControlClosedError(socketPath, waitingFor, { cause: error })),
+    );
+    reader.onClose(() => finish(new ControlClosedError(socketPath, waitingFor)));
     reader.listen((message: Message) => {
       const response = message as ResponseMessage;
-      // Anything but the answer (a notification, another id) is not for this session.
-      if (response.id !== REQUEST_ID) return;
+      // Anything but an answer to this session's questions (a notification) is not for it.
+      if (typeof response.id !== "number" || response.id > SERVICES_ID) return;
       if (response.error) {
         const { code, message: text, data } = response.error;
         finish(new ControlError(code, text, data));
         return;
       }
-      const result = response.result as p.GetCapabilitiesResult | undefined;
-      if (!result || !Array.isArray(result.capabilities)) {
-        finish(
-          new ControlError(ErrorCodes.InvalidRequest, `${method} got an answer of the wrong shape`),
-        );
+      if (response.id === CAPABILITIES_ID) {
+        const result = response.result as p.GetCapabilitiesResult | undefined;
+        if (!result || !Array.isArray(result.capabilities)) {
+          finish(wrongShape(socketPath, p.getCapabilities.method));
+          return;
+        }
+        if (!result.capabilities.includes(V1)) {
+          finish(incompatible(socketPath, result));
+          return;
+        }
+        if (result.hostInfo && result.services) {
+          finish(undefined, {
+            negotiated: result,
+            hostInfo: result.hostInfo,
+            services: result.services,
+          });
+          return;
+        }
+        // A host from before `include` shares berth.v1 all the same: ask it the long way.
+        negotiated = result;
+        waitingFor = `${p.getHostInfo.method} and ${p.listServices.method}`;
+        void send(HOST_INFO_ID, p.getHostInfo.method, {});
+        void send(SERVICES_ID, p.listServices.method, {});
         return;
       }
-      if (!result.capabilities.includes(V1)) {
-        finish(incompatible(socketPath, result));
-        return;
+      if (!negotiated) return;
+      if (response.id === HOST_INFO_ID) {
+        later.hostInfo = response.result as p.HostInfo;
+        if (typeof later.hostInfo?.appHostPath !== "string") {
+          finish(wrongShape(socketPath, p.getHostInfo.method));
+          return;
+        }
+      } else {
+        later.services = (response.result as { services?: p.ServiceInfo[] })?.services;
+        if (!Array.isArray(later.services)) {
+          finish(wrongShape(socketPath, p.listServices.method));
+          return;
+        }
       }
-      finish(undefined, result);
+      if (later.hostInfo && later.services) {
+        finish(undefined, { negotiated, hostInfo: later.hostInfo, services: later.services });
+      }
     });
-    const params: p.GetCapabilitiesParams = {
+    void send(CAPABILITIES_ID, p.getCapabilities.method, {
       capabilities: [...p.CAPABILITIES],
       ...(client ? { client } : {}),
       include: ["hostInfo", "services"],
-    };
-    writer
-      .write({ jsonrpc: "2.0", id: REQUEST_ID, method, params } as Message)
-      .catch((error: unknown) =>
-        finish(new ControlClosedError(socketPath, method, { cause: error })),
-      );
+    } satisfies p.GetCapabilitiesParams);
   });
 }
 
-function snapshot(socketPath: string, result: p.GetCapabilitiesResult): HostSnapshot {
-  const { hostInfo, services } = result;
-  const missing = (what: string) =>
-    new ControlError(
-      ErrorCodes.InvalidRequest,
-      `the app host at ${socketPath} (berth ${result.version}) did not include its ${what}; ` +
-        `use the same berth version for both`,
-    );
+interface Answers {
+  negotiated: p.GetCapabilitiesResult;
+  hostInfo: p.HostInfo;
+  services: p.ServiceInfo[];
+}
+
+function wrongShape(socketPath: string, method: string): ControlError {
+  return new ControlError(
+    ErrorCodes.InvalidRequest,
+    `the app host at ${socketPath} answered ${method} with something that is not its answer`,
+  );
+}
+
+function snapshot(socketPath: string, answers: Answers): HostSnapshot {
+  const { negotiated, hostInfo, services } = answers;
   return {
     socketPath,
-    capabilities: result.capabilities,
-    hostVersion: result.version,
-    info: () => (hostInfo ? Promise.resolve(hostInfo) : Promise.reject(missing("info"))),
-    services: () => (services ? Promise.resolve(services) : Promise.reject(missing("services"))),
+    capabilities: negotiated.capabilities,
+    hostVersion: negotiated.version,
+    info: () => Promise.resolve(hostInfo),
+    services: () => Promise.resolve(services),
     close: () => {},
     onClose: (listener) => {
       const timer = setImmediate(listener);

@@ -13,6 +13,7 @@ import {
   type Stats,
 } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { BerthError } from "../errors.js";
 
 /** Which file a path held when this host made it (a later file there is someone else's). */
 export interface FileIdentity {
@@ -33,13 +34,17 @@ export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stats = statSync(dir);
   if (!stats.isDirectory()) {
-    throw new Error(`the runtime dir ${dir} is not a folder; remove it or set BERTH_RUNTIME_DIR`);
+    throw new BerthError(
+      "RUNTIME_DIR_UNUSABLE",
+      `The runtime dir ${dir} is not a folder. Remove it, or set BERTH_RUNTIME_DIR to a folder of your own.`,
+    );
   }
   const uid = process.getuid?.();
   if (uid !== undefined && stats.uid !== uid) {
-    throw new Error(
-      `the runtime dir ${dir} belongs to another user (uid ${stats.uid}); ` +
-        `set BERTH_RUNTIME_DIR to a folder of your own`,
+    throw new BerthError(
+      "RUNTIME_DIR_UNUSABLE",
+      `The runtime dir ${dir} belongs to another user (uid ${stats.uid}). ` +
+        `Set BERTH_RUNTIME_DIR to a folder of your own.`,
     );
   }
   if ((stats.mode & 0o077) !== 0) chmodSync(dir, 0o700);

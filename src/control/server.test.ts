@@ -193,6 +193,23 @@ describe("startControlServer: sessions", () => {
     });
   });
 
+  it("includes its info and services in the handshake when asked, and only with berth.v1", async () => {
+    const { target, address } = await host();
+    const include = ["hostInfo", "services"];
+    const answer = await raw(address.socketPath).call("getCapabilities", {
+      capabilities: ["berth.v1"],
+      include,
+    });
+    const result = answer.result as { hostInfo: unknown; services: { name: string }[] };
+    expect(result.hostInfo).toEqual(target.info());
+    expect(result.services.map((s) => s.name)).toEqual(target.services().map((s) => s.name));
+    const stranger = await raw(address.socketPath).call("getCapabilities", {
+      capabilities: ["berth.v9"],
+      include,
+    });
+    expect(stranger.result).toEqual({ capabilities: [], version: "0.1.0" });
+  });
+
   it("answers unknown methods, list params and unexpected failures with standard codes", async () => {
     const { address, target } = await host();
     const client = raw(address.socketPath);

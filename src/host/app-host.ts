@@ -22,12 +22,13 @@ export interface AppHostOptions {
 
 /**
  * One running app host: the project's lock and ports, the guardian, the supervisor and the
- * control socket, opened in that order and closed once, in reverse. `berth run` and
- * `berth exec` both drive one; neither reaches into the others' parts.
+ * control socket, closed once, in reverse. `berth run` and `berth exec` both drive one;
+ * neither reaches into the others' parts.
  *
- * The control socket opens as the services start rather than before: loading the protocol
- * code takes about as long as a service's process takes to boot, so it is done while
- * waiting for that instead of ahead of it (a third of `berth exec`'s own start-up).
+ * `open()` takes the lock and ports and starts the guardian; `start()` opens the control
+ * socket as the services start rather than before: loading the protocol code takes about
+ * as long as a service's process takes to boot, so it is done while waiting for that
+ * instead of ahead of it (a third of `berth exec`'s own start-up).
  */
 export class AppHost {
   private stopWanted: () => void = () => {};
@@ -98,13 +99,17 @@ export class AppHost {
    * a stop was asked for. Rejects (and stops what started) when the socket cannot open.
    */
   async start(): Promise<void> {
+    if (this.closing) throw new Error("AppHost.start() after close()");
     const control = (this.control ??= this.openControl());
     const started = Promise.race([this.supervisor.start(), this.stopRequested]);
+    // Awaited below; until then a failure must not count as unhandled.
+    started.catch(() => {});
     try {
       await control;
     } catch (error) {
       this.requestStop();
-      await started;
+      // The socket's error is the one to report, whatever the services did meanwhile.
+      await started.catch(() => {});
       throw error;
     }
     await started;

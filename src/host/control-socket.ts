@@ -1,5 +1,5 @@
 import { appHostHash, socketAddress } from "../control/address.js";
-import { BerthError } from "../errors.js";
+import { BerthError, isBerthError } from "../errors.js";
 import { startControlServer } from "../control/server.js";
 import type { AppModel } from "../model/app.js";
 import { processStartTime } from "../platform/process-info.js";
@@ -57,7 +57,9 @@ export async function openControlSocket(
     },
   }).catch((error: unknown) => {
     // A file-system refusal is the environment's doing; anything else is a bug to report.
-    if (typeof (error as NodeJS.ErrnoException)?.code !== "string") throw error;
+    if (isBerthError(error) || typeof (error as NodeJS.ErrnoException)?.code !== "string") {
+      throw error;
+    }
     throw new BerthError(
       "RUNTIME_DIR_UNUSABLE",
       `Cannot open this app host's control socket in ${address.dir} (${(error as Error).message}). ` +

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempProject } from "../../test/helpers/project.js";
@@ -49,8 +49,13 @@ describe("readState and writeState", () => {
     const first = statSync(file).ino;
     await writeState(stateDir, { ...state });
     expect(statSync(file).ino).toBe(first);
+    // Readable by others: rewritten at 0600 even though nothing else changed.
+    chmodSync(file, 0o644);
+    await writeState(stateDir, { ...state });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const second = statSync(file).ino;
     await writeState(stateDir, { version: 1, ports: { api: 3001 } });
-    expect(statSync(file).ino).not.toBe(first);
+    expect(statSync(file).ino).not.toBe(second);
     expect((await readState(stateDir, quiet)).ports).toEqual({ api: 3001 });
   });
 

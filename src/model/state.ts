@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { BerthError } from "../errors.js";
 
@@ -116,9 +116,14 @@ function validState(value: unknown): ProjectState | undefined {
 export async function writeState(stateDir: string, state: ProjectState): Promise<void> {
   const file = join(stateDir, STATE_FILE);
   const content = `${JSON.stringify(state, null, 2)}\n`;
-  // Most starts change nothing (same ports, same instance): skip the flush to disk then.
+  // Most starts change nothing (same ports, same instance): skip the flush to disk then,
+  // unless the file (it holds the instance secret) has become readable by others.
   const current = await readFile(file, "utf8").catch(() => undefined);
-  if (current !== content) await writeFileAtomic(file, content);
+  const isPrivate = await stat(file).then(
+    (info) => (info.mode & 0o077) === 0,
+    () => false,
+  );
+  if (current !== content || !isPrivate) await writeFileAtomic(file, content);
 }
 
 /**

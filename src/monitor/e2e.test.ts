@@ -157,20 +157,21 @@ describe("listHosts", () => {
     await silentHost("silent");
     let asked: string[] = [];
     const { queryHost } = await import("../control/query.js");
+    const connect = (socketPath: string, options: { timeoutMs: number }) => {
+      asked.push(socketPath);
+      return queryHost(socketPath, options);
+    };
     const listed = await listHosts({
       dirs: [dir],
       hash: appHostHash("/p/mine/berth.config.ts"),
-      connect: (socketPath, options) => {
-        asked.push(socketPath);
-        return queryHost(socketPath, options);
-      },
+      connect,
     });
     expect(listed.map((h) => [h.info?.appHostPath, h.status])).toEqual([
       ["/p/mine/berth.config.ts", "live"],
     ]);
     expect(asked).toEqual([mine.address.socketPath]);
     asked = [];
-    expect(await listHosts({ dirs: [dir], hash: "0000000000000000" })).toEqual([]);
+    expect(await listHosts({ dirs: [dir], hash: "0000000000000000", connect })).toEqual([]);
     expect(asked).toEqual([]);
   });
 

@@ -10,7 +10,7 @@ import { ExitCode } from "../../errors.js";
 import { ensureStateDir } from "../../model/state.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
 import { unresponsiveError } from "../../monitor/select.js";
-import { allHosts } from "../hosts.js";
+import { projectHosts } from "../hosts.js";
 import { packageRoot } from "../../version.js";
 import { table } from "../output/table.js";
 
@@ -27,7 +27,9 @@ export async function detachCommand(options: {
   configPath?: string;
 }): Promise<number> {
   const config = await resolveConfig(options);
-  const existing = (await allHosts()).filter((h) => appHostPathOf(h) === config.file);
+  const existing = (await projectHosts(config.file)).filter(
+    (h) => appHostPathOf(h) === config.file,
+  );
   const live = existing.find((h) => h.status === "live");
   if (live) {
     say(`berth already runs ${config.file} (pid ${live.pid}); nothing changed.`);
