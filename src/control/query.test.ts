@@ -7,7 +7,6 @@ import { runtimeDir } from "./address.js";
 import {
   ControlClosedError,
   ControlConnectError,
-  ControlError,
   UnresponsiveError,
   isControlError,
 } from "./errors.js";
