@@ -55,28 +55,24 @@ describe("Supervisor", () => {
 
   it("waits for a oneshot to complete, and fails dependents when it does not", async () => {
     const port = await freePort();
-    const good = makeApp({
-      migrate: { run: ["exit.mjs"], oneshot: true, env: { EXIT_CODE: "0", DELAY_MS: "100" } },
-      api: {
-        run: ["server.mjs"],
-        env: { PORT: String(port) },
-        dependsOn: [{ name: "migrate", condition: "completed" }],
-      },
-    });
+    // A migration with this exit environment, and an api that waits for it to complete.
+    const migrateThenApi = (env: Record<string, string>) =>
+      makeApp({
+        migrate: { run: ["exit.mjs"], oneshot: true, env },
+        api: {
+          run: ["server.mjs"],
+          env: { PORT: String(port) },
+          dependsOn: [{ name: "migrate", condition: "completed" }],
+        },
+      });
+    const good = migrateThenApi({ EXIT_CODE: "0", DELAY_MS: "100" });
     const first = start(good);
     await first.supervisor.start();
     expect(states(first.events, "migrate")).toEqual(["starting", "completed"]);
     expect(states(first.events, "api")).toContain("ready");
     await first.supervisor.stop();
 
-    const bad = makeApp({
-      migrate: { run: ["exit.mjs"], oneshot: true, env: { EXIT_CODE: "3" } },
-      api: {
-        run: ["server.mjs"],
-        env: { PORT: String(port) },
-        dependsOn: [{ name: "migrate", condition: "completed" }],
-      },
-    });
+    const bad = migrateThenApi({ EXIT_CODE: "3" });
     const second = start(bad);
     await second.supervisor.start();
     const api = second.supervisor.services().find((s) => s.name === "api")!;

@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { isBerthError } from "../errors.js";
 import { freePort } from "../../test/helpers/app.js";
 import { download } from "./download.js";
 import { serve, sha256, type TestServer } from "./fixtures.test-helper.js";
+import { berthFailure } from "../../test/helpers/errors.js";
 
 const body = Buffer.from("x".repeat(100_000));
 let dir: string;
@@ -20,15 +20,6 @@ afterEach(async () => {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function failure(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isBerthError(error)) throw new Error(`expected a BerthError, got ${String(error)}`);
-  return error;
-}
 
 describe("download", () => {
   test("streams to the file and returns its SHA-256; a matching digest passes", async () => {
@@ -45,7 +36,7 @@ describe("download", () => {
 
   test("a checksum mismatch is an error naming both digests and the URL, and leaves no file", async () => {
     const file = join(dir, "download");
-    const error = await failure(
+    const error = await berthFailure(
       download({
         url: server.url("/tool"),
         file,
@@ -67,7 +58,9 @@ describe("download", () => {
       res.write(body.subarray(0, body.length / 2), () => res.socket?.destroy());
     });
     const file = join(dir, "download");
-    const error = await failure(download({ url: server.url("/tool"), file, label: "tool 1.0.0" }));
+    const error = await berthFailure(
+      download({ url: server.url("/tool"), file, label: "tool 1.0.0" }),
+    );
     expect(error.code).toBe("BINARY_DOWNLOAD_FAILED");
     expect(error.message).toMatch(
       new RegExp(
@@ -80,7 +73,7 @@ describe("download", () => {
 
   test("a server that is down is an error naming the URL", async () => {
     const url = `http://127.0.0.1:${await freePort()}/tool`;
-    const error = await failure(
+    const error = await berthFailure(
       download({ url, file: join(dir, "download"), label: "tool 1.0.0" }),
     );
     expect(error.code).toBe("BINARY_DOWNLOAD_FAILED");
@@ -92,7 +85,7 @@ describe("download", () => {
 
   test("an HTTP error names the status; a 404 points at the version and url", async () => {
     const url = server.url("/missing");
-    const error = await failure(
+    const error = await berthFailure(
       download({ url, file: join(dir, "download"), label: "tool 9.9.9" }),
     );
     expect(error.message).toBe(
@@ -106,7 +99,7 @@ describe("download", () => {
       res.write(body.subarray(0, 1000)); // and then nothing
     });
     const file = join(dir, "download");
-    const error = await failure(
+    const error = await berthFailure(
       download({ url: server.url("/tool"), file, label: "tool 1.0.0", stallTimeoutMs: 200 }),
     );
     expect(error.message).toContain(

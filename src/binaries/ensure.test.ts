@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { NormalizedBinary } from "../config/normalized.js";
-import { isBerthError } from "../errors.js";
 import { freePort } from "../../test/helpers/app.js";
 import { spawnTracked } from "../../test/helpers/processes.js";
 import { fixturesDir } from "../../test/helpers/project.js";
@@ -38,6 +37,7 @@ import {
   zip,
   type TestServer,
 } from "./fixtures.test-helper.js";
+import { berthFailure } from "../../test/helpers/errors.js";
 
 let home: string;
 let server: TestServer;
@@ -74,15 +74,6 @@ async function release(version = "1.0.0", extra: Partial<NormalizedBinary> = {})
     ...extra,
   });
   return { archive, spec };
-}
-
-async function failure(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isBerthError(error)) throw new Error(`expected a BerthError, got ${String(error)}`);
-  return error;
 }
 
 const run = (executable: string) => execFileSync(executable, ["--version"], { encoding: "utf8" });
@@ -144,7 +135,7 @@ describe("ensureBinary", () => {
 
   test("a checksum mismatch leaves nothing in the cache", async () => {
     const { spec } = await release("1.0.0");
-    const error = await failure(
+    const error = await berthFailure(
       ensureBinary({ ...spec, sha256: { [here]: "a".repeat(64) } }, options()),
     );
     expect(error.code).toBe("BINARY_CHECKSUM_MISMATCH");
@@ -158,7 +149,7 @@ describe("ensureBinary", () => {
       res.writeHead(200, { "content-length": archive.length });
       res.write(archive.subarray(0, archive.length >> 1), () => res.socket?.destroy());
     });
-    const error = await failure(ensureBinary(spec, options()));
+    const error = await berthFailure(ensureBinary(spec, options()));
     expect(error.code).toBe("BINARY_DOWNLOAD_FAILED");
     expect(error.message).toContain("the transfer was cut off after");
     expect(readdirSync(nameDir())).toEqual([]);
@@ -166,7 +157,7 @@ describe("ensureBinary", () => {
 
   test("no digest for this platform: refused before any download, unless insecure", async () => {
     const { spec } = await release("1.0.0");
-    const error = await failure(
+    const error = await berthFailure(
       ensureBinary({ ...spec, sha256: { "win32-x64": "b".repeat(64) } }, options()),
     );
     expect(error.code).toBe("BINARY_CHECKSUM_MISSING");
@@ -206,7 +197,7 @@ describe("ensureBinary", () => {
       `warn: Could not look up the latest version of tool at ${offline.latest} (connection refused: nothing answers there (is the server down?)); using 1.0.0, the version this project used last time.`,
     ]);
 
-    const error = await failure(ensureBinary(offline, options()));
+    const error = await berthFailure(ensureBinary(offline, options()));
     expect(error.code).toBe("BINARY_VERSION_UNKNOWN");
   });
 
@@ -272,7 +263,7 @@ describe("ensureBinary", () => {
     const page = "<!doctype html><title>Rate limited</title>";
     server.routes.set("/tool", page);
     const spec = binary({ url: server.url("/tool"), sha256: { [here]: sha256(page) } });
-    const error = await failure(ensureBinary(spec, options()));
+    const error = await berthFailure(ensureBinary(spec, options()));
     expect(error.code).toBe("BINARY_CANNOT_RUN");
     expect(error.message).toMatch(
       /^tool 1\.0\.0 cannot run: it is not a program \(it starts with "<!doctype html>/,
@@ -280,7 +271,7 @@ describe("ensureBinary", () => {
     const dir = entryDir(home, "tool", "1.0.0");
     expect((await readMarker(dir))!.checked).toBeUndefined();
     // Checked again next time (still failing), without downloading again.
-    await failure(ensureBinary(spec, options()));
+    await berthFailure(ensureBinary(spec, options()));
     expect(server.hits.get("/tool")).toBe(1);
     // `check: false` skips it.
     expect((await ensureBinary({ ...spec, check: false }, options())).downloaded).toBe(false);

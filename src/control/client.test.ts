@@ -15,7 +15,8 @@ import {
 import { startFakeHost, type FakeHost, type FakeHostOptions } from "./fake-target.js";
 import type { LogLinesParams, ServiceChangedParams } from "./protocol.js";
 import { runtimeDir } from "./address.js";
-import { frame, rejection, SECRET, SERVICES } from "./control.test-helper.js";
+import { rejection } from "../../test/helpers/errors.js";
+import { frame, SECRET, SERVICES } from "./control.test-helper.js";
 
 const hosts: FakeHost[] = [];
 const clients: ControlClient[] = [];

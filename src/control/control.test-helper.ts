@@ -1,6 +1,6 @@
 /**
  * What the control tests share: a secret to see masked, the services of a fake host that
- * carry it, the framing of a hand-written answer, and the error a promise rejects with.
+ * carry it, and the framing of a hand-written answer.
  */
 import type { FakeTargetOptions } from "./fake-target.js";
 
@@ -17,14 +17,4 @@ export const SERVICES: FakeTargetOptions["services"] = {
 export function frame(message: object): string {
   const body = JSON.stringify(message);
   return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-}
-
-/** The error `promise` rejects with; fails the test when it resolves. */
-export async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }

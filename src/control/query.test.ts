@@ -10,7 +10,8 @@ import {
   UnresponsiveError,
   isControlError,
 } from "./errors.js";
-import { frame, rejection, SECRET, SERVICES } from "./control.test-helper.js";
+import { rejection } from "../../test/helpers/errors.js";
+import { frame, SECRET, SERVICES } from "./control.test-helper.js";
 import { startFakeHost, type FakeHost } from "./fake-target.js";
 import { queryHost } from "./query.js";
 

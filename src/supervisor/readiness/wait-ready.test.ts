@@ -90,35 +90,23 @@ describe("waitUntilReady with real services", () => {
     expect(performance.now()).toBeGreaterThanOrEqual(readyAt);
   });
 
-  it("is ready when the port answers with this instance's name", async () => {
+  /** An identity check for "instance-a" against a server that answers `answer`. */
+  async function identityCheck(answer: string, timeoutMs: number): Promise<ReadyCheck> {
     const port = await listen(
-      httpServer((_, res) => res.end("instance-a\n")),
+      httpServer((_, res) => res.end(answer)),
       "127.0.0.1",
     );
     const url = `http://127.0.0.1:${port}/identity`;
-    const check: ReadyCheck = {
-      kind: "http",
-      url,
-      status: 200,
-      body: "instance-a",
-      timeoutMs: 10_000,
-    };
+    return { kind: "http", url, status: 200, body: "instance-a", timeoutMs };
+  }
+
+  it("is ready when the port answers with this instance's name", async () => {
+    const check = await identityCheck("instance-a\n", 10_000);
     await waitUntilReady({ check, signal: signal() });
   });
 
   it("fails at once, not after the timeout, when another instance answers", async () => {
-    const port = await listen(
-      httpServer((_, res) => res.end("instance-b")),
-      "127.0.0.1",
-    );
-    const url = `http://127.0.0.1:${port}/identity`;
-    const check: ReadyCheck = {
-      kind: "http",
-      url,
-      status: 200,
-      body: "instance-a",
-      timeoutMs: 60_000,
-    };
+    const check = await identityCheck("instance-b", 60_000);
     const started = performance.now();
     const error = await waitUntilReady({ check, signal: signal() }).catch((e: unknown) => e);
     expect(isBerthError(error, "IDENTITY_MISMATCH")).toBe(true);
