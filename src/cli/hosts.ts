@@ -1,10 +1,10 @@
 import type { ControlClient } from "../control/client.js";
 import type { HostSnapshot } from "../control/query.js";
 import { appHostHash } from "../model/instance.js";
+import type { ConnectOptions } from "../monitor/connection.js";
 import { listHosts } from "../monitor/list.js";
 import { requireLive, selectHost, unresponsiveError } from "../monitor/select.js";
 import type { TrackedHost } from "../monitor/tracked.js";
-import type { Clock } from "../clock.js";
 import { berthVersion } from "../version.js";
 
 /** How a command names the app host it acts on. */
@@ -34,7 +34,7 @@ export function projectHosts(appHostPath: string): Promise<TrackedHost<HostSnaps
   return listHosts<HostSnapshot>({ connect: query, hash: appHostHash(appHostPath) });
 }
 
-async function query(socketPath: string, options: { timeoutMs: number; clock: Clock }) {
+async function query(socketPath: string, options: ConnectOptions) {
   const { queryHost } = await import("../control/query.js");
   return queryHost(socketPath, { ...options, client: CLIENT });
 }

@@ -62,8 +62,8 @@ export class BoundedReader extends SocketMessageReader {
  * The socket as the library's writer sees it, with one change: a message's header is held
  * (the socket is corked) until its body follows, so each message is one write, not two.
  * The library awaits the header's write before writing the body; with a header of its own
- * every message costs two system calls and wakes the peer twice, which is most of what a
- * short session costs either end when `berth ps` asks fifty hosts at once.
+ * every message costs two system calls and wakes the peer twice, which adds up when
+ * `berth ps` asks fifty hosts at once.
  */
 class OneWritePerMessage implements RAL.WritableStream {
   constructor(private readonly socket: Socket) {}
