@@ -1,6 +1,7 @@
 // `berth exec -- node -e 0` against a one-service app (an HTTP server on a fixed port),
 // beside start-server-and-test doing the same job (start the server, wait until it answers,
-// run `node -e 0`, stop the server): with its defaults, and tuned with WAIT_ON_INTERVAL=100.
+// run `node -e 0`, stop the server): with its defaults, and tuned with WAIT_ON_INTERVAL=100;
+// and beside a bare script doing only that (fixtures/exec-floor.mjs), the floor.
 // No berth host runs beforehand, so berth starts an ephemeral one each time, as a CI script
 // would. Each side runs RUNS times, taking turns; medians are printed.
 //
@@ -13,8 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const berth = fileURLToPath(new URL("../bin/berth.js", import.meta.url));
+const berth = fileURLToPath(new URL("../bin/berth.cjs", import.meta.url));
 const server = fileURLToPath(new URL("./fixtures/late-server.mjs", import.meta.url));
+const floor = fileURLToPath(new URL("./fixtures/exec-floor.mjs", import.meta.url));
 const sst = join(
   createRequire(import.meta.url).resolve("start-server-and-test/package.json"),
   "..",
@@ -67,6 +69,8 @@ const sides = {
     [sst, `node ${server}`, `http://127.0.0.1:${port}`, "node -e 0"],
     { WAIT_ON_INTERVAL: "100" },
   ],
+  // Not a tool: what the job costs on this machine before any tool adds to it.
+  "floor (a bare script)": [process.execPath, [floor, server], {}],
 };
 
 function timeOnce([file, args, extraEnv]) {
@@ -116,6 +120,9 @@ try {
     `ratio berth/start-server-and-test: ${(medians.berth / medians["start-server-and-test"]).toFixed(2)}x`,
   );
   console.log(`ratio berth/start-server-and-test tuned: ${(medians.berth / tuned).toFixed(2)}x`);
+  const bare = medians["floor (a bare script)"];
+  console.log(`ratio floor/start-server-and-test tuned: ${(bare / tuned).toFixed(2)}x`);
+  console.log(`berth over the floor: ${(medians.berth - bare).toFixed(0)} ms`);
 
   // Not the same job, so apart from the comparison: during development the project is
   // usually up already (`berth run` in a terminal), and exec only finds it and runs.

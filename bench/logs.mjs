@@ -106,7 +106,7 @@ const concurrentlyBin = join(
   "bin",
   "concurrently.js",
 );
-const berthBin = join(repo, "bin", "berth.js");
+const berthBin = join(repo, "bin", "berth.cjs");
 const berthBuilt = existsSync(join(repo, "dist", "cli", "main.js"));
 
 const berthEnv = {

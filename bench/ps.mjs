@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const berth = fileURLToPath(new URL("../bin/berth.js", import.meta.url));
+const berth = fileURLToPath(new URL("../bin/berth.cjs", import.meta.url));
 const pm2 = join(createRequire(import.meta.url).resolve("pm2/package.json"), "..", "bin", "pm2");
 const runsFlag = process.argv.indexOf("--runs");
 const RUNS = runsFlag === -1 ? 15 : Number(process.argv[runsFlag + 1]);

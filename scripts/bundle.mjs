@@ -1,26 +1,54 @@
-// Bundles the CLI into dist/cli-bundle/: one file per command (loaded lazily), so a command
-// such as `berth ps` reads a handful of files instead of a few hundred modules. Node spends
-// most of a short command's time resolving and loading modules; tsc's per-file output in
-// dist/ stays as the library (and the guardian's entry).
+// Bundles the CLI into dist/cli/: berth.cjs (every command, one CommonJS file) and
+// launch.cjs (what bin/berth.cjs runs: the bundle, compiled with a code cache).
+//
+// Why one CommonJS file: Node spends most of a short command's time loading and
+// compiling modules. Node 20's ES module loader costs about a millisecond per module
+// (resolve, read, link, asynchronously) where a bundled CommonJS module is a function call,
+// and only CommonJS can be compiled with V8's code cache on Node 20. A lazily imported
+// command stays lazy: esbuild runs a module's body on its first import, not at load.
+// tsc's per-file output in dist/ stays the library (`defineConfig`, types).
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync, rmSync } from "node:fs";
 
-const outdir = "dist/cli-bundle";
+const outdir = "dist/cli";
 rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: ["src/cli/main.ts"],
-  outdir,
+rmSync("dist/cli-bundle", { recursive: true, force: true });
+
+const common = {
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
-  // jiti is one large file already, and is imported only to load a TypeScript config.
-  external: ["jiti"],
-  // Bundled CommonJS (vscode-jsonrpc) calls require() for Node's built-in modules.
-  banner: {
-    js: 'import { createRequire as __berthRequire } from "node:module"; const require = __berthRequire(import.meta.url);',
-  },
-  sourcemap: true,
   logLevel: "warning",
+  outExtension: { ".js": ".cjs" },
+};
+
+await build({
+  ...common,
+  entryPoints: { berth: "src/cli/main.ts" },
+  outdir,
+  // CommonJS has no import.meta: the modules that ask for their own URL get the bundle's.
+  define: { "import.meta.url": "__berthModuleUrl" },
+  banner: { js: 'const __berthModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // jiti is one large file already, and is required only to load a TypeScript config.
+  external: ["jiti"],
+  sourcemap: true,
+});
+
+const bundle = readFileSync(`${outdir}/berth.cjs`, "utf8");
+// esbuild leaves `import()` of a module outside the bundle (Node's own included) as it is:
+// it would load the ES module loader, which the bundle exists to avoid. Use createRequire.
+const dynamic = bundle.split("\n").filter((line) => /(?<![\w.])import\(/.test(line));
+if (dynamic.length > 0) {
+  throw new Error(`dynamic import() left in ${outdir}/berth.cjs:\n${dynamic.join("\n")}`);
+}
+
+const buildId = createHash("sha256").update(bundle).digest("hex").slice(0, 16);
+
+await build({
+  ...common,
+  entryPoints: { launch: "src/cli/launch.ts" },
+  outdir,
+  define: { BERTH_BUILD_ID: JSON.stringify(buildId) },
 });

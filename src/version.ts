@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 
 /**
  * The folder of berth's own package.json. Found by walking up from this module, because the
- * module may run from `src/` (tests), `dist/` (the library) or a bundle (`dist/cli-bundle/`).
+ * module may run from `src/` (tests), `dist/` (the library) or the CLI bundle (`dist/cli/berth.cjs`).
  */
 export const packageRoot: string = findRoot(dirname(fileURLToPath(import.meta.url)));
 

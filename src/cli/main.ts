@@ -199,13 +199,19 @@ program
     }),
   );
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // Commander has already printed what was wrong; help and version are not errors.
-    process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-  } else {
-    process.exitCode = printError(error, verbose());
+/** Parses the command line and runs the command; never rejects. */
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed what was wrong; help and version are not errors.
+      process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    } else {
+      process.exitCode = printError(error, verbose());
+    }
   }
 }
+
+// Not a top-level await: the CLI is bundled as CommonJS (see scripts/bundle.mjs).
+void main();

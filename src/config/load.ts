@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { readFile } from "node:fs/promises";
-import { extname, join } from "node:path";
+import { dirname, extname, join } from "node:path";
+import { codeCacheHook } from "../platform/code-cache.js";
 import { BerthError } from "../errors.js";
 import { packageRoot } from "../version.js";
 
@@ -32,7 +33,10 @@ export async function loadConfig(file: string): Promise<unknown> {
   // Loaded only here: jiti is large, and JSON configs and running hosts never need it.
   // Required, not imported: jiti's ES entry imports its CommonJS build, and Node then
   // scans those 190 kB for export names before running them, a third of a config's load.
-  const { createJiti } = createRequire(import.meta.url)("jiti") as typeof import("jiti");
+  const requireHere = createRequire(import.meta.url);
+  // jiti's entry only wraps its build, dist/jiti.cjs, which is what takes compiling.
+  codeCacheHook()?.preload(join(dirname(requireHere.resolve("jiti")), "..", "dist", "jiti.cjs"));
+  const { createJiti } = requireHere("jiti") as typeof import("jiti");
   const jiti = createJiti(import.meta.url, {
     alias: { berth: ownEntry },
     moduleCache: false,

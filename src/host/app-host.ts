@@ -26,9 +26,9 @@ export interface AppHostOptions {
  * neither reaches into the others' parts.
  *
  * `open()` takes the lock and ports and starts the guardian; `start()` opens the control
- * socket as the services start rather than before: loading the protocol code takes about
- * as long as a service's process takes to boot, so it is done while waiting for that
- * instead of ahead of it (a third of `berth exec`'s own start-up).
+ * socket once the first service has spawned rather than before: loading the protocol code
+ * takes a good part of a service's boot, so it is done while waiting for that instead of
+ * ahead of it (a third of `berth exec`'s own start-up).
  */
 export class AppHost {
   private stopWanted: () => void = () => {};
@@ -44,6 +44,8 @@ export class AppHost {
     private readonly project: PreparedProject,
     private readonly guardian: Guardian,
     private readonly options: AppHostOptions,
+    /** Resolves once a service's process has spawned. */
+    private readonly firstSpawn: Promise<void>,
   ) {}
 
   static async open(options: AppHostOptions): Promise<AppHost> {
@@ -68,6 +70,8 @@ export class AppHost {
       guardian = Guardian.start(runId);
       const started = guardian;
       const groups = new Map<string, number>();
+      let spawned = () => {};
+      const firstSpawn = new Promise<void>((resolve) => (spawned = resolve));
       const supervisor = new Supervisor(app, {
         reservations: project.reservations,
         onProcess: (service, pgid) => {
@@ -77,11 +81,12 @@ export class AppHost {
           else {
             groups.set(service, pgid);
             started.track(pgid);
+            spawned();
           }
           project.recordProcesses(groups);
         },
       });
-      const host = new AppHost(app, supervisor, project, started, options);
+      const host = new AppHost(app, supervisor, project, started, options, firstSpawn);
       supervisor.subscribe((event) => {
         options.onEvent(event);
         if (event.type === "state" && supervisor.finished) host.stopWanted();
@@ -100,10 +105,17 @@ export class AppHost {
    */
   async start(): Promise<void> {
     if (this.closing) throw new Error("AppHost.start() after close()");
-    const control = (this.control ??= this.openControl());
     const started = Promise.race([this.supervisor.start(), this.stopRequested]);
     // Awaited below; until then a failure must not count as unhandled.
     started.catch(() => {});
+    const settled = started.then(
+      () => {},
+      () => {},
+    );
+    // A host closed before anything spawned has no one to answer.
+    const control = (this.control ??= Promise.race([this.firstSpawn, settled]).then(() =>
+      this.closing ? { close: async () => {} } : this.openControl(),
+    ));
     try {
       await control;
     } catch (error) {

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 export const fixturesDir = fileURLToPath(new URL("../fixtures/", import.meta.url));
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 /** The built CLI (tests run after `npm run build`). */
-export const berthBin = join(repoRoot, "bin", "berth.js");
+export const berthBin = join(repoRoot, "bin", "berth.cjs");
 
 /** Creates a temporary project folder with the given files (paths relative to it). */
 export function tempProject(files: Record<string, string> = {}): string {

@@ -14,7 +14,7 @@ import { projectHosts } from "../hosts.js";
 import { packageRoot } from "../../version.js";
 import { table } from "../output/table.js";
 
-const berthBin = join(packageRoot, "bin", "berth.js");
+const berthBin = join(packageRoot, "bin", "berth.cjs");
 const SETTLED = new Set(["ready", "completed", "failed", "stopped"]);
 
 /**

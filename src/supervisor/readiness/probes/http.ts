@@ -1,6 +1,5 @@
-import { request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
-import { connect as tlsConnect } from "node:tls";
+import type { IncomingMessage } from "node:http";
+import { createRequire } from "node:module";
 import { connectOnce } from "./connect.js";
 import { identityMismatch } from "./identity.js";
 import { onEitherLoopback } from "./loopback.js";
@@ -13,6 +12,9 @@ import {
   type ProbeOptions,
   type ProbeResult,
 } from "./probe.js";
+
+/** `require`, not `import()`: it loads at once, and the CLI bundle is CommonJS. */
+const load = createRequire(import.meta.url);
 
 /** What an HTTP probe asks for (the `http` readiness check without its timeout). */
 export interface HttpTarget {
@@ -62,19 +64,23 @@ async function requestOnce(
   if (!connection.ok) return connection;
   const { socket } = connection;
   url.hostname = host.includes(":") ? `[${host}]` : host;
+  // Loaded once something listens rather than with the supervisor: Node's HTTP (and TLS)
+  // modules take milliseconds to load, which would otherwise delay the first spawn.
+  const { request } = (tls ? load("node:https") : load("node:http")) as typeof import("node:http");
+  const wrap = tls ? (load("node:tls") as typeof import("node:tls")).connect : undefined;
   return new Promise((resolve) => {
     if (attempt.signal.aborted) {
       socket.destroy();
       return resolve(notReady(attempt.abortReason()));
     }
-    const req = (tls ? httpsRequest : httpRequest)(
+    const req = request(
       url,
       {
         // No agent: with one, Node would open a connection of its own and ignore this one.
         signal: attempt.signal,
         headers: { connection: "close" },
         // Local services use self-signed certificates; this checks readiness, not trust.
-        createConnection: () => (tls ? tlsConnect({ socket, rejectUnauthorized: false }) : socket),
+        createConnection: () => (wrap ? wrap({ socket, rejectUnauthorized: false }) : socket),
       },
       (res) => {
         judge(res, target, url.href).then((result) => {
