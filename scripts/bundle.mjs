@@ -9,7 +9,7 @@
 // tsc's per-file output in dist/ stays the library (`defineConfig`, types).
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 
 const outdir = "dist/cli";
 rmSync(outdir, { recursive: true, force: true });
@@ -22,21 +22,29 @@ const common = {
   target: "node20",
   logLevel: "warning",
   outExtension: { ".js": ".cjs" },
+  // CommonJS has no import.meta: the modules that ask for their own URL get the bundle's.
+  define: { "import.meta.url": "__berthModuleUrl" },
+  banner: { js: 'const __berthModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
 };
 
 await build({
   ...common,
   entryPoints: { berth: "src/cli/main.ts" },
   outdir,
-  // CommonJS has no import.meta: the modules that ask for their own URL get the bundle's.
-  define: { "import.meta.url": "__berthModuleUrl" },
-  banner: { js: 'const __berthModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   // jiti is one large file already, and is required only to load a TypeScript config.
   external: ["jiti"],
   sourcemap: true,
 });
 
-const bundle = readFileSync(`${outdir}/berth.cjs`, "utf8");
+// The launcher reads the bundle as latin1, which is exact for ASCII and half the work of
+// decoding UTF-8. esbuild escapes every string and regular expression to ASCII but keeps a
+// few comments as written: their other characters become \u escapes (they are comments).
+let bundle = readFileSync(`${outdir}/berth.cjs`, "utf8");
+bundle = bundle.replace(
+  /[^\t\n\r\x20-\x7e]/gu,
+  (char) => `\\u{${char.codePointAt(0).toString(16)}}`,
+);
+writeFileSync(`${outdir}/berth.cjs`, bundle);
 // esbuild leaves `import()` of a module outside the bundle (Node's own included) as it is:
 // it would load the ES module loader, which the bundle exists to avoid. Use createRequire.
 const dynamic = bundle.split("\n").filter((line) => /(?<![\w.])import\(/.test(line));
@@ -50,5 +58,5 @@ await build({
   ...common,
   entryPoints: { launch: "src/cli/launch.ts" },
   outdir,
-  define: { BERTH_BUILD_ID: JSON.stringify(buildId) },
+  define: { ...common.define, BERTH_BUILD_ID: JSON.stringify(buildId) },
 });

@@ -36,7 +36,11 @@ export function launch(bundleFile: string, argv: string[] = process.argv): void 
   const build = join(builds, `${BERTH_BUILD_ID}-${process.version}-${process.arch}`);
   const onWritten = () => removeOthers(builds, build);
   installCodeCacheHook(build, onWritten);
-  requireWithCodeCache(bundleFile, { cacheFile: join(build, `${commandOf(argv)}.bin`), onWritten });
+  requireWithCodeCache(bundleFile, {
+    cacheFile: join(build, `${commandOf(argv)}.bin`),
+    onWritten,
+    ascii: true,
+  });
 }
 
 /** The command's name (`berth --verbose exec -- npm test` → `exec`), for its cache's name. */

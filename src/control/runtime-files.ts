@@ -12,8 +12,8 @@ import {
   writeFileSync,
   type Stats,
 } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { BerthError } from "../errors.js";
+import { lazyCrypto } from "../platform/builtins.js";
 
 /** Which file a path held when this host made it (a later file there is someone else's). */
 export interface FileIdentity {
@@ -52,7 +52,7 @@ export function ensurePrivateDir(dir: string): void {
 
 /** Writes `content` to `path` (mode 0600) through a temp file and a rename. */
 export function writeFileAtomic(path: string, content: string): FileIdentity {
-  const temp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
+  const temp = `${path}.${lazyCrypto().randomBytes(4).toString("hex")}.tmp`;
   try {
     writeFileSync(temp, content, { mode: 0o600, flag: "wx" });
     renameSync(temp, path);

@@ -48,6 +48,11 @@ const FLUSH_MS = 500;
  * be an error the session does not log as a fault of the host.
  */
 const gone = (reason: string) => new ControlError(REQUEST_CANCELLED, reason);
+/**
+ * The usual end of a session, made once: every listing closes a connection, and an error
+ * (with its stack) per close is a good part of what a host spends answering one.
+ */
+let connectionClosed: ControlError | undefined;
 
 export interface SessionOptions {
   socket: Socket;
@@ -239,7 +244,9 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.closing = true;
-    if (!this.ended.signal.aborted) this.ended.abort(gone("the connection closed"));
+    if (!this.ended.signal.aborted) {
+      this.ended.abort((connectionClosed ??= gone("the connection closed")));
+    }
     this.feeds.close();
     this.connection.dispose();
     this.options.onClosed(this);

@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
 import { basename } from "node:path";
 import type { InstanceIdentity } from "./app.js";
 import type { ProjectState } from "./state.js";
+import { lazyCrypto } from "../platform/builtins.js";
 
 /**
  * The instance's identity: a name that tells this checkout's services apart from another
@@ -16,7 +16,7 @@ import type { ProjectState } from "./state.js";
  * appHostHash("/home/me/shop/berth.config.ts"); // "1a2b3c4d5e6f7a8b"
  */
 export function appHostHash(appHostPath: string): string {
-  return createHash("sha256").update(appHostPath, "utf8").digest("hex").slice(0, 16);
+  return lazyCrypto().createHash("sha256").update(appHostPath, "utf8").digest("hex").slice(0, 16);
 }
 
 /**
@@ -58,7 +58,7 @@ export function ensureInstance(
   options: { configName?: string; projectDir: string; appHostPath: string },
 ): { state: ProjectState; instance: InstanceIdentity; changed: boolean } {
   const name = instanceName(options);
-  const secret = state.instance?.secret ?? randomBytes(32).toString("hex");
+  const secret = state.instance?.secret ?? lazyCrypto().randomBytes(32).toString("hex");
   const changed = state.instance?.name !== name || state.instance.secret !== secret;
   const instance = { name, secret };
   return { state: changed ? { ...state, instance } : state, instance, changed };

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { createRequire } from "node:module";
+import { lazyHttp, lazyHttps, lazyTls } from "../../../platform/builtins.js";
 import { connectOnce } from "./connect.js";
 import { identityMismatch } from "./identity.js";
 import { onEitherLoopback } from "./loopback.js";
@@ -12,9 +12,6 @@ import {
   type ProbeOptions,
   type ProbeResult,
 } from "./probe.js";
-
-/** `require`, not `import()`: it loads at once, and the CLI bundle is CommonJS. */
-const load = createRequire(import.meta.url);
 
 /** What an HTTP probe asks for (the `http` readiness check without its timeout). */
 export interface HttpTarget {
@@ -66,8 +63,8 @@ async function requestOnce(
   url.hostname = host.includes(":") ? `[${host}]` : host;
   // Loaded once something listens rather than with the supervisor: Node's HTTP (and TLS)
   // modules take milliseconds to load, which would otherwise delay the first spawn.
-  const { request } = (tls ? load("node:https") : load("node:http")) as typeof import("node:http");
-  const wrap = tls ? (load("node:tls") as typeof import("node:tls")).connect : undefined;
+  const { request } = tls ? lazyHttps() : lazyHttp();
+  const wrap = tls ? lazyTls().connect : undefined;
   return new Promise((resolve) => {
     if (attempt.signal.aborted) {
       socket.destroy();
