@@ -24,7 +24,10 @@ const common = {
   outExtension: { ".js": ".cjs" },
   // CommonJS has no import.meta: the modules that ask for their own URL get the bundle's.
   define: { "import.meta.url": "__berthModuleUrl" },
-  banner: { js: 'const __berthModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // "use strict" first: esbuild's own comes after the banner, where it does nothing.
+  banner: {
+    js: '"use strict";\nconst __berthModuleUrl = require("node:url").pathToFileURL(__filename).href;',
+  },
 };
 
 await build({

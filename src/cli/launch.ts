@@ -23,7 +23,14 @@ export function launch(bundleFile: string, argv: string[] = process.argv): void 
     createRequire(bundleFile)(bundleFile);
     return;
   }
-  const root = join(berthHome(), "cache", "code");
+  let root: string;
+  try {
+    root = join(berthHome(), "cache", "code");
+  } catch {
+    // No home to keep a cache in (no HOME, no passwd entry): run without one.
+    createRequire(bundleFile)(bundleFile);
+    return;
+  }
   // Node 22.1 and later keep a code cache themselves.
   const enable = (nodeModule as { enableCompileCache?: (dir: string) => unknown })
     .enableCompileCache;

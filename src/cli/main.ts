@@ -213,5 +213,11 @@ async function main(): Promise<void> {
   }
 }
 
-// Not a top-level await: the CLI is bundled as CommonJS (see scripts/bundle.mjs).
-void main();
+// Not a top-level await: the CLI is bundled as CommonJS (see scripts/bundle.mjs). Node would
+// fail a top-level await that never settles (exit 13); a command that hangs up on its own
+// promises without answering must not exit 0 either.
+let settled = false;
+void main().finally(() => (settled = true));
+process.on("exit", () => {
+  if (!settled && process.exitCode === undefined) process.exitCode = ExitCode.internal;
+});

@@ -35,6 +35,7 @@ export class AppHost {
   /** Resolves once a stop was asked for (signal, control client) or every service ended. */
   readonly stopRequested = new Promise<void>((resolve) => (this.stopWanted = resolve));
   private closing?: Promise<void>;
+  private stopping = false;
 
   private control?: Promise<{ close(): Promise<void> }>;
 
@@ -112,9 +113,9 @@ export class AppHost {
       () => {},
       () => {},
     );
-    // A host closed before anything spawned has no one to answer.
+    // A host stopped or closed before anything spawned has no one to answer.
     const control = (this.control ??= Promise.race([this.firstSpawn, settled]).then(() =>
-      this.closing ? { close: async () => {} } : this.openControl(),
+      this.closing || this.stopping ? { close: async () => {} } : this.openControl(),
     ));
     try {
       await control;
@@ -142,12 +143,14 @@ export class AppHost {
 
   /** Begins stopping every service, in reverse dependency order. */
   requestStop(): void {
+    this.stopping = true;
     this.stopWanted();
     void this.supervisor.stop();
   }
 
   /** Kills every service at once. */
   forceStop(): void {
+    this.stopping = true;
     this.stopWanted();
     void this.supervisor.stop({ force: true });
   }

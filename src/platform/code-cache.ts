@@ -126,11 +126,22 @@ function writeCache(script: Script, options: CodeCacheOptions): void {
   }
 }
 
-/** Removes every entry of `folder` but `keep` (the caches of builds no longer installed). */
-export function removeOthers(folder: string, keep: string): void {
+/** How long another build's cache is kept after it was last written to. */
+export const STALE_CACHE_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Removes the entries of `folder` other than `keep` that were not written to for a week:
+ * the caches of builds no longer installed. Not at once: two installs in use side by side
+ * (a global and a project's berth, two Node versions) would otherwise delete each other's.
+ */
+export function removeOthers(folder: string, keep: string, now = Date.now()): void {
   try {
     for (const entry of readdirSync(folder)) {
-      if (entry !== basename(keep)) rmSync(join(folder, entry), { recursive: true, force: true });
+      if (entry === basename(keep)) continue;
+      const path = join(folder, entry);
+      if (now - statSync(path).mtimeMs > STALE_CACHE_MS) {
+        rmSync(path, { recursive: true, force: true });
+      }
     }
   } catch {
     // a cache folder that cannot be listed only keeps its old entries
