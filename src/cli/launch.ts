@@ -19,23 +19,12 @@ declare const BERTH_BUILD_ID: string;
  * does not load the code of `berth run`, and none is rewritten once it exists.
  */
 export function launch(bundleFile: string, argv: string[] = process.argv): void {
-  if (process.env.NODE_DISABLE_COMPILE_CACHE) {
-    createRequire(bundleFile)(bundleFile);
-    return;
-  }
-  let root: string;
-  try {
-    root = join(berthHome(), "cache", "code");
-  } catch {
-    // No home to keep a cache in (no HOME, no passwd entry): run without one.
-    createRequire(bundleFile)(bundleFile);
-    return;
-  }
+  const root = cacheRoot();
   // Node 22.1 and later keep a code cache themselves.
   const enable = (nodeModule as { enableCompileCache?: (dir: string) => unknown })
     .enableCompileCache;
-  if (enable) {
-    enable(join(root, "node"));
+  if (root === undefined || enable) {
+    if (root !== undefined) enable?.(join(root, "node"));
     createRequire(bundleFile)(bundleFile);
     return;
   }
@@ -48,6 +37,16 @@ export function launch(bundleFile: string, argv: string[] = process.argv): void 
     onWritten,
     ascii: true,
   });
+}
+
+/** `$BERTH_HOME/cache/code`; none when turned off or when there is no home to keep it in. */
+function cacheRoot(): string | undefined {
+  if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
+  try {
+    return join(berthHome(), "cache", "code");
+  } catch {
+    return undefined; // no HOME and no passwd entry
+  }
 }
 
 /** The command's name (`berth --verbose exec -- npm test` → `exec`), for its cache's name. */

@@ -33,10 +33,7 @@ export interface CodeCacheOptions {
 
 /** Runs a CommonJS file the way `require` would, compiled with a code cache. */
 export function requireWithCodeCache(file: string, options: CodeCacheOptions): unknown {
-  const module = new Module(file);
-  module.filename = file;
-  run(file, module, options);
-  return module.exports;
+  return run(file, options).exports;
 }
 
 /**
@@ -63,10 +60,9 @@ export function installCodeCacheHook(cacheFolder: string, onWritten?: () => void
       } catch {
         return; // not where expected: `require` will say what is wrong
       }
-      const module = new Module(file);
-      module.filename = file;
+      let module: Module;
       try {
-        run(file, module, { cacheFile: join(cacheFolder, `${stamp}.bin`), onWritten });
+        module = run(file, { cacheFile: join(cacheFolder, `${stamp}.bin`), onWritten });
       } catch {
         return; // let `require` load it the usual way, and fail the usual way
       }
@@ -82,7 +78,10 @@ export function codeCacheHook(): CodeCacheHook | undefined {
   return (globalThis as Record<symbol, CodeCacheHook | undefined>)[hookKey];
 }
 
-function run(file: string, module: Module, options: CodeCacheOptions): void {
+/** Compiles and runs `file` as a CommonJS module; returns the module. */
+function run(file: string, options: CodeCacheOptions): Module {
+  const module = new Module(file);
+  module.filename = file;
   const source = readFileSync(file, options.ascii ? "latin1" : "utf8");
   const cachedData = readOptional(options.cacheFile);
   // On the same line as the source's first, as Node's own wrapper, so line numbers hold.
@@ -102,6 +101,7 @@ function run(file: string, module: Module, options: CodeCacheOptions): void {
   }
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  return module;
 }
 
 function readOptional(file: string): Buffer | undefined {
