@@ -30,6 +30,32 @@ const common = {
   },
 };
 
+// Two dependencies require a Node module as they load, for functions berth never calls:
+// vscode-jsonrpc crypto (for names of pipes and ids it makes itself), commander
+// child_process (for subcommands that are separate executables). Each takes a millisecond
+// or more to load, and `berth ps` needs neither. Their `require` gets an object that loads
+// the module on first use instead.
+const lazyInDependencies = { "vscode-jsonrpc": ["crypto"], commander: ["child_process"] };
+const lazyBuiltins = {
+  name: "lazy-builtins-in-dependencies",
+  setup(bundler) {
+    bundler.onResolve({ filter: /^(node:)?(crypto|child_process)$/ }, (args) => {
+      const builtin = args.path.replace(/^node:/, "");
+      const lazy = Object.entries(lazyInDependencies).some(
+        ([name, builtins]) =>
+          builtins.includes(builtin) && args.importer.includes(`/node_modules/${name}/`),
+      );
+      return lazy ? { path: builtin, namespace: "lazy" } : undefined;
+    });
+    bundler.onLoad({ filter: /.*/, namespace: "lazy" }, (args) => ({
+      contents:
+        "let loaded;\n" +
+        `module.exports = new Proxy({}, { get: (_, key) => (loaded ??= require("node:${args.path}"))[key] });`,
+      loader: "js",
+    }));
+  },
+};
+
 await build({
   ...common,
   entryPoints: { berth: "src/cli/main.ts" },
@@ -37,6 +63,7 @@ await build({
   // jiti is one large file already, and is required only to load a TypeScript config.
   external: ["jiti"],
   sourcemap: true,
+  plugins: [lazyBuiltins],
 });
 
 // The launcher reads the bundle as latin1, which is exact for ASCII and half the work of

@@ -16,104 +16,105 @@ import { waitForState } from "./wait.js";
 const DEFAULT_TAIL = 100;
 const DEFAULT_WAIT_MS = 30_000;
 
+/** What a handler reaches of its connection (the session) and of the host. */
 export interface MethodContext {
-  target: ControlTarget;
-  clock: Clock;
-  feeds: Feeds;
-  maskService: (info: p.ServiceInfo) => p.ServiceInfo;
-  maskEntry: (entry: p.LogEntry) => p.LogEntry;
-  negotiate: (params: Params) => p.GetCapabilitiesResult;
+  readonly target: ControlTarget;
+  readonly clock: Clock;
+  /** This connection's notifications (made on first use). */
+  readonly feeds: Feeds;
+  maskService(info: p.ServiceInfo): p.ServiceInfo;
+  maskEntry(entry: p.LogEntry): p.LogEntry;
+  negotiate(params: Params): p.GetCapabilitiesResult;
   /** Aborted when the connection ends (the reason is what pending waits answer with). */
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
   /** Runs `action` once everything queued so far, this answer included, is written. */
-  afterReply: (action: () => void) => void;
+  afterReply(action: () => void): void;
 }
 
-export type Handler = (params: Params, token: CancellationToken) => unknown;
+export type Handler = (ctx: MethodContext, params: Params, token: CancellationToken) => unknown;
 
-/** The handlers of one connection, by method name. */
-export function methodTable(ctx: MethodContext): Map<string, Handler> {
-  const { target } = ctx;
-  const services = () => target.services().map(ctx.maskService);
-  const logs = (method: string, params: Params) =>
-    target
-      .logs(optionalService(method, params), count(method, params, "tail", DEFAULT_TAIL))
-      .map(ctx.maskEntry);
-  const action =
-    (method: string, run: (name: string) => Promise<p.ServiceInfo>): Handler =>
-    async (params) => ({ service: ctx.maskService(await run(requiredService(method, params))) });
+const services = (ctx: MethodContext) => ctx.target.services().map((s) => ctx.maskService(s));
+const logs = (ctx: MethodContext, method: string, params: Params) =>
+  ctx.target
+    .logs(optionalService(method, params), count(method, params, "tail", DEFAULT_TAIL))
+    .map((entry) => ctx.maskEntry(entry));
+const action =
+  (method: string, run: (target: ControlTarget, name: string) => Promise<p.ServiceInfo>): Handler =>
+  async (ctx, params) => ({
+    service: ctx.maskService(await run(ctx.target, requiredService(method, params))),
+  });
 
-  return new Map<string, Handler>([
-    [
-      p.getCapabilities.method,
-      (params) => {
-        const result = ctx.negotiate(params);
-        const include = Array.isArray(params.include) ? params.include : [];
-        if (!result.capabilities.includes(V1) || include.length === 0) return result;
-        return {
-          ...result,
-          ...(include.includes("hostInfo") ? { hostInfo: target.info() } : {}),
-          ...(include.includes("services") ? { services: services() } : {}),
-        };
-      },
-    ],
-    [p.getHostInfo.method, () => target.info()],
-    [p.listServices.method, () => ({ services: services() })],
-    [
-      p.watchServices.method,
-      () => {
-        ctx.feeds.watch();
-        return { services: services() };
-      },
-    ],
-    [p.getLogs.method, (params) => ({ lines: logs(p.getLogs.method, params) })],
-    [
-      p.followLogs.method,
-      (params) => {
-        // Lines first, then the subscription, in one turn: none is missed or repeated.
-        const lines = logs(p.followLogs.method, params);
-        ctx.feeds.follow(optionalService(p.followLogs.method, params));
-        return { lines };
-      },
-    ],
-    [p.startService.method, action(p.startService.method, (name) => target.startService(name))],
-    [p.stopService.method, action(p.stopService.method, (name) => target.stopService(name))],
-    [
-      p.restartService.method,
-      action(p.restartService.method, (name) => target.restartService(name)),
-    ],
-    [
-      p.waitForService.method,
-      async (params, token) => {
-        const method = p.waitForService.method;
-        const service = requiredService(method, params);
-        const wanted = states(method, params);
-        const timeoutMs = count(method, params, "timeoutMs", DEFAULT_WAIT_MS);
-        const cancelled = new AbortController();
-        const listener = token.onCancellationRequested(() =>
-          cancelled.abort(new ControlError(REQUEST_CANCELLED, `${method} was cancelled`)),
-        );
-        try {
-          const info = await waitForState({
-            target,
-            clock: ctx.clock,
-            service,
-            states: wanted,
-            timeoutMs,
-            signal: AbortSignal.any([ctx.signal, cancelled.signal]),
-          });
-          return { service: ctx.maskService(info) };
-        } finally {
-          listener.dispose();
-        }
-      },
-    ],
-    [
-      p.stopHost.method,
-      () => {
-        ctx.afterReply(() => target.stopHost());
-        return { stopping: true };
-      },
-    ],
-  ]);
-}
+/**
+ * Every method's handler, by name. One table for every connection: most connections ask
+ * one question and go, so none builds its own.
+ */
+export const METHODS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
+  [
+    p.getCapabilities.method,
+    (ctx, params) => {
+      const result = ctx.negotiate(params);
+      const include = Array.isArray(params.include) ? params.include : [];
+      if (!result.capabilities.includes(V1) || include.length === 0) return result;
+      return {
+        ...result,
+        ...(include.includes("hostInfo") ? { hostInfo: ctx.target.info() } : {}),
+        ...(include.includes("services") ? { services: services(ctx) } : {}),
+      };
+    },
+  ],
+  [p.getHostInfo.method, (ctx) => ctx.target.info()],
+  [p.listServices.method, (ctx) => ({ services: services(ctx) })],
+  [
+    p.watchServices.method,
+    (ctx) => {
+      ctx.feeds.watch();
+      return { services: services(ctx) };
+    },
+  ],
+  [p.getLogs.method, (ctx, params) => ({ lines: logs(ctx, p.getLogs.method, params) })],
+  [
+    p.followLogs.method,
+    (ctx, params) => {
+      // Lines first, then the subscription, in one turn: none is missed or repeated.
+      const lines = logs(ctx, p.followLogs.method, params);
+      ctx.feeds.follow(optionalService(p.followLogs.method, params));
+      return { lines };
+    },
+  ],
+  [p.startService.method, action(p.startService.method, (t, name) => t.startService(name))],
+  [p.stopService.method, action(p.stopService.method, (t, name) => t.stopService(name))],
+  [p.restartService.method, action(p.restartService.method, (t, name) => t.restartService(name))],
+  [
+    p.waitForService.method,
+    async (ctx, params, token) => {
+      const method = p.waitForService.method;
+      const service = requiredService(method, params);
+      const wanted = states(method, params);
+      const timeoutMs = count(method, params, "timeoutMs", DEFAULT_WAIT_MS);
+      const cancelled = new AbortController();
+      const listener = token.onCancellationRequested(() =>
+        cancelled.abort(new ControlError(REQUEST_CANCELLED, `${method} was cancelled`)),
+      );
+      try {
+        const info = await waitForState({
+          target: ctx.target,
+          clock: ctx.clock,
+          service,
+          states: wanted,
+          timeoutMs,
+          signal: AbortSignal.any([ctx.signal, cancelled.signal]),
+        });
+        return { service: ctx.maskService(info) };
+      } finally {
+        listener.dispose();
+      }
+    },
+  ],
+  [
+    p.stopHost.method,
+    (ctx) => {
+      ctx.afterReply(() => ctx.target.stopHost());
+      return { stopping: true };
+    },
+  ],
+]);

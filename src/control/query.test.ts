@@ -27,6 +27,13 @@ afterEach(async () => {
 
 const pathFor = (name: string) => join(runtimeDir(), name);
 
+const FULL_ANSWER = {
+  capabilities: ["berth.v1"],
+  version: "0.1.0",
+  hostInfo: { appHostPath: "/p/berth.config.ts" },
+  services: [],
+};
+
 async function fakeHost(): Promise<FakeHost> {
   const host = await startFakeHost({
     services: SERVICES,
@@ -37,9 +44,13 @@ async function fakeHost(): Promise<FakeHost> {
 }
 
 /** A listener that hands every connection to `onConnection` (a host that misbehaves). */
-async function listener(name: string, onConnection: (socket: Socket) => void): Promise<string> {
+async function listener(
+  name: string,
+  onConnection: (socket: Socket) => void,
+  options: { allowHalfOpen?: boolean } = {},
+): Promise<string> {
   const path = pathFor(name);
-  const server = createServer(onConnection);
+  const server = createServer(options, onConnection);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(path, resolve));
   return path;
@@ -164,7 +175,50 @@ describe("queryHost", () => {
     expect(snapshot.hostVersion).toBe("0.0.9");
     expect((await snapshot.info()).appHostPath).toBe("/p/old/berth.config.ts");
     expect((await snapshot.services()).map((s) => s.name)).toEqual(["api"]);
-    expect(asked).toEqual(["getCapabilities", "getHostInfo", "listServices"]);
+    // The first question came on a half-closed connection; the long way keeps it open.
+    expect(asked).toEqual(["getCapabilities", "getCapabilities", "getHostInfo", "listServices"]);
+  });
+
+  it("ends its side after the question, and lets the host hang up first", async () => {
+    const seen: string[] = [];
+    const path = await listener(
+      "half.sock",
+      (socket) => {
+        socket.on("data", () => seen.push("question"));
+        // Answers only once the client has said it will ask nothing more.
+        socket.on("end", () => {
+          seen.push("end");
+          socket.end(frame({ jsonrpc: "2.0", id: 0, result: FULL_ANSWER }));
+        });
+        socket.on("close", () => seen.push("closed"));
+      },
+      { allowHalfOpen: true },
+    );
+    const snapshot = await queryHost(path);
+    expect((await snapshot.info()).appHostPath).toBe("/p/berth.config.ts");
+    await waitFor(() => seen.includes("closed"), "the connection to close");
+    expect(seen).toEqual(["question", "end", "closed"]);
+  });
+
+  it("asks a host that cannot answer a half-closed session again, on an open one", async () => {
+    const asked: boolean[] = [];
+    // Like a host from before half-closes: on the client's end it ends its own side, so an
+    // answer that takes a moment finds the connection closed.
+    const path = await listener("full.sock", (socket) => {
+      let ended = false;
+      socket.on("end", () => (ended = true));
+      socket.on("error", () => {});
+      socket.once("data", () =>
+        setTimeout(() => {
+          asked.push(ended);
+          if (!socket.writableEnded)
+            socket.write(frame({ jsonrpc: "2.0", id: 0, result: FULL_ANSWER }));
+        }, 20),
+      );
+    });
+    const snapshot = await queryHost(path);
+    expect((await snapshot.info()).appHostPath).toBe("/p/berth.config.ts");
+    expect(asked).toEqual([true, false]);
   });
 
   it("leaves no socket or timer behind, whether the host answers or not", async () => {

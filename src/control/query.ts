@@ -1,13 +1,17 @@
 /**
  * A one-question session for listings: connect, send `getCapabilities` asking for the
- * host's info and services in the same reply, read that one answer, hang up. A host from
- * before `include` answers the capabilities alone; it is then asked the two questions
- * separately on the same connection.
+ * host's info and services in the same reply, end our side, read that one answer. The host
+ * hangs up as it answers, so closing wakes it no more; `berth ps` asks every host on the
+ * machine at once, and each wake-up of a sleeping process costs on a busy machine.
  *
- * `berth ps` asks every host on the machine at once, and in a short-lived process most of
- * a full connection's cost is setting it up (the library's request tracking, cancellation
- * and dispose paths, all cold). This uses the same framing (vscode-jsonrpc's reader and
- * writer) and the same errors as `connectControl`, without the session around them.
+ * A host from before `include` answers the capabilities alone, and one from before half
+ * closes ends the session without answering; either is asked again the long way (the two
+ * questions separately, on a connection kept open until they are answered).
+ *
+ * In a short-lived process most of a full connection's cost is setting it up (the
+ * library's request tracking, cancellation and dispose paths, all cold). This uses the same
+ * framing (vscode-jsonrpc's reader and writer) and the same errors as `connectControl`,
+ * without the session around them.
  */
 import type { Socket } from "node:net";
 import { ErrorCodes, type Message, type ResponseMessage } from "vscode-jsonrpc/node";
@@ -62,18 +66,34 @@ export async function queryHost(
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? 2_000;
   const started = clock.now();
+  const remaining = () => Math.max(1, Math.ceil(timeoutMs - (clock.now() - started)));
+  const question = { socketPath, client: options.client, clock };
   const socket = await connectSocket(socketPath, timeoutMs, clock);
-  const remaining = Math.max(1, Math.ceil(timeoutMs - (clock.now() - started)));
-  return snapshot(socketPath, await ask(socket, socketPath, options.client, remaining, clock));
+  try {
+    return snapshot(socketPath, await ask(socket, { ...question, timeoutMs: remaining() }, true));
+  } catch (error) {
+    if (!(error instanceof AskAgain)) throw error;
+  }
+  const again = await connectSocket(socketPath, remaining(), clock);
+  return snapshot(socketPath, await ask(again, { ...question, timeoutMs: remaining() }, false));
 }
 
-function ask(
-  socket: Socket,
-  socketPath: string,
-  client: string | undefined,
-  timeoutMs: number,
-  clock: Clock,
-): Promise<Answers> {
+interface Question {
+  socketPath: string;
+  client: string | undefined;
+  timeoutMs: number;
+  clock: Clock;
+}
+
+/** The host is older than the one-question session: ask it again, the long way. */
+class AskAgain extends Error {}
+
+/**
+ * Asks on `socket`. With `oneShot` the client's side ends after the question, and anything
+ * but the whole answer from a host that could be older rejects with `AskAgain`.
+ */
+function ask(socket: Socket, question: Question, oneShot: boolean): Promise<Answers> {
+  const { socketPath, client, timeoutMs, clock } = question;
   const reader = new BoundedReader(socket, MAX_REPLY_BYTES);
   const writer = new SocketWriter(socket);
   return new Promise((resolve, reject) => {
@@ -82,14 +102,17 @@ function ask(
     let waitingFor = p.getCapabilities.method;
     let negotiated: p.GetCapabilitiesResult | undefined;
     const later: { hostInfo?: p.HostInfo; services?: p.ServiceInfo[] } = {};
+    let answered = false;
     const finish = (error: Error | undefined, answers?: Answers) => {
       if (done) return;
       done = true;
       cancelTimer();
       reader.dispose();
-      writer.dispose(); // destroys the socket
-      if (error) reject(error);
-      else resolve(answers!);
+      if (oneShot && !error) hangUpAfterHost(socket);
+      else writer.dispose(); // destroys the socket
+      if (!error) resolve(answers!);
+      else if (oneShot && !answered && error instanceof ControlClosedError) reject(new AskAgain());
+      else reject(error);
     };
     const send = (id: number, method: string, params: object) =>
       writer
@@ -109,6 +132,7 @@ function ask(
       const response = message as ResponseMessage;
       // Anything but an answer to this session's questions (a notification) is not for it.
       if (typeof response.id !== "number" || response.id > SERVICES_ID) return;
+      answered = true;
       if (response.error) {
         const { code, message: text, data } = response.error;
         finish(new ControlError(code, text, data));
@@ -133,6 +157,10 @@ function ask(
           return;
         }
         // A host from before `include` shares berth.v1 all the same: ask it the long way.
+        if (oneShot) {
+          finish(new AskAgain());
+          return;
+        }
         negotiated = result;
         waitingFor = `${p.getHostInfo.method} and ${p.listServices.method}`;
         void send(HOST_INFO_ID, p.getHostInfo.method, {});
@@ -157,12 +185,30 @@ function ask(
         finish(undefined, { negotiated, hostInfo: later.hostInfo, services: later.services });
       }
     });
-    void send(CAPABILITIES_ID, p.getCapabilities.method, {
+    const asked = send(CAPABILITIES_ID, p.getCapabilities.method, {
       capabilities: [...p.CAPABILITIES],
       ...(client ? { client } : {}),
       include: ["hostInfo", "services"],
     } satisfies p.GetCapabilitiesParams);
+    // Right behind the question, in the same turn: the host mostly sees both in one read.
+    if (oneShot) void asked.then(() => done || socket.end());
   });
+}
+
+/**
+ * Lets the host close first (it does as it answers a half-closed session), so that our
+ * close finds the connection over and wakes nobody. The socket no longer holds the process
+ * up, and goes within a second whatever the host does.
+ */
+function hangUpAfterHost(socket: Socket): void {
+  if (socket.readableEnded || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  socket.unref();
+  socket.once("end", () => socket.destroy());
+  socket.resume();
+  setTimeout(() => socket.destroy(), 1_000).unref();
 }
 
 interface Answers {

@@ -244,6 +244,54 @@ describe("startControlServer: sessions", () => {
     });
   });
 
+  it("answers a message that is neither a request nor a notification, and keeps the connection", async () => {
+    const { address } = await host();
+    const client = raw(address.socketPath);
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 7, params: {} });
+    client.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    await waitFor(() => client.messages.some((m) => m.id === 7), "the answer");
+    expect(client.messages.find((m) => m.id === 7)).toMatchObject({ error: { code: -32600 } });
+    expect(await client.call("getCapabilities", {})).toMatchObject({ result: {} });
+    expect(client.ended).toBe(false);
+  });
+
+  it("answers every question of a client that ends its side, then hangs up", async () => {
+    const { address, server, target } = await host();
+    let release!: () => void;
+    target.beforeAction = () => new Promise<void>((resolve) => (release = resolve));
+    const client = raw(address.socketPath);
+    await client.call("getCapabilities", {});
+    const body = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 50,
+      method: "stopService",
+      params: { service: "api" },
+    });
+    client.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    client.socket.end();
+    await waitFor(() => release !== undefined, "the stop to begin");
+    // Still open: the answer is owed.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(client.ended).toBe(false);
+    release();
+    await waitFor(() => client.ended, "the host to hang up");
+    expect(client.messages.find((m) => m.id === 50)).toMatchObject({
+      result: { service: { name: "api" } },
+    });
+    await waitFor(() => server.stats().connections === 0, "no connection left");
+  });
+
+  it("ends the follow of a client that ends its side", async () => {
+    const { address, target } = await host();
+    const client = raw(address.socketPath);
+    await client.call("getCapabilities", {});
+    await client.call("followLogs", {});
+    expect(target.subscribers).toBe(1);
+    client.socket.end();
+    await waitFor(() => client.ended, "the host to hang up");
+    expect(target.subscribers).toBe(0);
+  });
+
   const malformed: [string, string][] = [
     ["garbage", "hello, is this the host?\r\n\r\n"],
     ["a header without a colon", "Content-Length 12\r\n\r\n{}"],

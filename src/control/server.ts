@@ -15,7 +15,7 @@ import {
   writeFileAtomic,
   type FileIdentity,
 } from "./runtime-files.js";
-import { DEFAULT_LIMITS, Session, type ControlLimits } from "./session.js";
+import { DEFAULT_LIMITS, Masks, Session, type ControlLimits } from "./session.js";
 import type { ControlTarget } from "./target.js";
 
 export interface ControlServerOptions {
@@ -57,6 +57,8 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const log = options.log ?? (() => {});
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const sessions = new Set<Session>();
+  const clock = options.clock ?? systemClock;
+  const masks = new Masks(options.secrets ?? []);
 
   ensurePrivateDir(address.dir);
   // Before the socket exists, so a lister that sees the socket can always read who owns it.
@@ -70,12 +72,13 @@ export async function startControlServer(options: ControlServerOptions): Promise
     removeIfSame(address.sidecarPath, sidecarId);
   };
 
-  const server = createServer((socket) => {
+  // Half-open: a client that ends its side after asking still gets its answers.
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
     const session = new Session({
       socket,
       target,
-      clock: options.clock ?? systemClock,
-      secrets: options.secrets ?? [],
+      clock,
+      masks,
       limits,
       log,
       onClosed: (closed) => sessions.delete(closed),

@@ -1,25 +1,33 @@
 /**
- * One client connection on the host's side: a JSON-RPC session over one socket. It gates
- * every method on capability negotiation, turns thrown errors into wire errors, and ends
- * only itself when the client misbehaves (malformed input, reading too slowly).
+ * One client connection on the host's side: a JSON-RPC session over one socket.
+ * vscode-jsonrpc reads and writes the messages (its framing); the session routes each
+ * request to the method table, gates it on capability negotiation, turns thrown errors into
+ * wire errors, and ends only itself when the client misbehaves.
+ *
+ * It does without the library's MessageConnection, which is made for long two-way sessions
+ * (tracking its own requests, a message queue, tracing). Most connections to a host are one
+ * question from `berth ps` or `berth status`, and setting a MessageConnection up and
+ * disposing of it was most of what a host spent answering one; `berth ps` wakes every host
+ * on the machine at once, so that cost is paid fifty times over on a busy machine.
  */
 import type { Socket } from "node:net";
 import {
+  CancellationTokenSource,
   ErrorCodes,
+  Message,
   ResponseError,
-  type CancellationToken,
-  type MessageConnection,
   type MessageWriter,
   type NotificationType,
+  type RequestMessage,
 } from "vscode-jsonrpc/node";
 import type { Clock } from "../clock.js";
 import { isBerthError } from "../errors.js";
 import { Backlog } from "./backlog.js";
 import { negotiate, requireCapability } from "./capabilities.js";
-import { openConnection } from "./connection.js";
+import { BoundedReader, SocketWriter } from "./connection.js";
 import { ControlError, REQUEST_CANCELLED } from "./errors.js";
 import { Feeds } from "./feeds.js";
-import { methodTable, type Handler } from "./methods.js";
+import { METHODS, type MethodContext } from "./methods.js";
 import { paramsObject, type Params } from "./params.js";
 import * as p from "./protocol.js";
 import { maskSecrets, type ControlTarget } from "./target.js";
@@ -43,86 +51,87 @@ export const DEFAULT_LIMITS: ControlLimits = {
 /** How long a closing connection may take to flush what was already queued. */
 const FLUSH_MS = 500;
 
+/** The notification a client sends to give up on one of its requests (LSP's name). */
+const CANCEL_REQUEST = "$/cancelRequest";
+
 /**
  * Why pending waits end when their connection goes. Nobody reads the answer; it only has to
  * be an error the session does not log as a fault of the host.
  */
 const gone = (reason: string) => new ControlError(REQUEST_CANCELLED, reason);
-/**
- * The usual end of a session, made once: every listing closes a connection, and an error
- * (with its stack) per close is a good part of what a host spends answering one.
- */
+/** The usual end of a session, made once rather than with a stack per connection. */
 let connectionClosed: ControlError | undefined;
+
+/** How the secrets are masked in what goes out; one for the whole server. */
+export class Masks {
+  constructor(private readonly secrets: readonly string[]) {}
+
+  text(text: string): string {
+    return maskSecrets(text, this.secrets);
+  }
+
+  service(info: p.ServiceInfo): p.ServiceInfo {
+    return {
+      ...info,
+      command: this.text(info.command),
+      reason: info.reason === null ? null : this.text(info.reason),
+    };
+  }
+
+  entry(entry: p.LogEntry): p.LogEntry {
+    return { ...entry, text: this.text(entry.text) };
+  }
+}
 
 export interface SessionOptions {
   socket: Socket;
   target: ControlTarget;
   clock: Clock;
-  secrets: readonly string[];
+  masks: Masks;
   limits: ControlLimits;
   log: (message: string) => void;
   onClosed: (session: Session) => void;
 }
 
-export class Session {
+export class Session implements MethodContext {
+  readonly target: ControlTarget;
+  readonly clock: Clock;
   private readonly socket: Socket;
-  private readonly connection: MessageConnection;
   private readonly backlog: Backlog;
-  private readonly feeds: Feeds;
-  private readonly handlers: Map<string, Handler>;
-  private readonly ended = new AbortController();
-  private writer!: MessageWriter;
+  private readonly writer: MessageWriter;
+  private ownFeeds?: Feeds;
+  private ended?: AbortController;
+  /** Why the session ended, kept for a signal asked for afterwards. */
+  private endReason?: ControlError;
+  /** Requests not yet answered, by id, so that `$/cancelRequest` can reach them. */
+  private readonly pending = new Map<string | number, CancellationTokenSource>();
   private capabilities?: string[];
   private client?: string;
+  /** The client will send nothing more (it half-closed its side). */
+  private inputEnded = false;
   private closing = false;
   private closed = false;
 
   constructor(private readonly options: SessionOptions) {
-    const { socket, target, limits } = options;
+    const { socket, limits } = options;
     this.socket = socket;
-    const mask = (text: string) => maskSecrets(text, options.secrets);
-    const maskService = (info: p.ServiceInfo): p.ServiceInfo => ({
-      ...info,
-      command: mask(info.command),
-      reason: info.reason === null ? null : mask(info.reason),
-    });
+    this.target = options.target;
+    this.clock = options.clock;
     this.backlog = new Backlog({
       maxBytes: limits.maxBacklogBytes,
       onOverflow: (bytes) => this.drop(`it read too slowly (${bytes} bytes were waiting)`),
-      onDrain: (bytes) => this.feeds.drained(bytes),
+      onDrain: (bytes) => this.ownFeeds?.drained(bytes),
     });
-    this.feeds = new Feeds({
-      target,
-      backlog: this.backlog,
-      logBacklogBytes: limits.logBacklogBytes,
-      maskService,
-      maskText: mask,
-      sendServiceChanged: (params) => this.notify(p.serviceChanged, params),
-      sendLogLines: (params) => this.notify(p.logLines, params),
-      log: options.log,
-    });
-    this.handlers = methodTable({
-      target,
-      clock: options.clock,
-      feeds: this.feeds,
-      maskService,
-      maskEntry: (entry) => ({ ...entry, text: mask(entry.text) }),
-      negotiate: (params) => this.negotiate(params),
-      signal: this.ended.signal,
-      afterReply: (action) => this.afterReply(action),
-    });
-    this.connection = openConnection(socket, {
-      maxMessageBytes: limits.maxMessageBytes,
-      wrapWriter: (writer) => (this.writer = this.backlog.wrap(writer)),
-    });
-    this.connection.onRequest((method, params, token) => this.dispatch(method, params, token));
-    this.connection.onError(([error, message]) => {
-      // Reader errors come without a message: malformed input, or the socket failing.
-      if (message === undefined && !("code" in error)) this.refuse(error);
-      else this.drop(`the connection failed (${error.message})`);
-    });
+    this.writer = this.backlog.wrap(new SocketWriter(socket));
+    this.writer.onError(([error]) => this.drop(`the connection failed (${error.message})`));
+    const reader = new BoundedReader(socket, limits.maxMessageBytes);
+    // The socket's own failures carry a code (ECONNRESET); anything else is unreadable input.
+    reader.onError((error) =>
+      "code" in error ? this.drop(`the connection failed (${error.message})`) : this.refuse(error),
+    );
+    socket.on("end", () => this.onInputEnded());
     socket.on("close", () => this.onSocketClosed());
-    this.connection.listen();
+    reader.listen((message) => this.receive(message));
   }
 
   /** Bytes queued for this client and not yet written. */
@@ -130,36 +139,36 @@ export class Session {
     return this.backlog.bytes;
   }
 
-  /**
-   * Ends the session because the host stops: pending waits answer `shuttingDown`, what is
-   * queued gets a moment to flush, then the socket ends. Resolves once it is closed.
-   */
-  end(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    const closed = new Promise<void>((resolve) => this.socket.once("close", () => resolve()));
-    if (!this.closing) {
-      this.closing = true;
-      this.ended.abort(new ControlError(p.RpcErrorCode.shuttingDown, "the app host is stopping"));
-      // Lets the rejected waits' answers reach the writer before waiting for it to drain.
-      setImmediate(() => void this.backlog.drained(FLUSH_MS).then(() => this.finish()));
-    }
-    return closed;
+  get feeds(): Feeds {
+    return (this.ownFeeds ??= new Feeds({
+      target: this.target,
+      backlog: this.backlog,
+      logBacklogBytes: this.options.limits.logBacklogBytes,
+      maskService: (info) => this.maskService(info),
+      maskText: (text) => this.options.masks.text(text),
+      sendServiceChanged: (params) => this.notify(p.serviceChanged, params),
+      sendLogLines: (params) => this.notify(p.logLines, params),
+      log: this.options.log,
+    }));
   }
 
-  private async dispatch(method: string, params: unknown, token: CancellationToken) {
-    const handler = this.handlers.get(method);
-    if (!handler) {
-      throw new ResponseError(ErrorCodes.MethodNotFound, `this app host has no method ${method}`);
+  get signal(): AbortSignal {
+    if (!this.ended) {
+      this.ended = new AbortController();
+      if (this.endReason) this.ended.abort(this.endReason);
     }
-    try {
-      if (method !== p.getCapabilities.method) requireCapability(method, this.capabilities);
-      return await handler(paramsObject(method, params), token);
-    } catch (error) {
-      throw this.toResponseError(method, error);
-    }
+    return this.ended.signal;
   }
 
-  private negotiate(params: Params): p.GetCapabilitiesResult {
+  maskService(info: p.ServiceInfo): p.ServiceInfo {
+    return this.options.masks.service(info);
+  }
+
+  maskEntry(entry: p.LogEntry): p.LogEntry {
+    return this.options.masks.entry(entry);
+  }
+
+  negotiate(params: Params): p.GetCapabilitiesResult {
     this.capabilities = negotiate(params.capabilities);
     this.client = typeof params.client === "string" ? params.client.slice(0, 200) : undefined;
     const offered = Array.isArray(params.capabilities) ? params.capabilities.join(", ") : "nothing";
@@ -167,34 +176,10 @@ export class Session {
     this.options.log(
       `control: ${this.client ?? "a client"} connected (offers ${offered}; shares ${shared})`,
     );
-    return { capabilities: [...this.capabilities], version: this.options.target.info().version };
+    return { capabilities: [...this.capabilities], version: this.target.info().version };
   }
 
-  private toResponseError(method: string, error: unknown): ResponseError<unknown> {
-    if (error instanceof ResponseError) return error;
-    if (error instanceof ControlError)
-      return new ResponseError(error.code, error.message, error.data);
-    // A user-facing error from the host (a taken port, say) keeps its words and its code.
-    if (isBerthError(error)) {
-      return new ResponseError(p.RpcErrorCode.invalidState, error.message, { code: error.code });
-    }
-    this.options.log(`control: ${method} failed: ${(error as Error)?.stack ?? String(error)}`);
-    return new ResponseError(
-      ErrorCodes.InternalError,
-      `${method} failed inside the app host; its log has the details`,
-    );
-  }
-
-  private notify<P>(type: NotificationType<P>, params: P): void {
-    if (this.closing) return;
-    try {
-      this.connection.sendNotification(type, params as never).catch(() => {});
-    } catch {
-      // Closed between the event and this send: nothing to tell anyone.
-    }
-  }
-
-  private afterReply(action: () => void): void {
+  afterReply(action: () => void): void {
     setImmediate(
       () =>
         void this.backlog.drained(FLUSH_MS).then(() => {
@@ -207,6 +192,127 @@ export class Session {
     );
   }
 
+  /**
+   * Ends the session because the host stops: pending waits answer `shuttingDown`, what is
+   * queued gets a moment to flush, then the socket ends. Resolves once it is closed.
+   */
+  end(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => this.socket.once("close", () => resolve()));
+    if (!this.closing) {
+      this.closing = true;
+      this.abort(new ControlError(p.RpcErrorCode.shuttingDown, "the app host is stopping"));
+      // Lets the rejected waits' answers reach the writer before waiting for it to drain.
+      setImmediate(() => void this.backlog.drained(FLUSH_MS).then(() => this.finish()));
+    }
+    return closed;
+  }
+
+  private receive(message: Message): void {
+    if (this.closed) return;
+    if (Message.isRequest(message)) {
+      this.answer(message);
+    } else if (Message.isNotification(message)) {
+      // The only notification a client sends; any other is not for this host.
+      if (message.method === CANCEL_REQUEST) this.cancel(message.params);
+    } else if (!Message.isResponse(message)) {
+      const id = (message as { id?: unknown }).id;
+      this.reply(typeof id === "number" || typeof id === "string" ? id : null, {
+        error: {
+          code: ErrorCodes.InvalidRequest,
+          message: "not a JSON-RPC 2.0 request or notification (a method and an id are needed)",
+        },
+      });
+    }
+    // A response: the host asks clients nothing, so there is nothing it could answer.
+  }
+
+  /** Runs one request; a handler that answers at once is answered in the same turn. */
+  private answer(request: RequestMessage): void {
+    const { method } = request;
+    // `Message.isRequest` let through only a string or a number.
+    const id = request.id as string | number;
+    const handler = METHODS.get(method);
+    let result: unknown;
+    try {
+      if (!handler) {
+        throw new ResponseError(ErrorCodes.MethodNotFound, `this app host has no method ${method}`);
+      }
+      if (method !== p.getCapabilities.method) requireCapability(method, this.capabilities);
+      const cancellation = new CancellationTokenSource();
+      result = handler(this, paramsObject(method, request.params), cancellation.token);
+      if (!(result instanceof Promise)) {
+        cancellation.dispose();
+        this.reply(id, { result: result ?? null });
+        return;
+      }
+      this.pending.set(id, cancellation);
+    } catch (error) {
+      this.reply(id, { error: this.toWireError(method, error) });
+      return;
+    }
+    (result as Promise<unknown>).then(
+      (value) => this.settle(id, { result: value ?? null }),
+      (error: unknown) => this.settle(id, { error: this.toWireError(method, error) }),
+    );
+  }
+
+  private settle(id: string | number, outcome: Outcome): void {
+    this.pending.get(id)?.dispose();
+    this.pending.delete(id);
+    this.reply(id, outcome);
+  }
+
+  private reply(id: string | number | null, outcome: Outcome): void {
+    if (this.closed) return;
+    this.writer
+      .write({ jsonrpc: "2.0", id, ...outcome } as Message)
+      // A failed write ends the connection through the writer's error event.
+      .catch(() => {})
+      .finally(() => this.endIfDone());
+  }
+
+  private cancel(params: unknown): void {
+    const id = (params as { id?: unknown } | undefined)?.id;
+    if (typeof id === "number" || typeof id === "string") this.pending.get(id)?.cancel();
+  }
+
+  private toWireError(method: string, error: unknown): Outcome["error"] & {} {
+    if (error instanceof ResponseError) return error.toJson();
+    if (error instanceof ControlError) return wireError(error.code, error.message, error.data);
+    // A user-facing error from the host (a taken port, say) keeps its words and its code.
+    if (isBerthError(error)) {
+      return wireError(p.RpcErrorCode.invalidState, error.message, { code: error.code });
+    }
+    this.options.log(`control: ${method} failed: ${(error as Error)?.stack ?? String(error)}`);
+    return wireError(
+      ErrorCodes.InternalError,
+      `${method} failed inside the app host; its log has the details`,
+    );
+  }
+
+  private notify<P>(type: NotificationType<P>, params: P): void {
+    if (this.closing) return;
+    this.writer.write({ jsonrpc: "2.0", method: type.method, params } as Message).catch(() => {});
+  }
+
+  /**
+   * The client half-closed: it has asked all it will ask. Its questions are answered, then
+   * the session ends (and its notifications with it). This is how `berth ps` asks: the host
+   * hangs up as it answers, and the client's own close wakes nobody.
+   */
+  private onInputEnded(): void {
+    this.inputEnded = true;
+    this.ownFeeds?.close();
+    this.endIfDone();
+  }
+
+  private endIfDone(): void {
+    if (!this.inputEnded || this.closing || this.pending.size > 0) return;
+    this.closing = true;
+    void this.backlog.drained(FLUSH_MS).then(() => this.finish());
+  }
+
   /** Malformed input: say so in JSON-RPC's words (-32700), then end this connection only. */
   private refuse(error: Error): void {
     if (this.closing) return;
@@ -214,11 +320,15 @@ export class Session {
     // The library quotes the offending header; neither the log nor the sender needs a megabyte.
     const reason = error.message.length > 200 ? `${error.message.slice(0, 200)}…` : error.message;
     this.options.log(`control: closing a connection that sent malformed input: ${reason}`);
-    this.ended.abort(gone("malformed input"));
+    this.abort(gone("malformed input"));
     this.socket.pause();
     const message = `the app host could not read this connection's input (${reason}); closing it`;
     this.writer
-      .write({ jsonrpc: "2.0", id: null, error: { code: ErrorCodes.ParseError, message } } as never)
+      .write({
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: ErrorCodes.ParseError, message },
+      } as Message)
       .catch(() => {})
       .finally(() => this.finish());
   }
@@ -229,7 +339,7 @@ export class Session {
     if (!this.closing)
       this.options.log(`control: disconnecting ${this.client ?? "a client"}: ${reason}`);
     this.closing = true;
-    this.ended.abort(gone(reason));
+    this.abort(gone(reason));
     this.socket.destroy();
   }
 
@@ -240,15 +350,29 @@ export class Session {
     setTimeout(() => this.socket.destroy(), FLUSH_MS).unref();
   }
 
+  /** Ends the waits of this connection (only a session that has some made a controller). */
+  private abort(reason: ControlError): void {
+    this.endReason ??= reason;
+    if (this.ended && !this.ended.signal.aborted) this.ended.abort(reason);
+  }
+
   private onSocketClosed(): void {
     if (this.closed) return;
     this.closed = true;
     this.closing = true;
-    if (!this.ended.signal.aborted) {
-      this.ended.abort((connectionClosed ??= gone("the connection closed")));
-    }
-    this.feeds.close();
-    this.connection.dispose();
+    this.abort((connectionClosed ??= gone("the connection closed")));
+    for (const cancellation of this.pending.values()) cancellation.dispose();
+    this.pending.clear();
+    this.ownFeeds?.close();
     this.options.onClosed(this);
   }
+}
+
+interface Outcome {
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+function wireError(code: number, message: string, data?: unknown): Outcome["error"] & {} {
+  return data === undefined ? { code, message } : { code, message, data };
 }

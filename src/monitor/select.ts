@@ -40,8 +40,16 @@ export function isInside(path: string, dir: string): boolean {
 
 /** True when the host's config lies inside `cwd` (compared as real paths). */
 export function inScope(host: SelectableHost, cwd: string): boolean {
-  const path = appHostPathOf(host);
-  return path !== undefined && isInside(path, realPath(cwd));
+  return scopeOf(cwd)(host);
+}
+
+/** `inScope` for many hosts: the folder's real path is looked up once. */
+export function scopeOf(cwd: string): (host: SelectableHost) => boolean {
+  const dir = realPath(cwd);
+  return (host) => {
+    const path = appHostPathOf(host);
+    return path !== undefined && isInside(path, dir);
+  };
 }
 
 /**
@@ -56,7 +64,7 @@ export function selectHost<H extends SelectableHost>(hosts: H[], options: Select
   if (options.apphost !== undefined || options.pid !== undefined) {
     return selectNamed(hosts, options, cwd);
   }
-  const here = hosts.filter((host) => inScope(host, cwd));
+  const here = hosts.filter(scopeOf(cwd));
   if (here.length === 1) return here[0]!;
   if (here.length > 1) {
     throw new BerthError(

@@ -9,6 +9,9 @@ import { createRequire } from "node:module";
 // Pure: a bundle that uses none of these (the launcher) leaves this module out.
 const load = /* @__PURE__ */ createRequire(import.meta.url);
 
+/** Only where no process is started otherwise: `berth ps` and `berth stop` need none. */
+export const lazyChildProcess = () =>
+  load("node:child_process") as typeof import("node:child_process");
 export const lazyCrypto = () => load("node:crypto") as typeof import("node:crypto");
 export const lazyHttp = () => load("node:http") as typeof import("node:http");
 export const lazyHttps = () => load("node:https") as typeof import("node:https");

@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { lazyChildProcess } from "./builtins.js";
 
 /**
  * What berth can learn about a process by its PID. PIDs are reused, so a PID alone never
@@ -39,11 +39,13 @@ export function processStartTime(pid: number): string | undefined {
   if (isLinux) return linuxStat(pid)?.[19];
   try {
     // lstart is to the second; LC_ALL=C keeps its format stable across locales.
-    const out = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], {
-      encoding: "utf8",
-      env: { ...process.env, LC_ALL: "C" },
-      stdio: ["ignore", "pipe", "ignore"],
-    }).trim();
+    const out = lazyChildProcess()
+      .execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], {
+        encoding: "utf8",
+        env: { ...process.env, LC_ALL: "C" },
+        stdio: ["ignore", "pipe", "ignore"],
+      })
+      .trim();
     return out === "" ? undefined : out;
   } catch {
     return undefined;

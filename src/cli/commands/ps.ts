@@ -1,4 +1,4 @@
-import { inScope } from "../../monitor/select.js";
+import { scopeOf, type SelectableHost } from "../../monitor/select.js";
 import { appHostPathOf, type TrackedHost } from "../../monitor/tracked.js";
 import { allHosts } from "../hosts.js";
 import { formatUptime, table } from "../output/table.js";
@@ -21,7 +21,8 @@ export interface PsEntry {
 
 /** `berth ps`: every app host on the machine. */
 export async function psCommand(options: { cwd: string; json: boolean }): Promise<number> {
-  const entries = (await allHosts()).map((host) => toEntry(host, options.cwd));
+  const inScope = scopeOf(options.cwd);
+  const entries = (await allHosts()).map((host) => toEntry(host, inScope));
   if (options.json) {
     process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
     return 0;
@@ -45,7 +46,7 @@ export async function psCommand(options: { cwd: string; json: boolean }): Promis
   return 0;
 }
 
-function toEntry(host: TrackedHost, cwd: string): PsEntry {
+function toEntry(host: TrackedHost, inScope: (host: SelectableHost) => boolean): PsEntry {
   const startedAt = host.info?.startedAt ?? host.sidecar?.startedAt ?? null;
   const services = host.services ?? [];
   return {
@@ -53,7 +54,7 @@ function toEntry(host: TrackedHost, cwd: string): PsEntry {
     instanceName: host.info?.instanceName ?? null,
     pid: host.pid,
     status: host.status === "live" ? "live" : "unresponsive",
-    inScope: inScope(host, cwd),
+    inScope: inScope(host),
     startedAt,
     uptimeMs: startedAt === null ? null : Date.now() - Date.parse(startedAt),
     servicesReady: host.services ? services.filter((s) => s.ready).length : null,
