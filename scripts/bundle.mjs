@@ -56,10 +56,14 @@ const lazyBuiltins = {
   },
 };
 
+const { version } = JSON.parse(readFileSync("package.json", "utf8"));
+
 await build({
   ...common,
   entryPoints: { berth: "src/cli/main.ts" },
   outdir,
+  // The bundle sits in dist/cli/: it knows its version and where the package is.
+  define: { ...common.define, BERTH_BUNDLED_VERSION: JSON.stringify(version) },
   // jiti is one large file already, and is required only to load a TypeScript config.
   external: ["jiti"],
   sourcemap: true,

@@ -3,15 +3,24 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
+ * Set by scripts/bundle.mjs in the CLI bundle (`dist/cli/berth.cjs`), whose place in the
+ * package is known: every command reads neither package.json nor the folders above it.
+ */
+declare const BERTH_BUNDLED_VERSION: string | undefined;
+const bundled = typeof BERTH_BUNDLED_VERSION === "string" ? BERTH_BUNDLED_VERSION : undefined;
+const here = dirname(fileURLToPath(import.meta.url));
+
+/**
  * The folder of berth's own package.json. Found by walking up from this module, because the
  * module may run from `src/` (tests), `dist/` (the library) or the CLI bundle (`dist/cli/berth.cjs`).
  */
-export const packageRoot: string = findRoot(dirname(fileURLToPath(import.meta.url)));
+export const packageRoot: string = bundled ? join(here, "..", "..") : findRoot(here);
 
 /** berth's own version, from its package.json. */
-export const berthVersion: string = (
-  JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }
-).version;
+export const berthVersion: string =
+  bundled ??
+  (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string })
+    .version;
 
 function findRoot(dir: string): string {
   for (let current = dir; ; current = dirname(current)) {

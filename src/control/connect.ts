@@ -34,14 +34,21 @@ const words: Record<ConnectFailure, string> = {
   failed: "connecting failed",
 };
 
-/** Connects to `socketPath`, or rejects with a `ControlConnectError` within `timeoutMs`. */
-export function connectSocket(
-  socketPath: string,
-  timeoutMs: number,
-  clock: Clock,
-): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(socketPath);
+/** A socket on its way to connecting; what is written meanwhile leaves once it connects. */
+export interface OpeningSocket {
+  socket: Socket;
+  /** Resolves once connected; rejects with a `ControlConnectError` within `timeoutMs`. */
+  connected: Promise<Socket>;
+}
+
+/**
+ * Starts connecting to `socketPath`. A caller that writes at once has its first message
+ * sent the moment the connection is made, rather than a turn of the event loop later,
+ * when a woken host may have gone back to sleep.
+ */
+export function openSocket(socketPath: string, timeoutMs: number, clock: Clock): OpeningSocket {
+  const socket = createConnection(socketPath);
+  const connected = new Promise<Socket>((resolve, reject) => {
     const fail = (kind: ConnectFailure, cause?: unknown) => {
       cancel();
       socket.destroy();
@@ -68,4 +75,14 @@ export function connectSocket(
       resolve(socket);
     });
   });
+  return { socket, connected };
+}
+
+/** Connects to `socketPath`, or rejects with a `ControlConnectError` within `timeoutMs`. */
+export function connectSocket(
+  socketPath: string,
+  timeoutMs: number,
+  clock: Clock,
+): Promise<Socket> {
+  return openSocket(socketPath, timeoutMs, clock).connected;
 }

@@ -17,7 +17,7 @@ import type { Socket } from "node:net";
 import { ErrorCodes, type Message, type ResponseMessage } from "vscode-jsonrpc/node";
 import { systemClock, type Clock } from "../clock.js";
 import { incompatible, V1 } from "./capabilities.js";
-import { connectSocket } from "./connect.js";
+import { openSocket, type OpeningSocket } from "./connect.js";
 import { BoundedReader, SocketWriter } from "./connection.js";
 import { ControlClosedError, ControlError, UnresponsiveError } from "./errors.js";
 import * as p from "./protocol.js";
@@ -68,13 +68,15 @@ export async function queryHost(
   const started = clock.now();
   const remaining = () => Math.max(1, Math.ceil(timeoutMs - (clock.now() - started)));
   const question = { socketPath, client: options.client, clock };
-  const socket = await connectSocket(socketPath, timeoutMs, clock);
+  // The question goes out as the connection is made: the host finds it, and the end of
+  // our side, as it accepts, instead of being woken again for them.
+  const opening = openSocket(socketPath, timeoutMs, clock);
   try {
-    return snapshot(socketPath, await ask(socket, { ...question, timeoutMs: remaining() }, true));
+    return snapshot(socketPath, await ask(opening, { ...question, timeoutMs }, true));
   } catch (error) {
     if (!(error instanceof AskAgain)) throw error;
   }
-  const again = await connectSocket(socketPath, remaining(), clock);
+  const again = openSocket(socketPath, remaining(), clock);
   return snapshot(socketPath, await ask(again, { ...question, timeoutMs: remaining() }, false));
 }
 
@@ -92,12 +94,19 @@ class AskAgain extends Error {}
  * Asks on `socket`. With `oneShot` the client's side ends after the question, and anything
  * but the whole answer from a host that could be older rejects with `AskAgain`.
  */
-function ask(socket: Socket, question: Question, oneShot: boolean): Promise<Answers> {
+function ask(opening: OpeningSocket, question: Question, oneShot: boolean): Promise<Answers> {
   const { socketPath, client, timeoutMs, clock } = question;
+  const { socket } = opening;
   const reader = new BoundedReader(socket, MAX_REPLY_BYTES);
   const writer = new SocketWriter(socket);
   return new Promise((resolve, reject) => {
     let done = false;
+    // Until connected, a failure is the connection's (missing, refused), in its words.
+    let connecting = true;
+    opening.connected.then(
+      () => (connecting = false),
+      (error: Error) => finish(error),
+    );
     // The method whose answer is awaited, for the errors' words.
     let waitingFor = p.getCapabilities.method;
     let negotiated: p.GetCapabilitiesResult | undefined;
@@ -117,17 +126,19 @@ function ask(socket: Socket, question: Question, oneShot: boolean): Promise<Answ
     const send = (id: number, method: string, params: object) =>
       writer
         .write({ jsonrpc: "2.0", id, method, params } as Message)
-        .catch((error: unknown) =>
-          finish(new ControlClosedError(socketPath, method, { cause: error })),
+        .catch(
+          (error: unknown) =>
+            connecting || finish(new ControlClosedError(socketPath, method, { cause: error })),
         );
     const cancelTimer = clock.setTimeout(
       () => finish(new UnresponsiveError(socketPath, waitingFor, timeoutMs)),
       timeoutMs,
     );
-    reader.onError((error) =>
-      finish(new ControlClosedError(socketPath, waitingFor, { cause: error })),
+    reader.onError(
+      (error) =>
+        connecting || finish(new ControlClosedError(socketPath, waitingFor, { cause: error })),
     );
-    reader.onClose(() => finish(new ControlClosedError(socketPath, waitingFor)));
+    reader.onClose(() => connecting || finish(new ControlClosedError(socketPath, waitingFor)));
     reader.listen((message: Message) => {
       const response = message as ResponseMessage;
       // Anything but an answer to this session's questions (a notification) is not for it.

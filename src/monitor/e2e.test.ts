@@ -12,6 +12,7 @@ import { waitFor } from "../../test/helpers/processes.js";
 import { appHostHash, socketStem } from "../control/address.js";
 import type { ControlClient } from "../control/client.js";
 import { startFakeHost, type FakeHost } from "../control/fake-target.js";
+import { appHostPathOf } from "./tracked.js";
 import { processStartTime } from "../platform/process-info.js";
 import { deadPid, staleSocket, writeSidecar } from "./fake-host.test-helper.js";
 import { listHosts } from "./list.js";
@@ -141,9 +142,14 @@ describe("listHosts", () => {
     const started = performance.now();
     const listed = await listHosts({ dirs: [dir], timeoutMs: 300 });
     expect(performance.now() - started).toBeLessThan(1500);
-    expect(listed.map((h) => [h.sidecar?.appHostPath, h.status])).toEqual([
+    expect(listed.map((h) => [appHostPathOf(h), h.status])).toEqual([
       ["/p/fine/berth.config.ts", "live"],
       ["/p/silent/berth.config.ts", "unresponsive"],
+    ]);
+    // The silent host is known by its sidecar alone; the live one answered for itself.
+    expect(listed.map((h) => h.sidecar?.appHostPath)).toEqual([
+      undefined,
+      "/p/silent/berth.config.ts",
     ]);
     expect(listed[1]!.socketPath).toBe(silent);
     expect(listed[1]!.error).toMatch(/did not answer/);

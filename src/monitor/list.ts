@@ -5,7 +5,7 @@ import { RECONNECT_POLICY, type BackoffPolicy } from "./backoff.js";
 import { closeQuietly, type ConnectOptions, type HostConnection } from "./connection.js";
 import { sweepOrphans, type SweptOrphan } from "./orphans.js";
 import { reachHost } from "./reach.js";
-import { scanHosts, type InspectedCandidate } from "./scan.js";
+import { listAllCandidates, withSidecar, type Candidate } from "./scan.js";
 import { byPathThenPid, type TrackedHost } from "./tracked.js";
 
 /**
@@ -36,7 +36,8 @@ export interface ListHostsOptions<C extends HostConnection = ControlClient> {
 
 /**
  * Every app host with a socket, each `live` (with its info and services) or
- * `unresponsive`; orphans are deleted and left out. Hosts are reached in parallel.
+ * `unresponsive` (with its sidecar, when readable); orphans are deleted and left out.
+ * Hosts are reached in parallel.
  *
  * @example
  * const hosts = await listHosts({ timeoutMs: 2000 });
@@ -51,9 +52,9 @@ export async function listHosts<C extends HostConnection = ControlClient>(
   const policy = { ...(options.policy ?? RECONNECT_POLICY) };
   policy.giveUpAfterMs = Math.min(policy.giveUpAfterMs, timeoutMs);
   const sweeps: Promise<SweptOrphan[]>[] = [];
-  const sweep = (candidate: InspectedCandidate) => {
+  const sweep = (candidate: Candidate) => {
     if (options.sweep === false) return;
-    const swept = sweepOrphans([candidate], {
+    const swept = sweepOrphans([withSidecar(candidate)], {
       clock,
       recheckMs: options.recheckMs,
       log: options.log,
@@ -61,7 +62,9 @@ export async function listHosts<C extends HostConnection = ControlClient>(
     sweeps.push(swept.catch(() => []));
   };
 
-  const candidates = scanHosts(options.dirs ?? scanDirs(), (dir, error) =>
+  // Sidecars are read only where the host does not answer for itself: a live host's info
+  // says the same, and fifty file reads are a good part of a listing.
+  const candidates = listAllCandidates(options.dirs ?? scanDirs(), (dir, error) =>
     options.log?.(`cannot read ${dir}: ${String(error)}`),
   ).filter((candidate) => options.hash === undefined || candidate.hash === options.hash);
   const reached = await Promise.all(
@@ -75,7 +78,6 @@ export async function listHosts<C extends HostConnection = ControlClient>(
         socketPath: candidate.socketPath,
         hash: candidate.hash,
         pid: candidate.pid,
-        sidecar: candidate.sidecar,
         status: "unresponsive",
       };
       switch (reach.outcome) {
@@ -91,6 +93,7 @@ export async function listHosts<C extends HostConnection = ControlClient>(
         case "unresponsive":
           return {
             ...host,
+            sidecar: withSidecar(candidate).sidecar,
             error: reach.error instanceof Error ? reach.error.message : String(reach.error),
           };
         default:

@@ -79,7 +79,15 @@ export function scanHosts(
   dirs: string[] = scanDirs(),
   onUnreadable?: (dir: string, error: unknown) => void,
 ): InspectedCandidate[] {
-  const listed = dirs.flatMap((dir) => {
+  return listAllCandidates(dirs, onUnreadable).map(withSidecar);
+}
+
+/** `listCandidates` over every folder, skipping (and reporting) those that cannot be read. */
+export function listAllCandidates(
+  dirs: string[] = scanDirs(),
+  onUnreadable?: (dir: string, error: unknown) => void,
+): Candidate[] {
+  return dirs.flatMap((dir) => {
     try {
       return listCandidates(dir);
     } catch (error) {
@@ -87,7 +95,6 @@ export function scanHosts(
       return [];
     }
   });
-  return listed.map(withSidecar);
 }
 
 /** Reads a candidate's sidecar (when it has one). */

@@ -16,8 +16,11 @@ export interface TrackedHost<C extends HostConnection = HostConnection> {
   hash: string;
   /** From the socket's name. */
   pid: number;
-  /** `undefined` when the sidecar is missing or unreadable. */
-  sidecar: Sidecar | undefined;
+  /**
+   * `undefined` when the sidecar is missing or unreadable, and in `listHosts` for a live
+   * host (its info says the same; the file is not read).
+   */
+  sidecar?: Sidecar | undefined;
   status: HostStatus;
   /** The host's answers, from the last time it was live. */
   info?: HostInfo;
