@@ -107,6 +107,8 @@ export class Session implements MethodContext {
   private readonly pending = new Map<string | number, CancellationTokenSource>();
   private capabilities?: string[];
   private client?: string;
+  /** Destroys a socket whose peer does not close after ours ended. */
+  private lingering?: NodeJS.Timeout;
   /** The client will send nothing more (it half-closed its side). */
   private inputEnded = false;
   private closing = false;
@@ -120,7 +122,10 @@ export class Session implements MethodContext {
     this.backlog = new Backlog({
       maxBytes: limits.maxBacklogBytes,
       onOverflow: (bytes) => this.drop(`it read too slowly (${bytes} bytes were waiting)`),
-      onDrain: (bytes) => this.ownFeeds?.drained(bytes),
+      onDrain: (bytes) => {
+        this.ownFeeds?.drained(bytes);
+        if (bytes === 0) this.endIfDone();
+      },
     });
     this.writer = this.backlog.wrap(new SocketWriter(socket));
     this.writer.onError(([error]) => this.drop(`the connection failed (${error.message})`));
@@ -307,10 +312,16 @@ export class Session implements MethodContext {
     this.endIfDone();
   }
 
+  /**
+   * Ends a half-closed session once nothing is pending or queued. Called again as the queue
+   * drains, not on a timer: a timer, even one cleared, wakes the host once more later.
+   */
   private endIfDone(): void {
-    if (!this.inputEnded || this.closing || this.pending.size > 0) return;
+    if (!this.inputEnded || this.closing || this.pending.size > 0 || this.backlog.bytes > 0) {
+      return;
+    }
     this.closing = true;
-    void this.backlog.drained(FLUSH_MS).then(() => this.finish());
+    this.finish();
   }
 
   /** Malformed input: say so in JSON-RPC's words (-32700), then end this connection only. */
@@ -346,8 +357,11 @@ export class Session implements MethodContext {
   private finish(): void {
     if (this.closed) return;
     this.socket.end();
-    // A peer that never reads would keep the socket half-closed forever.
-    setTimeout(() => this.socket.destroy(), FLUSH_MS).unref();
+    // A peer that has ended its side too gets the socket closed as ours ends. One that has
+    // not, and never reads, would keep it half-closed forever.
+    if (this.socket.readableEnded) return;
+    this.lingering ??= setTimeout(() => this.socket.destroy(), FLUSH_MS);
+    this.lingering.unref();
   }
 
   /** Ends the waits of this connection (only a session that has some made a controller). */
@@ -360,6 +374,8 @@ export class Session implements MethodContext {
     if (this.closed) return;
     this.closed = true;
     this.closing = true;
+    // Not left to wake the host half a second later for nothing.
+    clearTimeout(this.lingering);
     this.abort((connectionClosed ??= gone("the connection closed")));
     for (const cancellation of this.pending.values()) cancellation.dispose();
     this.pending.clear();
