@@ -1,4 +1,4 @@
-import { sleep, type Clock } from "../clock.js";
+import type { Clock } from "../clock.js";
 import { signalGroup } from "../platform/process-group.js";
 import { groupExists } from "../platform/process-info.js";
 
@@ -20,23 +20,39 @@ export async function stopGroup(
 ): Promise<StopOutcome> {
   const { clock } = options;
   let leaderGone = false;
-  void leaderExited.then(() => (leaderGone = true));
+  // The leader's exit ends the current poll early: most services are a group of one, gone
+  // a millisecond after the signal, and a stop (so `berth exec`, Ctrl-C) need not wait out
+  // a poll interval for that.
+  let exit: Promise<unknown> | undefined = leaderExited.then(() => {
+    leaderGone = true;
+    exit = undefined;
+  });
   await Promise.resolve();
   const gone = () => leaderGone && !groupExists(pgid);
+  const waitUntilGone = async (ms: number) => {
+    const deadline = clock.now() + ms;
+    while (!gone()) {
+      if (clock.now() >= deadline) return false;
+      await pause(clock, Math.min(POLL_MS, deadline - clock.now()), exit);
+    }
+    return true;
+  };
 
   if (gone()) return "gone";
   signalGroup(pgid, options.signal);
-  if (await waitUntil(gone, options.graceMs, clock)) return "signalled";
+  if (await waitUntilGone(options.graceMs)) return "signalled";
   signalGroup(pgid, "SIGKILL");
-  await waitUntil(gone, AFTER_KILL_MS, clock);
+  await waitUntilGone(AFTER_KILL_MS);
   return "killed";
 }
 
-async function waitUntil(done: () => boolean, ms: number, clock: Clock): Promise<boolean> {
-  const deadline = clock.now() + ms;
-  while (!done()) {
-    if (clock.now() >= deadline) return false;
-    await sleep(clock, POLL_MS);
-  }
-  return true;
+/** Waits `ms`, or less when `wake` settles first; leaves no timer behind either way. */
+function pause(clock: Clock, ms: number, wake: Promise<unknown> | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const cancel = clock.setTimeout(resolve, ms);
+    void wake?.then(() => {
+      cancel();
+      resolve();
+    });
+  });
 }
