@@ -31,6 +31,7 @@ export class Feeds {
   private following: string | null | undefined;
   private dropping = false;
   private dropped = 0;
+  private closed = false;
 
   constructor(private readonly options: FeedsOptions) {}
 
@@ -48,7 +49,7 @@ export class Feeds {
 
   /** Called as the connection's queue drains: resumes lines after a drop, with a note. */
   drained(bytes: number): void {
-    if (!this.dropping || bytes > this.options.logBacklogBytes / 2) return;
+    if (this.closed || !this.dropping || bytes > this.options.logBacklogBytes / 2) return;
     const dropped = this.dropped;
     this.dropping = false;
     this.dropped = 0;
@@ -61,12 +62,15 @@ export class Feeds {
     this.options.sendLogLines({ lines: [note], dropped });
   }
 
+  /** Ends both feeds for good: nothing more is sent, the note of dropped lines included. */
   close(): void {
+    this.closed = true;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
   }
 
   private subscribe(): void {
+    if (this.closed) return;
     this.unsubscribe ??= this.options.target.subscribe((event: SupervisorEvent) => {
       if (event.type === "state" && this.watching) this.onState(event);
       else if (event.type === "log" && this.following !== undefined) this.onLog(event);

@@ -76,8 +76,9 @@ export async function queryHost(
   } catch (error) {
     if (!(error instanceof AskAgain)) throw error;
   }
-  const again = openSocket(socketPath, remaining(), clock);
-  return snapshot(socketPath, await ask(again, { ...question, timeoutMs: remaining() }, false));
+  const left = remaining();
+  const again = openSocket(socketPath, left, clock);
+  return snapshot(socketPath, await ask(again, { ...question, timeoutMs: left }, false));
 }
 
 interface Question {

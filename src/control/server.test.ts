@@ -281,6 +281,78 @@ describe("startControlServer: sessions", () => {
     await waitFor(() => server.stats().connections === 0, "no connection left");
   });
 
+  it("answers questions sent together with the end of input", async () => {
+    const { address, server } = await host();
+    const client = raw(address.socketPath);
+    const frame = (id: number, method: string, params: object) => {
+      const body = JSON.stringify({ jsonrpc: "2.0", id, method, params });
+      return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    };
+    const first = frame(1, "getCapabilities", {}) + frame(2, "listServices", {});
+    // Padded to exactly 64 KiB, a read's whole buffer: the host then reads the end of input
+    // in the same turn as the questions, before its reader has handed them over.
+    const padded = (n: number) => frame(3, "listServices", { padding: "x".repeat(n) });
+    let padding = 65536 - first.length - padded(0).length;
+    padding -= padded(padding).length + first.length - 65536; // the longer Content-Length
+    const last = padded(padding);
+    expect(Buffer.byteLength(first + last)).toBe(65536);
+    client.socket.end(first + last);
+    await waitFor(() => client.ended, "the host to hang up");
+    expect(client.messages.map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(client.messages.every((m) => "result" in m)).toBe(true);
+    await waitFor(() => server.stats().connections === 0, "no connection left");
+  });
+
+  it("does not let a client that never reads hold up its stop", async () => {
+    const { address, server, target } = await host();
+    target.emitLog(
+      "api",
+      Array.from({ length: 4000 }, (_, i) => `${i} ${"x".repeat(400)}`),
+    );
+    const client = raw(address.socketPath);
+    await client.call("getCapabilities", {});
+    client.socket.pause(); // never reads again: the answer below fills every buffer
+    const body = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 9,
+      method: "getLogs",
+      params: { tail: 4000 },
+    });
+    client.socket.end(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    await waitFor(() => server.stats().queuedBytes > 0, "the answer to be queued");
+    await server.close();
+    expect(server.stats().connections).toBe(0);
+  });
+
+  it("answers a body that is JSON null as an invalid request", async () => {
+    const { address } = await host();
+    const client = raw(address.socketPath);
+    client.write("Content-Length: 4\r\n\r\nnull");
+    await waitFor(() => client.messages.length > 0, "the answer");
+    expect(client.messages[0]).toMatchObject({ id: null, error: { code: -32600 } });
+    expect(await client.call("getCapabilities", {})).toMatchObject({ result: {} });
+  });
+
+  it("answers both of two pending requests that share an id before hanging up", async () => {
+    const { address, target } = await host();
+    const releases: (() => void)[] = [];
+    target.beforeAction = () => new Promise<void>((resolve) => releases.push(resolve));
+    const client = raw(address.socketPath);
+    await client.call("getCapabilities", {});
+    const stop = (service: string) =>
+      JSON.stringify({ jsonrpc: "2.0", id: 5, method: "stopService", params: { service } });
+    const frame = (body: string) => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    client.socket.end(frame(stop("api")) + frame(stop("worker")));
+    await waitFor(() => releases.length === 2, "both stops to begin");
+    releases[0]!();
+    await waitFor(() => client.messages.filter((m) => m.id === 5).length === 1, "one answer");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(client.ended).toBe(false);
+    releases[1]!();
+    await waitFor(() => client.ended, "the host to hang up");
+    expect(client.messages.filter((m) => m.id === 5)).toHaveLength(2);
+  });
+
   it("ends the follow of a client that ends its side", async () => {
     const { address, target } = await host();
     const client = raw(address.socketPath);

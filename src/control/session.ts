@@ -105,6 +105,10 @@ export class Session implements MethodContext {
   private endReason?: ControlError;
   /** Requests not yet answered, by id, so that `$/cancelRequest` can reach them. */
   private readonly pending = new Map<string | number, CancellationTokenSource>();
+  /** Requests being answered (a client may reuse an id, so not `pending.size`). */
+  private inFlight = 0;
+  /** Messages the reader has handed over, to tell when it has none left to hand over. */
+  private received = 0;
   private capabilities?: string[];
   private client?: string;
   /** Destroys a socket whose peer does not close after ours ended. */
@@ -210,18 +214,26 @@ export class Session implements MethodContext {
       // Lets the rejected waits' answers reach the writer before waiting for it to drain.
       setImmediate(() => void this.backlog.drained(FLUSH_MS).then(() => this.finish()));
     }
+    // Whatever state it was in (a refusal still being written, a peer that does not read),
+    // the host's stop is not held up past this.
+    const deadline = setTimeout(() => this.socket.destroy(), 2 * FLUSH_MS);
+    deadline.unref();
+    void closed.then(() => clearTimeout(deadline));
     return closed;
   }
 
   private receive(message: Message): void {
-    if (this.closed) return;
+    this.received++;
+    // Refused, dropped or stopping: what was read after that is not answered.
+    if (this.closing) return;
     if (Message.isRequest(message)) {
       this.answer(message);
     } else if (Message.isNotification(message)) {
       // The only notification a client sends; any other is not for this host.
       if (message.method === CANCEL_REQUEST) this.cancel(message.params);
     } else if (!Message.isResponse(message)) {
-      const id = (message as { id?: unknown }).id;
+      // Any JSON value can arrive here, `null` included.
+      const id = (message as { id?: unknown } | null)?.id;
       this.reply(typeof id === "number" || typeof id === "string" ? id : null, {
         error: {
           code: ErrorCodes.InvalidRequest,
@@ -252,19 +264,21 @@ export class Session implements MethodContext {
         return;
       }
       this.pending.set(id, cancellation);
+      this.inFlight++;
+      (result as Promise<unknown>).then(
+        (value) => this.settle(id, cancellation, { result: value ?? null }),
+        (error: unknown) =>
+          this.settle(id, cancellation, { error: this.toWireError(method, error) }),
+      );
     } catch (error) {
       this.reply(id, { error: this.toWireError(method, error) });
-      return;
     }
-    (result as Promise<unknown>).then(
-      (value) => this.settle(id, { result: value ?? null }),
-      (error: unknown) => this.settle(id, { error: this.toWireError(method, error) }),
-    );
   }
 
-  private settle(id: string | number, outcome: Outcome): void {
-    this.pending.get(id)?.dispose();
-    this.pending.delete(id);
+  private settle(id: string | number, cancellation: CancellationTokenSource, outcome: Outcome) {
+    this.inFlight--;
+    cancellation.dispose();
+    if (this.pending.get(id) === cancellation) this.pending.delete(id);
     this.reply(id, outcome);
   }
 
@@ -307,9 +321,17 @@ export class Session implements MethodContext {
    * hangs up as it answers, and the client's own close wakes nobody.
    */
   private onInputEnded(): void {
-    this.inputEnded = true;
     this.ownFeeds?.close();
-    this.endIfDone();
+    // The reader hands each message over a turn of the event loop after reading it, and
+    // the end of input is told at once: a question read together with the end may not have
+    // reached the session yet. Wait for a turn in which no message arrives.
+    const settle = (seen: number) =>
+      setImmediate(() => {
+        if (this.received !== seen) return settle(this.received);
+        this.inputEnded = true;
+        this.endIfDone();
+      });
+    settle(this.received);
   }
 
   /**
@@ -317,7 +339,7 @@ export class Session implements MethodContext {
    * drains, not on a timer: a timer, even one cleared, wakes the host once more later.
    */
   private endIfDone(): void {
-    if (!this.inputEnded || this.closing || this.pending.size > 0 || this.backlog.bytes > 0) {
+    if (!this.inputEnded || this.closing || this.inFlight > 0 || this.backlog.bytes > 0) {
       return;
     }
     this.closing = true;
@@ -357,9 +379,11 @@ export class Session implements MethodContext {
   private finish(): void {
     if (this.closed) return;
     this.socket.end();
-    // A peer that has ended its side too gets the socket closed as ours ends. One that has
-    // not, and never reads, would keep it half-closed forever.
-    if (this.socket.readableEnded) return;
+    // A peer that has ended its side too gets the socket closed as ours ends, once nothing
+    // is left to write. One that has not, or does not read, would keep it open forever.
+    if (this.socket.readableEnded && this.socket.writableLength === 0 && !this.backlog.bytes) {
+      return;
+    }
     this.lingering ??= setTimeout(() => this.socket.destroy(), FLUSH_MS);
     this.lingering.unref();
   }

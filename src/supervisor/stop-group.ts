@@ -23,17 +23,29 @@ export async function stopGroup(
   // The leader's exit ends the current poll early: most services are a group of one, gone
   // a millisecond after the signal, and a stop (so `berth exec`, Ctrl-C) need not wait out
   // a poll interval for that.
-  let exit: Promise<unknown> | undefined = leaderExited.then(() => {
+  let wake: (() => void) | undefined;
+  void leaderExited.then(() => {
     leaderGone = true;
-    exit = undefined;
+    wake?.();
   });
   await Promise.resolve();
   const gone = () => leaderGone && !groupExists(pgid);
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const cancel = clock.setTimeout(() => done(), ms);
+      const done = () => {
+        cancel();
+        wake = undefined;
+        resolve();
+      };
+      // Once the leader is gone only the poll is left to wait for.
+      if (!leaderGone) wake = done;
+    });
   const waitUntilGone = async (ms: number) => {
     const deadline = clock.now() + ms;
     while (!gone()) {
       if (clock.now() >= deadline) return false;
-      await pause(clock, Math.min(POLL_MS, deadline - clock.now()), exit);
+      await pause(Math.min(POLL_MS, deadline - clock.now()));
     }
     return true;
   };
@@ -44,15 +56,4 @@ export async function stopGroup(
   signalGroup(pgid, "SIGKILL");
   await waitUntilGone(AFTER_KILL_MS);
   return "killed";
-}
-
-/** Waits `ms`, or less when `wake` settles first; leaves no timer behind either way. */
-function pause(clock: Clock, ms: number, wake: Promise<unknown> | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const cancel = clock.setTimeout(resolve, ms);
-    void wake?.then(() => {
-      cancel();
-      resolve();
-    });
-  });
 }
