@@ -1,5 +1,6 @@
 import { isAlive as isAliveProcess } from "../../src/platform/process-info.js";
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 
 /**
  * Every process a test starts is tracked here, and `killTracked` (run after each test)
@@ -31,6 +32,33 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
       process.kill(target, signal);
     } catch {
       // already gone
+    }
+  }
+}
+
+/**
+ * Tracks every app host with a socket in `dirs` (a test's own runtime dirs): a test that
+ * fails before it learns a detached host's pid must not leave the host running. Only
+ * processes running berth's CLI count; fake hosts name their sockets after the test's
+ * own process.
+ */
+export function trackHostsIn(dirs: (string | undefined)[]): void {
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir ?? "");
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const pid = Number(/^[0-9a-f]{16}\.(\d+)\.sock$/.exec(name)?.[1]);
+      if (!pid || pid === process.pid) continue;
+      try {
+        const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        if (args.some((arg) => arg.endsWith("berth.cjs")) && args.includes("run")) track(pid);
+      } catch {
+        // gone, or no /proc: nothing to do
+      }
     }
   }
 }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach } from "vitest";
-import { killTracked } from "./processes.js";
+import { killTracked, trackHostsIn } from "./processes.js";
 
 // No test touches the real home: every path berth can use is moved into a temp folder.
 const root = mkdtempSync(join(tmpdir(), "berth-test-home-"));
@@ -18,6 +18,11 @@ process.env.NO_COLOR = "1";
 delete process.env.FORCE_COLOR;
 
 afterEach(async () => {
+  trackHostsIn([
+    process.env.BERTH_RUNTIME_DIR,
+    process.env.BERTH_SOCKET_FALLBACK_DIR,
+    join(root, "xdg", "berth"),
+  ]);
   await killTracked();
 });
 
