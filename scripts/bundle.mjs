@@ -64,8 +64,9 @@ await build({
   outdir,
   // The bundle sits in dist/cli/: it knows its version and where the package is.
   define: { ...common.define, BERTH_BUNDLED_VERSION: JSON.stringify(version) },
-  // jiti is one large file already, and is required only to load a TypeScript config.
-  external: ["jiti"],
+  // jiti is one large file already, and is required only to load a TypeScript config;
+  // undici only to download through a proxy.
+  external: ["jiti", "undici"],
   sourcemap: true,
   plugins: [lazyBuiltins],
 });

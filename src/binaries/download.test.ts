@@ -1,5 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { connect, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { freePort } from "../../test/helpers/app.js";
@@ -130,5 +132,70 @@ describe("download", () => {
       progress: pipe as unknown as NodeJS.WriteStream,
     });
     expect(written.filter((t) => t.startsWith("pipe:"))).toEqual([]);
+  });
+});
+
+describe("download through a proxy", () => {
+  const saved = { ...process.env };
+  let proxy: Server;
+  let tunnels: string[];
+  const sockets = new Set<Socket>();
+
+  beforeEach(async () => {
+    tunnels = [];
+    // A forward proxy as companies run them: CONNECT, then bytes both ways.
+    proxy = createServer((_request, response) => response.writeHead(405).end());
+    proxy.on("connect", (request: IncomingMessage, client: Socket, head: Buffer) => {
+      tunnels.push(request.url ?? "");
+      const [host, port] = (request.url ?? "").split(":");
+      sockets.add(client);
+      const upstream = connect(Number(port), host, () => {
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on("error", () => client.destroy());
+      client.on("error", () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  });
+
+  afterEach(async () => {
+    for (const name of ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY"]) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+    // Tunnels are no longer the server's: the client would keep them open a few seconds.
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+    await new Promise((resolve) => proxy.close(resolve));
+  });
+
+  const proxyUrl = () => `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+
+  test("goes through the proxy HTTP_PROXY names", async () => {
+    process.env.HTTP_PROXY = proxyUrl();
+    const file = join(dir, "download");
+    const got = await download({ url: server.url("/tool"), file, label: "tool 1.0.0" });
+    expect(got.sha256).toBe(sha256(body));
+    expect(tunnels).toEqual([new URL(server.url("/tool")).host]);
+  });
+
+  test("goes straight to a host NO_PROXY lists", async () => {
+    process.env.HTTP_PROXY = proxyUrl();
+    process.env.NO_PROXY = "127.0.0.1";
+    const got = await download({ url: server.url("/tool"), file: join(dir, "d"), label: "tool" });
+    expect(got.bytes).toBe(body.length);
+    expect(tunnels).toEqual([]);
+  });
+
+  test("says what failed when the proxy cannot be reached", async () => {
+    process.env.HTTP_PROXY = `http://127.0.0.1:${await freePort()}`;
+    const error = await berthFailure(
+      download({ url: server.url("/tool"), file: join(dir, "d"), label: "tool 1.0.0" }),
+    );
+    expect(error.message).toMatch(/connection refused/);
+    expect(existsSync(join(dir, "d"))).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { open, rm } from "node:fs/promises";
 import { systemClock, type Clock } from "../clock.js";
 import { BerthError } from "../errors.js";
 import { formatBytes } from "./bytes.js";
-import { bodyHint, networkProblem, USER_AGENT } from "./network.js";
+import { bodyHint, fetchWithProxy, networkProblem, USER_AGENT } from "./network.js";
 import { progressBar } from "./progress.js";
 
 /** A transfer with no byte for this long is given up (a dead connection never errors). */
@@ -83,7 +83,7 @@ async function transfer(
   try {
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await fetchWithProxy(url, {
         signal,
         redirect: "follow",
         // Progress and Content-Length checks need the bytes as sent, not decompressed.

@@ -1,7 +1,40 @@
+import { createRequire } from "node:module";
 import { berthVersion } from "../version.js";
 
 /** Sent with every request: some hosts (GitHub's API) refuse requests without one. */
 export const USER_AGENT = `berth/${berthVersion}`;
+
+const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] as const;
+const NO_PROXY_VARIABLES = ["NO_PROXY", "no_proxy"] as const;
+
+type Undici = typeof import("undici");
+// Pure: only a download through a proxy loads undici (outside the CLI bundle).
+const load = /* @__PURE__ */ createRequire(import.meta.url);
+let proxied: { key: string; dispatcher: InstanceType<Undici["EnvHttpProxyAgent"]> } | undefined;
+
+/**
+ * `fetch`, through the proxy the environment names, as curl and npm do: `HTTPS_PROXY` for
+ * https URLs, `HTTP_PROXY` for http ones (either case), except for the hosts `NO_PROXY`
+ * lists. Node's own fetch ignores these variables, and behind a company proxy a download
+ * would otherwise just time out. Without them this is Node's fetch.
+ */
+export async function fetchWithProxy(url: string, init: RequestInit): Promise<Response> {
+  const key = [...PROXY_VARIABLES, ...NO_PROXY_VARIABLES]
+    .map((name) => process.env[name] ?? "")
+    .join("\n");
+  if (PROXY_VARIABLES.every((name) => !process.env[name])) return fetch(url, init);
+  const undici = load("undici") as Undici;
+  // Made again only when the variables change (tests change them; a CLI run does not).
+  if (proxied?.key !== key) {
+    void proxied?.dispatcher.close();
+    proxied = { key, dispatcher: new undici.EnvHttpProxyAgent() };
+  }
+  const response = await undici.fetch(url, {
+    ...(init as Parameters<Undici["fetch"]>[1]),
+    dispatcher: proxied.dispatcher,
+  });
+  return response as unknown as Response;
+}
 
 const explanations: Record<string, string> = {
   ECONNREFUSED: "connection refused: nothing answers there (is the server down?)",

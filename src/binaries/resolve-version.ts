@@ -2,7 +2,7 @@ import { isVersion } from "../config/binary.js";
 import type { NormalizedBinary } from "../config/normalized.js";
 import { BerthError } from "../errors.js";
 import { describe } from "../config/issues.js";
-import { bodyHint, networkProblem, USER_AGENT } from "./network.js";
+import { bodyHint, fetchWithProxy, networkProblem, USER_AGENT } from "./network.js";
 
 /** The latest-version lookup runs on every start, so it must not hold one up for long. */
 export const LATEST_TIMEOUT_MS = 5_000;
@@ -58,7 +58,7 @@ type Lookup = { version: string } | { problem: string; cause?: unknown };
 async function lookupLatest(url: string, timeoutMs: number, signal?: AbortSignal): Promise<Lookup> {
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetch(url, {
+    const response = await fetchWithProxy(url, {
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       headers: { "user-agent": USER_AGENT, accept: "application/json, text/plain;q=0.9" },
     });
