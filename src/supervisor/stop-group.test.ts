@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "../../test/helpers/processes.js";
 import { ManualClock } from "../clock.js";
 import { signalGroup } from "../platform/process-group.js";
 import { stopGroup } from "./stop-group.js";
@@ -25,7 +26,10 @@ async function startGroup(script: string) {
 
 describe("stopGroup", () => {
   it("returns as the leader exits, without waiting out a poll interval", async () => {
-    const { pgid, exited } = await startGroup("sleep 30 &");
+    // A group of one, as most services are: nothing else can hold the group up.
+    const child = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
+    groups.push(child.pid!);
+    const [pgid, exited] = [child.pid!, once(child, "exit")];
     // The clock never moves: only the leader's exit can end the wait.
     const clock = new ManualClock();
     const outcome = await stopGroup(pgid, exited, { signal: "SIGTERM", graceMs: 5_000, clock });
@@ -45,8 +49,11 @@ describe("stopGroup", () => {
     await clock.advance(500);
     expect(outcome).toBeUndefined();
     await clock.advance(600);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await clock.advance(10);
+    // SIGKILL has gone out; the kernel takes its own (real) time to end the member.
+    await waitFor(async () => {
+      await clock.advance(10);
+      return outcome !== undefined;
+    }, "the group to be gone");
     expect(outcome).toBe("killed");
   });
 });

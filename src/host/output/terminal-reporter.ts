@@ -1,4 +1,4 @@
-import { writeSync } from "node:fs";
+import { constants, openSync, writeSync } from "node:fs";
 import { Socket } from "node:net";
 import { isAbsolute, relative } from "node:path";
 import type { ServiceModel } from "../../model/app.js";
@@ -38,13 +38,39 @@ export type Destination = {
  * The cheapest way to write to `destination`. When it is `process.stdout` or `process.stderr`
  * on a file or /dev/null, Node's stream writes synchronously anyway, but first copies every
  * string into a new Buffer; writing straight to the descriptor is the same write without that
- * copy — about 15% of berth's time when a service floods its output. Anything else (a
- * terminal, a pipe, any other Writable) is returned unchanged.
+ * copy — about 15% of berth's time when a service floods its output. A terminal is written
+ * without blocking where that can be had ({@link nonBlockingTerminal}). Anything else (a
+ * pipe, any other Writable) is returned unchanged.
  */
 export function directDestination(destination: Destination): Destination {
   const standard = destination === process.stdout || destination === process.stderr;
   const { fd } = destination as { fd?: unknown };
-  if (!standard || destination instanceof Socket || typeof fd !== "number") return destination;
+  if (!standard || destination instanceof Socket || typeof fd !== "number") {
+    const terminal = standard && destination.isTTY ? nonBlockingTerminal(fd) : undefined;
+    return terminal === undefined ? destination : writeDirectly(terminal, destination, true);
+  }
+  return writeDirectly(fd, destination, false);
+}
+
+/**
+ * The terminal behind `fd`, opened again without blocking. Node writes to a terminal
+ * synchronously, so one that stops reading (Ctrl-S, a stuck multiplexer) would block the
+ * whole app host: no readiness checks, no restarts, no answers on its control socket. A
+ * write that would block fails at once instead (EAGAIN), and the reporter counts its lines
+ * as dropped. Linux only: there a new open of /proc/self/fd/N is a file description of
+ * berth's own, and the shell's terminal keeps its blocking mode.
+ */
+function nonBlockingTerminal(fd: unknown): number | undefined {
+  if (process.platform !== "linux" || typeof fd !== "number") return undefined;
+  try {
+    const flags = constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+    return openSync(`/proc/self/fd/${fd}`, flags);
+  } catch {
+    return undefined;
+  }
+}
+
+function writeDirectly(fd: number, destination: Destination, isTTY: boolean): Destination {
   let scratch = Buffer.alloc(0);
   // Encodes the parts one after the other into one reused buffer: no joined string, no new
   // Buffer per write.
@@ -64,7 +90,7 @@ export function directDestination(destination: Destination): Destination {
     writableLength: 0,
     once: () => undefined,
     on: (event, listener) => destination.on(event, listener),
-    isTTY: false,
+    isTTY,
   };
 }
 
@@ -174,9 +200,10 @@ export class TerminalReporter {
       const where = file ? `; see ${displayPath(file, this.cwd)}` : "";
       return this.styles.yellow(`${count} lines of ${name} not shown (output too slow${where})`);
     });
+    // A terminal that still does not take writes keeps the counts for a later notice.
+    if (!this.write(`${this.berthPrefix}${notices.join(`\n${this.berthPrefix}`)}\n`)) return;
     this.dropped.clear();
     this.lastNoticeAt = Date.now();
-    this.say(notices);
   }
 
   private log(event: LogEvent): void {
@@ -188,12 +215,22 @@ export class TerminalReporter {
     if (this.dropped.size > 0) this.noticeDue();
     const prefix = this.prefixOf(event.service)[event.stream];
     const body = event.lines.join(`\n${prefix}`);
-    if (!this.output.writeParts) return this.write(`${prefix}${body}\n`);
+    if (!this.output.writeParts) {
+      this.write(`${prefix}${body}\n`);
+      return;
+    }
     if (this.broken) return;
     try {
       this.output.writeParts(prefix, body, "\n");
     } catch (error) {
       this.failed(error);
+      // A terminal that is not reading just now: these lines are told of once it reads.
+      if (!this.broken) {
+        this.dropped.set(
+          event.service,
+          (this.dropped.get(event.service) ?? 0) + event.lines.length,
+        );
+      }
     }
   }
 
@@ -232,12 +269,15 @@ export class TerminalReporter {
     this.write(`${this.berthPrefix}${lines.join(`\n${this.berthPrefix}`)}\n`);
   }
 
-  private write(text: string): void {
-    if (this.broken) return;
+  /** False when the text could not be written (a closed or, just now, full terminal). */
+  private write(text: string): boolean {
+    if (this.broken) return false;
     try {
       this.output.write(text);
+      return true;
     } catch (error) {
       this.failed(error);
+      return false;
     }
   }
 
