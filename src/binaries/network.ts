@@ -19,10 +19,10 @@ let proxied: { key: string; dispatcher: InstanceType<Undici["EnvHttpProxyAgent"]
  * would otherwise just time out. Without them this is Node's fetch.
  */
 export async function fetchWithProxy(url: string, init: RequestInit): Promise<Response> {
+  if (PROXY_VARIABLES.every((name) => !process.env[name])) return fetch(url, init);
   const key = [...PROXY_VARIABLES, ...NO_PROXY_VARIABLES]
     .map((name) => process.env[name] ?? "")
     .join("\n");
-  if (PROXY_VARIABLES.every((name) => !process.env[name])) return fetch(url, init);
   const undici = load("undici") as Undici;
   // Made again only when the variables change (tests change them; a CLI run does not).
   if (proxied?.key !== key) {

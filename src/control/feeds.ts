@@ -10,15 +10,14 @@
  */
 import type { LogEvent, StateEvent, SupervisorEvent } from "../supervisor/events.js";
 import { batchBytes, type Backlog } from "./backlog.js";
-import type { LogEntry, LogLinesParams, ServiceChangedParams, ServiceInfo } from "./protocol.js";
-import type { ControlTarget } from "./target.js";
+import type { LogEntry, LogLinesParams, ServiceChangedParams } from "./protocol.js";
+import type { ControlTarget, Masks } from "./target.js";
 
 export interface FeedsOptions {
   target: ControlTarget;
   backlog: Backlog;
   logBacklogBytes: number;
-  maskService: (info: ServiceInfo) => ServiceInfo;
-  maskText: (text: string) => string;
+  masks: Masks;
   sendServiceChanged: (params: ServiceChangedParams) => void;
   sendLogLines: (params: LogLinesParams) => void;
   log: (message: string) => void;
@@ -81,7 +80,7 @@ export class Feeds {
     const info = this.options.target.services().find((service) => service.name === event.service);
     if (!info) return;
     this.options.sendServiceChanged({
-      service: this.options.maskService(info),
+      service: this.options.masks.service(info),
       previous: event.previous,
     });
   }
@@ -103,7 +102,7 @@ export class Feeds {
       service,
       time,
       stream,
-      text: this.options.maskText(text),
+      text: this.options.masks.text(text),
     }));
     this.options.sendLogLines({ lines });
   }

@@ -10,7 +10,7 @@ import { ControlError, REQUEST_CANCELLED } from "./errors.js";
 import type { Feeds } from "./feeds.js";
 import { count, optionalService, requiredService, states, type Params } from "./params.js";
 import * as p from "./protocol.js";
-import type { ControlTarget } from "./target.js";
+import type { ControlTarget, Masks } from "./target.js";
 import { waitForState } from "./wait.js";
 
 const DEFAULT_TAIL = 100;
@@ -22,8 +22,8 @@ export interface MethodContext {
   readonly clock: Clock;
   /** This connection's notifications (made on first use). */
   readonly feeds: Feeds;
-  maskService(info: p.ServiceInfo): p.ServiceInfo;
-  maskEntry(entry: p.LogEntry): p.LogEntry;
+  /** The instance secret, masked in what is sent. */
+  readonly masks: Masks;
   negotiate(params: Params): p.GetCapabilitiesResult;
   /** Aborted when the connection ends (the reason is what pending waits answer with). */
   readonly signal: AbortSignal;
@@ -33,15 +33,15 @@ export interface MethodContext {
 
 export type Handler = (ctx: MethodContext, params: Params, token: CancellationToken) => unknown;
 
-const services = (ctx: MethodContext) => ctx.target.services().map((s) => ctx.maskService(s));
+const services = (ctx: MethodContext) => ctx.target.services().map((s) => ctx.masks.service(s));
 const logs = (ctx: MethodContext, method: string, params: Params) =>
   ctx.target
     .logs(optionalService(method, params), count(method, params, "tail", DEFAULT_TAIL))
-    .map((entry) => ctx.maskEntry(entry));
+    .map((entry) => ctx.masks.entry(entry));
 const action =
   (method: string, run: (target: ControlTarget, name: string) => Promise<p.ServiceInfo>): Handler =>
   async (ctx, params) => ({
-    service: ctx.maskService(await run(ctx.target, requiredService(method, params))),
+    service: ctx.masks.service(await run(ctx.target, requiredService(method, params))),
   });
 
 /**
@@ -104,7 +104,7 @@ export const METHODS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
           timeoutMs,
           signal: AbortSignal.any([ctx.signal, cancelled.signal]),
         });
-        return { service: ctx.maskService(info) };
+        return { service: ctx.masks.service(info) };
       } finally {
         listener.dispose();
       }

@@ -66,7 +66,6 @@ export async function queryHost(
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? 2_000;
   const started = clock.now();
-  const remaining = () => Math.max(1, Math.ceil(timeoutMs - (clock.now() - started)));
   const question = { socketPath, client: options.client, clock };
   // The question goes out as the connection is made: the host finds it, and the end of
   // our side, as it accepts, instead of being woken again for them.
@@ -76,7 +75,7 @@ export async function queryHost(
   } catch (error) {
     if (!(error instanceof AskAgain)) throw error;
   }
-  const left = remaining();
+  const left = Math.max(1, Math.ceil(timeoutMs - (clock.now() - started)));
   const again = openSocket(socketPath, left, clock);
   return snapshot(socketPath, await ask(again, { ...question, timeoutMs: left }, false));
 }

@@ -15,7 +15,8 @@ import {
   writeFileAtomic,
   type FileIdentity,
 } from "./runtime-files.js";
-import { DEFAULT_LIMITS, Masks, Session, type ControlLimits } from "./session.js";
+import { DEFAULT_LIMITS, Session, type ControlLimits } from "./session.js";
+import { Masks } from "./target.js";
 import type { ControlTarget } from "./target.js";
 
 export interface ControlServerOptions {

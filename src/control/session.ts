@@ -30,7 +30,7 @@ import { Feeds } from "./feeds.js";
 import { METHODS, type MethodContext } from "./methods.js";
 import { paramsObject, type Params } from "./params.js";
 import * as p from "./protocol.js";
-import { maskSecrets, type ControlTarget } from "./target.js";
+import type { ControlTarget, Masks } from "./target.js";
 
 /** Bounds that keep one client from growing the host's memory. */
 export interface ControlLimits {
@@ -62,27 +62,6 @@ const gone = (reason: string) => new ControlError(REQUEST_CANCELLED, reason);
 /** The usual end of a session, made once rather than with a stack per connection. */
 let connectionClosed: ControlError | undefined;
 
-/** How the secrets are masked in what goes out; one for the whole server. */
-export class Masks {
-  constructor(private readonly secrets: readonly string[]) {}
-
-  text(text: string): string {
-    return maskSecrets(text, this.secrets);
-  }
-
-  service(info: p.ServiceInfo): p.ServiceInfo {
-    return {
-      ...info,
-      command: this.text(info.command),
-      reason: info.reason === null ? null : this.text(info.reason),
-    };
-  }
-
-  entry(entry: p.LogEntry): p.LogEntry {
-    return { ...entry, text: this.text(entry.text) };
-  }
-}
-
 export interface SessionOptions {
   socket: Socket;
   target: ControlTarget;
@@ -96,6 +75,7 @@ export interface SessionOptions {
 export class Session implements MethodContext {
   readonly target: ControlTarget;
   readonly clock: Clock;
+  readonly masks: Masks;
   private readonly socket: Socket;
   private readonly backlog: Backlog;
   private readonly writer: MessageWriter;
@@ -123,6 +103,7 @@ export class Session implements MethodContext {
     this.socket = socket;
     this.target = options.target;
     this.clock = options.clock;
+    this.masks = options.masks;
     this.backlog = new Backlog({
       maxBytes: limits.maxBacklogBytes,
       onOverflow: (bytes) => this.drop(`it read too slowly (${bytes} bytes were waiting)`),
@@ -153,8 +134,7 @@ export class Session implements MethodContext {
       target: this.target,
       backlog: this.backlog,
       logBacklogBytes: this.options.limits.logBacklogBytes,
-      maskService: (info) => this.maskService(info),
-      maskText: (text) => this.options.masks.text(text),
+      masks: this.masks,
       sendServiceChanged: (params) => this.notify(p.serviceChanged, params),
       sendLogLines: (params) => this.notify(p.logLines, params),
       log: this.options.log,
@@ -167,14 +147,6 @@ export class Session implements MethodContext {
       if (this.endReason) this.ended.abort(this.endReason);
     }
     return this.ended.signal;
-  }
-
-  maskService(info: p.ServiceInfo): p.ServiceInfo {
-    return this.options.masks.service(info);
-  }
-
-  maskEntry(entry: p.LogEntry): p.LogEntry {
-    return this.options.masks.entry(entry);
   }
 
   negotiate(params: Params): p.GetCapabilitiesResult {
@@ -284,11 +256,9 @@ export class Session implements MethodContext {
 
   private reply(id: string | number | null, outcome: Outcome): void {
     if (this.closed) return;
-    this.writer
-      .write({ jsonrpc: "2.0", id, ...outcome } as Message)
-      // A failed write ends the connection through the writer's error event.
-      .catch(() => {})
-      .finally(() => this.endIfDone());
+    // A failed write ends the connection through the writer's error event; a written one
+    // lets a half-closed session end (the backlog's drain calls `endIfDone`).
+    this.writer.write({ jsonrpc: "2.0", id, ...outcome } as Message).catch(() => {});
   }
 
   private cancel(params: unknown): void {

@@ -47,3 +47,24 @@ export function maskSecrets(text: string, secrets: readonly string[]): string {
   for (const secret of secrets) result = maskSecret(result, secret);
   return result;
 }
+
+/** How the secrets are masked in what goes out; one for the whole server. */
+export class Masks {
+  constructor(private readonly secrets: readonly string[]) {}
+
+  text(text: string): string {
+    return maskSecrets(text, this.secrets);
+  }
+
+  service(info: ServiceInfo): ServiceInfo {
+    return {
+      ...info,
+      command: this.text(info.command),
+      reason: info.reason === null ? null : this.text(info.reason),
+    };
+  }
+
+  entry(entry: LogEntry): LogEntry {
+    return { ...entry, text: this.text(entry.text) };
+  }
+}

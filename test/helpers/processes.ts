@@ -1,6 +1,7 @@
 import { isAlive as isAliveProcess } from "../../src/platform/process-info.js";
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { listAllCandidates } from "../../src/monitor/scan.js";
 
 /**
  * Every process a test starts is tracked here, and `killTracked` (run after each test)
@@ -43,22 +44,14 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
  * own process.
  */
 export function trackHostsIn(dirs: (string | undefined)[]): void {
-  for (const dir of dirs) {
-    let names: string[];
+  const present = dirs.filter((dir): dir is string => dir !== undefined);
+  for (const { pid, socket } of listAllCandidates(present)) {
+    if (socket !== "socket" || pid === process.pid) continue;
     try {
-      names = readdirSync(dir ?? "");
+      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      if (args.some((arg) => arg.endsWith("berth.cjs")) && args.includes("run")) track(pid);
     } catch {
-      continue;
-    }
-    for (const name of names) {
-      const pid = Number(/^[0-9a-f]{16}\.(\d+)\.sock$/.exec(name)?.[1]);
-      if (!pid || pid === process.pid) continue;
-      try {
-        const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-        if (args.some((arg) => arg.endsWith("berth.cjs")) && args.includes("run")) track(pid);
-      } catch {
-        // gone, or no /proc: nothing to do
-      }
+      // gone, or no /proc: nothing to do
     }
   }
 }

@@ -45,10 +45,12 @@ export type Destination = {
 export function directDestination(destination: Destination): Destination {
   const standard = destination === process.stdout || destination === process.stderr;
   const { fd } = destination as { fd?: unknown };
-  if (!standard || destination instanceof Socket || typeof fd !== "number") {
-    const terminal = standard && destination.isTTY ? nonBlockingTerminal(fd) : undefined;
+  if (!standard || typeof fd !== "number") return destination;
+  if (destination.isTTY) {
+    const terminal = nonBlockingTerminal(fd);
     return terminal === undefined ? destination : writeDirectly(terminal, destination, true);
   }
+  if (destination instanceof Socket) return destination; // a pipe
   return writeDirectly(fd, destination, false);
 }
 
@@ -60,8 +62,8 @@ export function directDestination(destination: Destination): Destination {
  * as dropped. Linux only: there a new open of /proc/self/fd/N is a file description of
  * berth's own, and the shell's terminal keeps its blocking mode.
  */
-function nonBlockingTerminal(fd: unknown): number | undefined {
-  if (process.platform !== "linux" || typeof fd !== "number") return undefined;
+function nonBlockingTerminal(fd: number): number | undefined {
+  if (process.platform !== "linux") return undefined;
   try {
     const flags = constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
     return openSync(`/proc/self/fd/${fd}`, flags);
@@ -208,7 +210,7 @@ export class TerminalReporter {
 
   private log(event: LogEvent): void {
     if (this.backedUp()) {
-      this.dropped.set(event.service, (this.dropped.get(event.service) ?? 0) + event.lines.length);
+      this.countDropped(event);
       this.awaitDrain();
       return;
     }
@@ -225,13 +227,12 @@ export class TerminalReporter {
     } catch (error) {
       this.failed(error);
       // A terminal that is not reading just now: these lines are told of once it reads.
-      if (!this.broken) {
-        this.dropped.set(
-          event.service,
-          (this.dropped.get(event.service) ?? 0) + event.lines.length,
-        );
-      }
+      if (!this.broken) this.countDropped(event);
     }
+  }
+
+  private countDropped(event: LogEvent): void {
+    this.dropped.set(event.service, (this.dropped.get(event.service) ?? 0) + event.lines.length);
   }
 
   private backedUp(): boolean {
