@@ -29,6 +29,8 @@ export interface MethodContext {
   readonly signal: AbortSignal;
   /** Runs `action` once everything queued so far, this answer included, is written. */
   afterReply(action: () => void): void;
+  /** The client will ask nothing more: answer what was read, then close the connection. */
+  closeWhenAnswered(): void;
 }
 
 export type Handler = (ctx: MethodContext, params: Params, token: CancellationToken) => unknown;
@@ -53,6 +55,7 @@ export const METHODS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
     p.getCapabilities.method,
     (ctx, params) => {
       const result = ctx.negotiate(params);
+      if (params.close === true) ctx.closeWhenAnswered();
       const include = Array.isArray(params.include) ? params.include : [];
       if (!result.capabilities.includes(V1) || include.length === 0) return result;
       return {

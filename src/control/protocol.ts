@@ -73,6 +73,12 @@ export interface GetCapabilitiesParams {
    * `berth.v1` is shared): a listing of many hosts then costs one message each way.
    */
   include?: HandshakeAnswer[];
+  /**
+   * This is the client's last word: the host answers what it has read, then closes the
+   * connection itself, without waiting for the client's end (each wake-up counts when
+   * `berth ps` asks every host at once).
+   */
+  close?: boolean;
 }
 /** What `getCapabilities` can answer along with the capabilities. */
 export type HandshakeAnswer = "hostInfo" | "services";

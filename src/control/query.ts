@@ -1,12 +1,13 @@
 /**
  * A one-question session for listings: connect, send `getCapabilities` asking for the
- * host's info and services in the same reply, end our side, read that one answer. The host
- * hangs up as it answers, so closing wakes it no more; `berth ps` asks every host on the
- * machine at once, and each wake-up of a sleeping process costs on a busy machine.
+ * host's info and services in the same reply and for the connection to be closed after
+ * it, read that one answer. The host hangs up as it answers, so nothing of ours wakes it
+ * again; `berth ps` asks every host on the machine at once, and each wake-up of a sleeping
+ * process costs on a busy machine.
  *
- * A host from before `include` answers the capabilities alone, and one from before half
- * closes ends the session without answering; either is asked again the long way (the two
- * questions separately, on a connection kept open until they are answered).
+ * A host from before `include` answers the capabilities alone; it is asked again the long
+ * way (the two questions separately, on a connection kept open until they are answered).
+ * One from before `close` answers all the same and sees our close when this process ends.
  *
  * In a short-lived process most of a full connection's cost is setting it up (the
  * library's request tracking, cancellation and dispose paths, all cold). This uses the same
@@ -91,8 +92,9 @@ interface Question {
 class AskAgain extends Error {}
 
 /**
- * Asks on `socket`. With `oneShot` the client's side ends after the question, and anything
- * but the whole answer from a host that could be older rejects with `AskAgain`.
+ * Asks on `socket`. With `oneShot` the host is asked to close after its answer, and an
+ * answer without the info and services (a host from before `include`) rejects with
+ * `AskAgain`.
  */
 function ask(opening: OpeningSocket, question: Question, oneShot: boolean): Promise<Answers> {
   const { socketPath, client, timeoutMs, clock } = question;
@@ -111,7 +113,6 @@ function ask(opening: OpeningSocket, question: Question, oneShot: boolean): Prom
     let waitingFor = p.getCapabilities.method;
     let negotiated: p.GetCapabilitiesResult | undefined;
     const later: { hostInfo?: p.HostInfo; services?: p.ServiceInfo[] } = {};
-    let answered = false;
     const finish = (error: Error | undefined, answers?: Answers) => {
       if (done) return;
       done = true;
@@ -120,7 +121,6 @@ function ask(opening: OpeningSocket, question: Question, oneShot: boolean): Prom
       if (oneShot && !error) hangUpAfterHost(socket);
       else writer.dispose(); // destroys the socket
       if (!error) resolve(answers!);
-      else if (oneShot && !answered && error instanceof ControlClosedError) reject(new AskAgain());
       else reject(error);
     };
     const send = (id: number, method: string, params: object) =>
@@ -143,7 +143,6 @@ function ask(opening: OpeningSocket, question: Question, oneShot: boolean): Prom
       const response = message as ResponseMessage;
       // Anything but an answer to this session's questions (a notification) is not for it.
       if (typeof response.id !== "number" || response.id > SERVICES_ID) return;
-      answered = true;
       if (response.error) {
         const { code, message: text, data } = response.error;
         finish(new ControlError(code, text, data));
@@ -196,20 +195,19 @@ function ask(opening: OpeningSocket, question: Question, oneShot: boolean): Prom
         finish(undefined, { negotiated, hostInfo: later.hostInfo, services: later.services });
       }
     });
-    const asked = send(CAPABILITIES_ID, p.getCapabilities.method, {
+    void send(CAPABILITIES_ID, p.getCapabilities.method, {
       capabilities: [...p.CAPABILITIES],
       ...(client ? { client } : {}),
       include: ["hostInfo", "services"],
+      ...(oneShot ? { close: true } : {}),
     } satisfies p.GetCapabilitiesParams);
-    // Right behind the question, in the same turn: the host mostly sees both in one read.
-    if (oneShot) void asked.then(() => done || socket.end());
   });
 }
 
 /**
- * Lets the host close first (it does as it answers a half-closed session), so that our
- * close finds the connection over and wakes nobody. The socket no longer holds the process
- * up, and goes within a second whatever the host does.
+ * Lets the host close first (it was asked to, with its answer), so that our close finds the
+ * connection over and wakes nobody. The socket no longer holds the process up, and goes
+ * within a second whatever the host does.
  */
 function hangUpAfterHost(socket: Socket): void {
   if (socket.readableEnded || socket.destroyed) {

@@ -303,6 +303,44 @@ describe("startControlServer: sessions", () => {
     await waitFor(() => server.stats().connections === 0, "no connection left");
   });
 
+  it("closes the connection once it has answered a client's last word, without its end", async () => {
+    const { address, server } = await host();
+    const client = raw(address.socketPath);
+    const answer = await client.call("getCapabilities", {
+      capabilities: ["berth.v1"],
+      include: ["hostInfo", "services"],
+      close: true,
+    });
+    expect(answer).toMatchObject({ result: { hostInfo: {}, services: [{}, {}] } });
+    // The client never ends its side: the host hangs up on its own.
+    await waitFor(() => client.ended, "the host to hang up");
+    await waitFor(() => server.stats().connections === 0, "no connection left");
+  });
+
+  it("answers what came before the last word, and nothing after it", async () => {
+    const { address, target } = await host();
+    let release!: () => void;
+    target.beforeAction = () => new Promise<void>((resolve) => (release = resolve));
+    const client = raw(address.socketPath);
+    await client.call("getCapabilities", {});
+    const frame = (id: number, method: string, params: object) => {
+      const body = JSON.stringify({ jsonrpc: "2.0", id, method, params });
+      return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    };
+    client.write(
+      frame(5, "stopService", { service: "api" }) +
+        frame(6, "getCapabilities", { close: true }) +
+        frame(7, "listServices", {}),
+    );
+    await waitFor(() => client.messages.some((m) => m.id === 6), "the last word's answer");
+    // Still open: the stop is owed its answer.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(client.ended).toBe(false);
+    release();
+    await waitFor(() => client.ended, "the host to hang up");
+    expect(client.messages.map((m) => m.id)).toEqual([1, 6, 5]);
+  });
+
   it("does not let a client that never reads hold up its stop", async () => {
     const { address, server, target } = await host();
     target.emitLog(

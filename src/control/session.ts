@@ -93,8 +93,10 @@ export class Session implements MethodContext {
   private client?: string;
   /** Destroys a socket whose peer does not close after ours ended. */
   private lingering?: NodeJS.Timeout;
-  /** The client will send nothing more (it half-closed its side). */
+  /** The client will send nothing more (it half-closed its side, or said so). */
   private inputEnded = false;
+  /** The client said so: the host closes without waiting for the client's end. */
+  private closeAsked = false;
   private closing = false;
   private closed = false;
 
@@ -173,6 +175,13 @@ export class Session implements MethodContext {
     );
   }
 
+  closeWhenAnswered(): void {
+    this.closeAsked = true;
+    // Requests still running are answered first; the answer being made now drains the
+    // backlog, which ends the session (`endIfDone`).
+    this.inputEnded = true;
+  }
+
   /**
    * Ends the session because the host stops: pending waits answer `shuttingDown`, what is
    * queued gets a moment to flush, then the socket ends. Resolves once it is closed.
@@ -196,8 +205,8 @@ export class Session implements MethodContext {
 
   private receive(message: Message): void {
     this.received++;
-    // Refused, dropped or stopping: what was read after that is not answered.
-    if (this.closing) return;
+    // Refused, dropped or stopping, or after the client's last word: not answered.
+    if (this.closing || this.closeAsked) return;
     if (Message.isRequest(message)) {
       this.answer(message);
     } else if (Message.isNotification(message)) {
@@ -348,6 +357,11 @@ export class Session implements MethodContext {
 
   private finish(): void {
     if (this.closed) return;
+    // Closing (not ending) the socket: the client's end would only wake the host again.
+    if (this.closeAsked && this.socket.writableLength === 0 && !this.backlog.bytes) {
+      this.socket.destroy();
+      return;
+    }
     this.socket.end();
     // A peer that has ended its side too gets the socket closed as ours ends, once nothing
     // is left to write. One that has not, or does not read, would keep it open forever.
