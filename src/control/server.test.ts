@@ -402,6 +402,22 @@ describe("startControlServer: sessions", () => {
     expect(target.subscribers).toBe(0);
   });
 
+  it("ends the follow of a client whose last word comes while lines flow", async () => {
+    const { address, target } = await host();
+    const client = raw(address.socketPath);
+    await client.call("getCapabilities", {});
+    await client.call("followLogs", {});
+    const flow = setInterval(() => target.emitLog("api", ["a line"]), 1);
+    try {
+      await waitFor(() => client.messages.some((m) => m.method === "logLines"), "a line");
+      await client.call("getCapabilities", { close: true });
+      await waitFor(() => client.ended, "the host to hang up");
+      expect(target.subscribers).toBe(0);
+    } finally {
+      clearInterval(flow);
+    }
+  });
+
   const malformed: [string, string][] = [
     ["garbage", "hello, is this the host?\r\n\r\n"],
     ["a header without a colon", "Content-Length 12\r\n\r\n{}"],

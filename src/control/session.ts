@@ -177,6 +177,7 @@ export class Session implements MethodContext {
 
   closeWhenAnswered(): void {
     this.closeAsked = true;
+    this.ownFeeds?.close();
     // Requests still running are answered first; the answer being made now drains the
     // backlog, which ends the session (`endIfDone`).
     this.inputEnded = true;
