@@ -3,7 +3,7 @@ import type { core } from "zod";
 import { BerthError } from "../errors.js";
 import type { Dependency } from "../model/app.js";
 import { crossChecks, type ServiceEntry } from "./checks.js";
-import { fallbackError } from "./fields.js";
+import { PARSE } from "./fields.js";
 import { formatPath, isPlainObject, type ConfigIssue } from "./issues.js";
 import type { NormalizedConfig, NormalizedService } from "./normalized.js";
 import { dependsOnSchema } from "./depends-on.js";
@@ -19,19 +19,22 @@ import { configSchema, runProblems, serviceSchema, type ParsedService } from "./
  */
 export function validateConfig(raw: unknown, file: string): NormalizedConfig {
   const issues: ConfigIssue[] = [];
-  const top = configSchema.safeParse(raw, { error: fallbackError });
+  const top = configSchema.safeParse(raw, PARSE);
   if (!top.success) issues.push(...fromZod(top.error.issues, []));
 
   const written = isPlainObject(raw) && isPlainObject(raw.services) ? raw.services : {};
   const entries: ServiceEntry[] = Object.entries(written).map(([name, value]) => {
     const runs = runProblems(value);
     issues.push(...runs.map((issue) => ({ ...issue, path: ["services", name, ...issue.path] })));
-    const result = serviceSchema.safeParse(value, { error: fallbackError });
+    const result = serviceSchema.safeParse(value, PARSE);
     if (result.success && runs.length === 0) return { name, raw: value, parsed: result.data };
     if (result.success) return { name, raw: value, dependsOn: result.data.dependsOn };
     issues.push(...fromZod(result.error.issues, ["services", name]));
     // Still check its dependencies: a typo in one field must not hide a missing service.
-    const deps = dependsOnSchema.safeParse(isPlainObject(value) ? (value.dependsOn ?? []) : []);
+    const deps = dependsOnSchema.safeParse(
+      isPlainObject(value) ? (value.dependsOn ?? []) : [],
+      PARSE,
+    );
     return { name, raw: value, ...(deps.success ? { dependsOn: deps.data } : {}) };
   });
   issues.push(...crossChecks(entries));
