@@ -297,8 +297,9 @@ export class Session implements MethodContext {
 
   /**
    * The client half-closed: it has asked all it will ask. Its questions are answered, then
-   * the session ends (and its notifications with it). This is how `berth ps` asks: the host
-   * hangs up as it answers, and the client's own close wakes nobody.
+   * the session ends (and its notifications with it). `berth ps` says so in its question
+   * instead (`closeWhenAnswered`): Node sends the half-close a turn after the question,
+   * which would wake the host once more.
    */
   private onInputEnded(): void {
     this.ownFeeds?.close();
@@ -315,7 +316,7 @@ export class Session implements MethodContext {
   }
 
   /**
-   * Ends a half-closed session once nothing is pending or queued. Called again as the queue
+   * Ends a session whose client asks nothing more once nothing is pending or queued. Called again as the queue
    * drains, not on a timer: a timer, even one cleared, wakes the host once more later.
    */
   private endIfDone(): void {
