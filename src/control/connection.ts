@@ -10,6 +10,7 @@ import {
   SocketMessageReader,
   WriteableStreamMessageWriter,
   type DataCallback,
+  type Message,
   type MessageConnection,
   type MessageWriter,
   type RAL,
@@ -113,6 +114,37 @@ export class SocketWriter extends WriteableStreamMessageWriter {
     super.dispose();
     this.socket.destroy();
   }
+}
+
+/**
+ * `message` as the library's writer puts it on the wire, header and body in one buffer: for
+ * a message sent unchanged on many connections (a listing's question to every host), which
+ * is then framed once and written to each socket as it opens, in the same turn.
+ */
+export async function frameMessage(message: Message): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const none = () => Disposable.create(() => {});
+  const collect: RAL.WritableStream = {
+    onClose: none,
+    onError: none,
+    onEnd: none,
+    write(data: Uint8Array | string, encoding?: RAL.MessageBufferEncoding) {
+      chunks.push(
+        typeof data === "string"
+          ? Buffer.from(data, encoding as BufferEncoding)
+          : Buffer.from(data),
+      );
+      return Promise.resolve();
+    },
+    end() {},
+  };
+  const writer = new WriteableStreamMessageWriter(collect);
+  try {
+    await writer.write(message);
+  } finally {
+    writer.dispose();
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Opens (but does not `listen()` on) a message connection over `socket`. */

@@ -19,7 +19,7 @@ import { ErrorCodes, type Message, type ResponseMessage } from "vscode-jsonrpc/n
 import { systemClock, type Clock } from "../clock.js";
 import { incompatible, V1 } from "./capabilities.js";
 import { openSocket, type OpeningSocket } from "./connect.js";
-import { BoundedReader, SocketWriter } from "./connection.js";
+import { BoundedReader, frameMessage, SocketWriter } from "./connection.js";
 import { ControlClosedError, ControlError, UnresponsiveError } from "./errors.js";
 import * as p from "./protocol.js";
 
@@ -68,17 +68,40 @@ export async function queryHost(
   const timeoutMs = options.timeoutMs ?? 2_000;
   const started = clock.now();
   const question = { socketPath, client: options.client, clock };
-  // The question goes out as the connection is made: the host finds it, and the end of
-  // our side, as it accepts, instead of being woken again for them.
+  const framed = await listingQuestion(options.client);
+  // Written as the connection is made: it leaves the moment the connection is up.
   const opening = openSocket(socketPath, timeoutMs, clock);
   try {
-    return snapshot(socketPath, await ask(opening, { ...question, timeoutMs }, true));
+    return snapshot(socketPath, await ask(opening, { ...question, timeoutMs }, framed));
   } catch (error) {
     if (!(error instanceof AskAgain)) throw error;
   }
   const left = Math.max(1, Math.ceil(timeoutMs - (clock.now() - started)));
   const again = openSocket(socketPath, left, clock);
-  return snapshot(socketPath, await ask(again, { ...question, timeoutMs: left }, false));
+  return snapshot(socketPath, await ask(again, { ...question, timeoutMs: left }));
+}
+
+/** The one question of a listing, framed once per client name: every host gets the same. */
+const questions = new Map<string, Promise<Buffer>>();
+
+function listingQuestion(client: string | undefined): Promise<Buffer> {
+  let framed = questions.get(client ?? "");
+  if (!framed) {
+    const params: p.GetCapabilitiesParams = {
+      capabilities: [...p.CAPABILITIES],
+      ...(client ? { client } : {}),
+      include: ["hostInfo", "services"],
+      close: true,
+    };
+    framed = frameMessage({
+      jsonrpc: "2.0",
+      id: CAPABILITIES_ID,
+      method: p.getCapabilities.method,
+      params,
+    } as Message);
+    questions.set(client ?? "", framed);
+  }
+  return framed;
 }
 
 interface Question {
@@ -92,15 +115,17 @@ interface Question {
 class AskAgain extends Error {}
 
 /**
- * Asks on `socket`. With `oneShot` the host is asked to close after its answer, and an
- * answer without the info and services (a host from before `include`) rejects with
- * `AskAgain`.
+ * Asks on `socket`: the listing's question when it is given (`listingQuestion`), which asks
+ * the host to close after its answer, and rejects with `AskAgain` when the answer lacks the
+ * info and services (a host from before `include`); else the questions of the long way.
  */
-function ask(opening: OpeningSocket, question: Question, oneShot: boolean): Promise<Answers> {
+function ask(opening: OpeningSocket, question: Question, listing?: Buffer): Promise<Answers> {
   const { socketPath, client, timeoutMs, clock } = question;
   const { socket } = opening;
+  const oneShot = listing !== undefined;
   const reader = new BoundedReader(socket, MAX_REPLY_BYTES);
-  const writer = new SocketWriter(socket);
+  // The long way's questions depend on the answers: they go through the library's writer.
+  const writer = oneShot ? undefined : new SocketWriter(socket);
   return new Promise((resolve, reject) => {
     let done = false;
     // Until connected, a failure is the connection's (missing, refused), in its words.
@@ -119,17 +144,16 @@ function ask(opening: OpeningSocket, question: Question, oneShot: boolean): Prom
       cancelTimer();
       reader.dispose();
       if (oneShot && !error) hangUpAfterHost(socket);
-      else writer.dispose(); // destroys the socket
+      else if (writer)
+        writer.dispose(); // destroys the socket
+      else socket.destroy();
       if (!error) resolve(answers!);
       else reject(error);
     };
+    const failed = (method: string) => (error: unknown) =>
+      connecting || finish(new ControlClosedError(socketPath, method, { cause: error }));
     const send = (id: number, method: string, params: object) =>
-      writer
-        .write({ jsonrpc: "2.0", id, method, params } as Message)
-        .catch(
-          (error: unknown) =>
-            connecting || finish(new ControlClosedError(socketPath, method, { cause: error })),
-        );
+      writer!.write({ jsonrpc: "2.0", id, method, params } as Message).catch(failed(method));
     const cancelTimer = clock.setTimeout(
       () => finish(new UnresponsiveError(socketPath, waitingFor, timeoutMs)),
       timeoutMs,
@@ -195,12 +219,14 @@ function ask(opening: OpeningSocket, question: Question, oneShot: boolean): Prom
         finish(undefined, { negotiated, hostInfo: later.hostInfo, services: later.services });
       }
     });
-    void send(CAPABILITIES_ID, p.getCapabilities.method, {
-      capabilities: [...p.CAPABILITIES],
-      ...(client ? { client } : {}),
-      include: ["hostInfo", "services"],
-      ...(oneShot ? { close: true } : {}),
-    } satisfies p.GetCapabilitiesParams);
+    if (listing) {
+      socket.write(listing, (error) => error && failed(p.getCapabilities.method)(error));
+    } else {
+      void send(CAPABILITIES_ID, p.getCapabilities.method, {
+        capabilities: [...p.CAPABILITIES],
+        ...(client ? { client } : {}),
+      } satisfies p.GetCapabilitiesParams);
+    }
   });
 }
 
