@@ -214,7 +214,7 @@ describe("queryHost", () => {
     });
     const snapshot = await queryHost(path, { timeoutMs: 5_000 });
     expect((await snapshot.info()).appHostPath).toBe("/p/berth.config.ts");
-    // Our side goes within a second, unasked, without holding this process up meanwhile.
+    // Our side goes within a second, unasked.
     await waitFor(() => closed, "the client to hang up", 3_000);
   });
 

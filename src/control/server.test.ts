@@ -32,8 +32,8 @@ async function host(options: FakeHostOptions = {}): Promise<FakeHost> {
 }
 
 /** A JSON-RPC client that speaks bytes, to send what a real client never would. */
-function raw(socketPath: string) {
-  const socket = createConnection(socketPath);
+function raw(socketPath: string, options: { allowHalfOpen?: boolean } = {}) {
+  const socket = createConnection({ path: socketPath, ...options });
   sockets.push(socket);
   const messages: Record<string, unknown>[] = [];
   let buffer = Buffer.alloc(0);
@@ -77,6 +77,12 @@ function raw(socketPath: string) {
 }
 
 const mode = (path: string) => statSync(path).mode & 0o777;
+
+/** One request, framed as a client sends it. */
+function frame(id: number, method: string, params: object): string {
+  const body = JSON.stringify({ jsonrpc: "2.0", id, method, params });
+  return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
 
 describe("startControlServer: files", () => {
   it("makes the runtime dir 0700, the socket 0600 and the sidecar beside it", async () => {
@@ -284,10 +290,6 @@ describe("startControlServer: sessions", () => {
   it("answers questions sent together with the end of input", async () => {
     const { address, server } = await host();
     const client = raw(address.socketPath);
-    const frame = (id: number, method: string, params: object) => {
-      const body = JSON.stringify({ jsonrpc: "2.0", id, method, params });
-      return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-    };
     const first = frame(1, "getCapabilities", {}) + frame(2, "listServices", {});
     // Padded to exactly 64 KiB, a read's whole buffer: the host then reads the end of input
     // in the same turn as the questions, before its reader has handed them over.
@@ -305,15 +307,23 @@ describe("startControlServer: sessions", () => {
 
   it("closes the connection once it has answered a client's last word, without its end", async () => {
     const { address, server } = await host();
-    const client = raw(address.socketPath);
+    // A client that keeps its side open after the host's end, as berth's own does.
+    const client = raw(address.socketPath, { allowHalfOpen: true });
+    let inputEnded = false;
+    client.socket.on("end", () => (inputEnded = true));
     const answer = await client.call("getCapabilities", {
       capabilities: ["berth.v1"],
       include: ["hostInfo", "services"],
       close: true,
     });
     expect(answer).toMatchObject({ result: { hostInfo: {}, services: [{}, {}] } });
-    // The client never ends its side: the host hangs up on its own.
-    await waitFor(() => client.ended, "the host to hang up");
+    await waitFor(() => inputEnded, "the host's end");
+    // Closed, not only ended: what the client sends now finds nobody to read it.
+    const refused = new Promise<string | undefined>((resolve) =>
+      client.socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code)),
+    );
+    client.write(frame(9, "listServices", {}));
+    expect(await refused).toBe("EPIPE");
     await waitFor(() => server.stats().connections === 0, "no connection left");
   });
 
@@ -323,10 +333,6 @@ describe("startControlServer: sessions", () => {
     target.beforeAction = () => new Promise<void>((resolve) => (release = resolve));
     const client = raw(address.socketPath);
     await client.call("getCapabilities", {});
-    const frame = (id: number, method: string, params: object) => {
-      const body = JSON.stringify({ jsonrpc: "2.0", id, method, params });
-      return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-    };
     client.write(
       frame(5, "stopService", { service: "api" }) +
         frame(6, "getCapabilities", { close: true }) +
@@ -402,20 +408,46 @@ describe("startControlServer: sessions", () => {
     expect(target.subscribers).toBe(0);
   });
 
-  it("ends the follow of a client whose last word comes while lines flow", async () => {
-    const { address, target } = await host();
+  it("sends no notification after the answer to a client's last word", async () => {
+    let lastWordSeen!: () => void;
+    const { address, target } = await host({
+      // Lines logged the moment the last word has been handled, before its answer is out.
+      log: (line) => line.includes("last-word connected") && queueMicrotask(lastWordSeen),
+    });
+    lastWordSeen = () => target.emitLog("api", ["after the last word"]);
     const client = raw(address.socketPath);
     await client.call("getCapabilities", {});
     await client.call("followLogs", {});
-    const flow = setInterval(() => target.emitLog("api", ["a line"]), 1);
-    try {
-      await waitFor(() => client.messages.some((m) => m.method === "logLines"), "a line");
-      await client.call("getCapabilities", { close: true });
-      await waitFor(() => client.ended, "the host to hang up");
-      expect(target.subscribers).toBe(0);
-    } finally {
-      clearInterval(flow);
-    }
+    target.emitLog("api", ["before"]);
+    await waitFor(() => client.messages.some((m) => m.method === "logLines"), "a line");
+    await client.call("getCapabilities", { client: "last-word", close: true });
+    await waitFor(() => client.ended, "the host to hang up");
+    const texts = client.messages
+      .filter((m) => m.method === "logLines")
+      .flatMap((m) => (m.params as { lines: { text: string }[] }).lines.map((l) => l.text));
+    expect(texts).toEqual(["before"]);
+    expect(target.subscribers).toBe(0);
+  });
+
+  it("still honours a cancellation, and ignores anything else, after a client's last word", async () => {
+    const { address, server } = await host();
+    const client = raw(address.socketPath, { allowHalfOpen: true });
+    await client.call("getCapabilities", {});
+    client.write(
+      frame(5, "waitForService", { service: "api", states: ["failed"], timeoutMs: 60_000 }) +
+        frame(6, "getCapabilities", { close: true }),
+    );
+    await waitFor(() => client.messages.some((m) => m.id === 6), "the last word's answer");
+    const cancel = JSON.stringify({ jsonrpc: "2.0", method: "$/cancelRequest", params: { id: 5 } });
+    client.write(
+      frame(7, "listServices", {}) +
+        `Content-Length: ${Buffer.byteLength(cancel)}\r\n\r\n${cancel}` +
+        "garbage that is not a message\r\n\r\n",
+    );
+    await waitFor(() => server.stats().connections === 0, "the host to hang up");
+    expect(client.messages.find((m) => m.id === 5)).toMatchObject({ error: { code: -32800 } });
+    // Neither the question after the last word nor the garbage is answered.
+    expect(client.messages.map((m) => m.id)).toEqual([1, 6, 5]);
   });
 
   const malformed: [string, string][] = [

@@ -206,8 +206,15 @@ export class Session implements MethodContext {
 
   private receive(message: Message): void {
     this.received++;
-    // Refused, dropped or stopping, or after the client's last word: not answered.
-    if (this.closing || this.closeAsked) return;
+    // Refused, dropped or stopping: what was read after that is not answered.
+    if (this.closing) return;
+    // After the client's last word only a cancellation of what came before counts.
+    if (this.closeAsked) {
+      if (Message.isNotification(message) && message.method === CANCEL_REQUEST) {
+        this.cancel(message.params);
+      }
+      return;
+    }
     if (Message.isRequest(message)) {
       this.answer(message);
     } else if (Message.isNotification(message)) {
@@ -316,8 +323,9 @@ export class Session implements MethodContext {
   }
 
   /**
-   * Ends a session whose client asks nothing more once nothing is pending or queued. Called again as the queue
-   * drains, not on a timer: a timer, even one cleared, wakes the host once more later.
+   * Ends a session whose client asks nothing more, once nothing is pending or queued.
+   * Called again as the queue drains, not on a timer: a timer, even one cleared, wakes the
+   * host once more later.
    */
   private endIfDone(): void {
     if (!this.inputEnded || this.closing || this.inFlight > 0 || this.backlog.bytes > 0) {
@@ -330,6 +338,12 @@ export class Session implements MethodContext {
   /** Malformed input: say so in JSON-RPC's words (-32700), then end this connection only. */
   private refuse(error: Error): void {
     if (this.closing) return;
+    // After the client's last word its input is not read for questions any more: what it
+    // sends cannot end the answers still owed to it.
+    if (this.closeAsked) {
+      this.socket.pause();
+      return;
+    }
     this.closing = true;
     // The library quotes the offending header; neither the log nor the sender needs a megabyte.
     const reason = error.message.length > 200 ? `${error.message.slice(0, 200)}…` : error.message;
