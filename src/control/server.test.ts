@@ -409,12 +409,12 @@ describe("startControlServer: sessions", () => {
   });
 
   it("sends no notification after the answer to a client's last word", async () => {
-    let lastWordSeen!: () => void;
+    const afterLastWord: { emit?: () => void } = {};
     const { address, target } = await host({
       // Lines logged the moment the last word has been handled, before its answer is out.
-      log: (line) => line.includes("last-word connected") && queueMicrotask(lastWordSeen),
+      log: (line) => line.includes("last-word connected") && queueMicrotask(afterLastWord.emit!),
     });
-    lastWordSeen = () => target.emitLog("api", ["after the last word"]);
+    afterLastWord.emit = () => target.emitLog("api", ["after the last word"]);
     const client = raw(address.socketPath);
     await client.call("getCapabilities", {});
     await client.call("followLogs", {});
