@@ -11,15 +11,15 @@
  *
  * In a short-lived process most of a full connection's cost is setting it up (the
  * library's request tracking, cancellation and dispose paths, all cold). This uses the same
- * framing (vscode-jsonrpc's reader and writer) and the same errors as `connectControl`,
- * without the session around them.
+ * framing (vscode-jsonrpc's message buffer and writer) and the same errors as
+ * `connectControl`, without the session around them.
  */
 import type { Socket } from "node:net";
 import { ErrorCodes, type Message, type ResponseMessage } from "vscode-jsonrpc/node";
 import { systemClock, type Clock } from "../clock.js";
 import { incompatible, V1 } from "./capabilities.js";
 import { openSocket, type OpeningSocket } from "./connect.js";
-import { BoundedReader, frameMessage, SocketWriter } from "./connection.js";
+import { AnswerReader, frameMessage, SocketWriter } from "./connection.js";
 import { ControlClosedError, ControlError, UnresponsiveError } from "./errors.js";
 import * as p from "./protocol.js";
 
@@ -123,7 +123,7 @@ function ask(opening: OpeningSocket, question: Question, listing?: Buffer): Prom
   const { socketPath, client, timeoutMs, clock } = question;
   const { socket } = opening;
   const oneShot = listing !== undefined;
-  const reader = new BoundedReader(socket, MAX_REPLY_BYTES);
+  const reader = new AnswerReader(socket, MAX_REPLY_BYTES);
   // The long way's questions depend on the answers: they go through the library's writer.
   const writer = oneShot ? undefined : new SocketWriter(socket);
   return new Promise((resolve, reject) => {
@@ -158,11 +158,11 @@ function ask(opening: OpeningSocket, question: Question, listing?: Buffer): Prom
       () => finish(new UnresponsiveError(socketPath, waitingFor, timeoutMs)),
       timeoutMs,
     );
-    reader.onError(
-      (error) =>
-        connecting || finish(new ControlClosedError(socketPath, waitingFor, { cause: error })),
-    );
-    reader.onClose(() => connecting || finish(new ControlClosedError(socketPath, waitingFor)));
+    const closed = (cause?: unknown) =>
+      connecting ||
+      finish(new ControlClosedError(socketPath, waitingFor, cause ? { cause } : undefined));
+    socket.on("error", closed);
+    socket.on("close", () => closed());
     reader.listen((message: Message) => {
       const response = message as ResponseMessage;
       // Anything but an answer to this session's questions (a notification) is not for it.
@@ -218,7 +218,7 @@ function ask(opening: OpeningSocket, question: Question, listing?: Buffer): Prom
       if (later.hostInfo && later.services) {
         finish(undefined, { negotiated, hostInfo: later.hostInfo, services: later.services });
       }
-    });
+    }, closed);
     if (listing) {
       socket.write(listing, (error) => error && failed(p.getCapabilities.method)(error));
     } else {
