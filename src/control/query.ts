@@ -14,7 +14,6 @@
  * framing (vscode-jsonrpc's message buffer and writer) and the same errors as
  * `connectControl`, without the session around them.
  */
-import type { Socket } from "node:net";
 import { ErrorCodes, type Message, type ResponseMessage } from "vscode-jsonrpc/node";
 import { systemClock, type Clock } from "../clock.js";
 import { incompatible, V1 } from "./capabilities.js";
@@ -143,8 +142,9 @@ function ask(opening: OpeningSocket, question: Question, listing?: Buffer): Prom
       done = true;
       cancelTimer();
       reader.dispose();
-      if (oneShot && !error) hangUpAfterHost(socket);
-      else if (writer)
+      // A host asked to close has closed as it answered (or does so in the same turn), so
+      // closing ours wakes nobody; one from before `close` sees us go, as it always did.
+      if (writer)
         writer.dispose(); // destroys the socket
       else socket.destroy();
       if (!error) resolve(answers!);
@@ -228,22 +228,6 @@ function ask(opening: OpeningSocket, question: Question, listing?: Buffer): Prom
       } satisfies p.GetCapabilitiesParams);
     }
   });
-}
-
-/**
- * Lets the host close first (it was asked to, with its answer), so that our close finds the
- * connection over and wakes nobody. The socket no longer holds the process up, and goes
- * within a second whatever the host does.
- */
-function hangUpAfterHost(socket: Socket): void {
-  if (socket.readableEnded || socket.destroyed) {
-    socket.destroy();
-    return;
-  }
-  socket.unref();
-  socket.once("end", () => socket.destroy());
-  socket.resume();
-  setTimeout(() => socket.destroy(), 1_000).unref();
 }
 
 interface Answers {
