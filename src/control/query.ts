@@ -5,9 +5,9 @@
  * again; `berth ps` asks every host on the machine at once, and each wake-up of a sleeping
  * process costs on a busy machine.
  *
- * A host from before `include` answers the capabilities alone; it is asked again the long
- * way (the two questions separately, on a connection kept open until they are answered).
- * One from before `close` answers all the same and sees our close when this process ends.
+ * A host from before `include` answers the capabilities alone, and, knowing nothing of
+ * `close` either, keeps the connection open: it is then asked the two questions separately
+ * on the same connection.
  *
  * In a short-lived process most of a full connection's cost is setting it up (the
  * library's request tracking, cancellation and dispose paths, all cold). This uses the same
@@ -65,19 +65,10 @@ export async function queryHost(
 ): Promise<HostSnapshot> {
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? 2_000;
-  const started = clock.now();
-  const question = { socketPath, client: options.client, clock };
-  const framed = await listingQuestion(options.client);
+  const question = await listingQuestion(options.client);
   // Written as the connection is made: it leaves the moment the connection is up.
   const opening = openSocket(socketPath, timeoutMs, clock);
-  try {
-    return snapshot(socketPath, await ask(opening, { ...question, timeoutMs }, framed));
-  } catch (error) {
-    if (!(error instanceof AskAgain)) throw error;
-  }
-  const left = Math.max(1, Math.ceil(timeoutMs - (clock.now() - started)));
-  const again = openSocket(socketPath, left, clock);
-  return snapshot(socketPath, await ask(again, { ...question, timeoutMs: left }));
+  return snapshot(socketPath, await ask(opening, question, { socketPath, timeoutMs, clock }));
 }
 
 /** The one question of a listing, framed once per client name: every host gets the same. */
@@ -103,28 +94,22 @@ function listingQuestion(client: string | undefined): Promise<Buffer> {
   return framed;
 }
 
-interface Question {
+interface Asking {
   socketPath: string;
-  client: string | undefined;
   timeoutMs: number;
   clock: Clock;
 }
 
-/** The host is older than the one-question session: ask it again, the long way. */
-class AskAgain extends Error {}
-
 /**
- * Asks on `socket`: the listing's question when it is given (`listingQuestion`), which asks
- * the host to close after its answer, and rejects with `AskAgain` when the answer lacks the
- * info and services (a host from before `include`); else the questions of the long way.
+ * Asks the listing's question (`listingQuestion`) on the opening socket, then, of a host
+ * from before `include`, the two questions its answer leaves open.
  */
-function ask(opening: OpeningSocket, question: Question, listing?: Buffer): Promise<Answers> {
-  const { socketPath, client, timeoutMs, clock } = question;
+function ask(opening: OpeningSocket, question: Buffer, asking: Asking): Promise<Answers> {
+  const { socketPath, timeoutMs, clock } = asking;
   const { socket } = opening;
-  const oneShot = listing !== undefined;
   const reader = new AnswerReader(socket, MAX_REPLY_BYTES);
-  // The long way's questions depend on the answers: they go through the library's writer.
-  const writer = oneShot ? undefined : new SocketWriter(socket);
+  // Only for a host from before `include`: its questions depend on its first answer.
+  let writer: SocketWriter | undefined;
   return new Promise((resolve, reject) => {
     let done = false;
     // Until connected, a failure is the connection's (missing, refused), in its words.
@@ -144,16 +129,17 @@ function ask(opening: OpeningSocket, question: Question, listing?: Buffer): Prom
       reader.dispose();
       // A host asked to close has closed as it answered (or does so in the same turn), so
       // closing ours wakes nobody; one from before `close` sees us go, as it always did.
-      if (writer)
-        writer.dispose(); // destroys the socket
-      else socket.destroy();
+      writer?.dispose();
+      socket.destroy();
       if (!error) resolve(answers!);
       else reject(error);
     };
     const failed = (method: string) => (error: unknown) =>
       connecting || finish(new ControlClosedError(socketPath, method, { cause: error }));
-    const send = (id: number, method: string, params: object) =>
-      writer!.write({ jsonrpc: "2.0", id, method, params } as Message).catch(failed(method));
+    const send = (id: number, method: string) =>
+      (writer ??= new SocketWriter(socket))
+        .write({ jsonrpc: "2.0", id, method, params: {} } as Message)
+        .catch(failed(method));
     const cancelTimer = clock.setTimeout(
       () => finish(new UnresponsiveError(socketPath, waitingFor, timeoutMs)),
       timeoutMs,
@@ -191,14 +177,10 @@ function ask(opening: OpeningSocket, question: Question, listing?: Buffer): Prom
           return;
         }
         // A host from before `include` shares berth.v1 all the same: ask it the long way.
-        if (oneShot) {
-          finish(new AskAgain());
-          return;
-        }
         negotiated = result;
         waitingFor = `${p.getHostInfo.method} and ${p.listServices.method}`;
-        void send(HOST_INFO_ID, p.getHostInfo.method, {});
-        void send(SERVICES_ID, p.listServices.method, {});
+        void send(HOST_INFO_ID, p.getHostInfo.method);
+        void send(SERVICES_ID, p.listServices.method);
         return;
       }
       if (!negotiated) return;
@@ -219,14 +201,7 @@ function ask(opening: OpeningSocket, question: Question, listing?: Buffer): Prom
         finish(undefined, { negotiated, hostInfo: later.hostInfo, services: later.services });
       }
     }, closed);
-    if (listing) {
-      socket.write(listing, (error) => error && failed(p.getCapabilities.method)(error));
-    } else {
-      void send(CAPABILITIES_ID, p.getCapabilities.method, {
-        capabilities: [...p.CAPABILITIES],
-        ...(client ? { client } : {}),
-      } satisfies p.GetCapabilitiesParams);
-    }
+    socket.write(question, (error) => error && failed(p.getCapabilities.method)(error));
   });
 }
 
