@@ -39,7 +39,7 @@ function notExecutable(name: string, file: string, kind: "file" | "folder"): Ber
   const why =
     kind === "folder"
       ? `${file} is a folder`
-      : `${file} is not executable (make it so with \`chmod +x ${name}\`, or name its interpreter: \`berth exec -- sh ${name}\`)`;
+      : `${file} is not executable (make it so with \`chmod +x ${name}\`, or put its interpreter first: \`berth exec -- node ${name}\`, \`-- sh ${name}\`)`;
   return new BerthError("COMMAND_NOT_EXECUTABLE", `${name}: ${why}; nothing was started.`);
 }
 

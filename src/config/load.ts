@@ -92,9 +92,15 @@ function moduleFailure(
   if (!place) return { reason: first, details: rest };
   const what = error instanceof Error && error.name !== "Error" ? `${error.name}: ${first}` : first;
   const who = place.file === file ? "it" : place.file;
+  // Node's list of importers only repeats, less precisely, the place given here.
+  const importers = rest.indexOf("Require stack:");
   return {
     reason: `${who} threw at line ${place.line}, column ${place.column}: ${what}`,
-    details: [`at ${place.file}:${place.line}:${place.column}`, ...codeFrame(place), ...rest],
+    details: [
+      `at ${place.file}:${place.line}:${place.column}`,
+      ...codeFrame(place),
+      ...(importers === -1 ? rest : rest.slice(0, importers)),
+    ],
   };
 }
 

@@ -2,6 +2,10 @@ import { readFileSync, statSync } from "node:fs";
 import { SourceMap } from "node:module";
 import { isAbsolute, sep } from "node:path";
 
+/** What jiti puts before a module's first line (jiti 2.x; an async module, as `import` loads). */
+const JITI_WRAPPER =
+  "(async function (exports, require, module, __filename, __dirname, jitiImport, jitiESMResolve) { ";
+
 /** A place in a user's source file; line and column count from 1, as editors do. */
 export interface SourcePlace {
   file: string;
@@ -34,7 +38,12 @@ export function thrownAt(
     if (!frame) continue;
     const [, file = "", row, column] = frame;
     if (!isUserFile(file, options.exclude)) continue;
-    const place = { file, line: Number(row), column: Number(column) };
+    let place = { file, line: Number(row), column: Number(column) };
+    // jiti runs a module inside a function written on its first line: columns there count
+    // that wrapper too.
+    if (place.line === 1 && place.column > JITI_WRAPPER.length) {
+      place = { ...place, column: place.column - JITI_WRAPPER.length };
+    }
     return mapped(place, options.transform) ?? place;
   }
   return undefined;
