@@ -349,6 +349,9 @@ describe("what a user sees", () => {
     const exec = await runBerth(["exec", "--", "true"], { cwd: dir });
     expect(exec.code).toBe(125);
     expect(exec.output.match(/Error: kaboom/g)).toHaveLength(1);
+    const shown = await runBerth(["exec", "--logs", "--", "true"], { cwd: dir });
+    expect(shown.code).toBe(125);
+    expect(shown.output.match(/Error: kaboom/g)).toHaveLength(1);
   });
 
   it("counts one service in the singular", async () => {

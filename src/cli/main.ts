@@ -174,9 +174,16 @@ hostOptions(
 hostOptions(
   program
     .command("logs [service]")
-    .description("print recent log lines of the services (or one), and follow with -f")
+    .description(
+      "print recent log lines of the services (or one), and follow with -f; " +
+        "from .berth/logs/ when the project is not running",
+    )
     .option("-f, --follow", "keep printing new lines until Ctrl-C")
-    .option("-n, --lines <count>", "lines to show from the end", "100")
+    .option(
+      "-n, --lines <count>",
+      "lines to show from the end (of each log file when not running)",
+      "100",
+    )
     .option("-t, --timestamps", "show each line's time")
     .option("--json", "one JSON object per line"),
 ).action(
