@@ -60,7 +60,7 @@ async function execAgainst(host: TrackedHost, options: ExecOptions): Promise<num
       throw unknownService(name, known, "--only: ", `the running app host (pid ${host.pid})`);
     }
   }
-  // The host runs every service; those asked for (or all) must be up before the command.
+  // Those asked for (or all the host runs: `berth run api` runs only some) must be up first.
   const wanted = options.only?.length ? options.only : known;
   let services: ServiceInfo[];
   try {
