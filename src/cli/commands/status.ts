@@ -69,7 +69,8 @@ export async function statusCommand(options: {
     if (services.length > 0) {
       const rows = [["SERVICE", "STATE", "URL", "PID", "UPTIME", "REASON"]];
       for (const service of services) {
-        const reason = service.state === "ready" ? "" : (service.reason ?? "");
+        // Said for what went wrong or is about to change; "ready in 80 ms" is not news.
+        const reason = EXPLAINED.has(service.state) ? (service.reason ?? "") : "";
         rows.push([...serviceCells(service, now), reason]);
       }
       line += `\n${indent(table(rows, { dropEmpty: true }))}`;
@@ -94,6 +95,8 @@ export async function statusCommand(options: {
   else process.stdout.write(`${appHostPath}: ${line}\n`);
   return exitCodeOf[report.status];
 }
+
+const EXPLAINED = new Set(["failed", "stopped", "restarting"]);
 
 function indent(text: string): string {
   return text.replace(/^/gm, "  ");
