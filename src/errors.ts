@@ -6,6 +6,7 @@
 export type ErrorCode =
   | "USAGE"
   | "CONFIG_NOT_FOUND"
+  | "CONFIG_AMBIGUOUS"
   | "CONFIG_LOAD_FAILED"
   | "CONFIG_INVALID"
   | "PORT_TAKEN"
@@ -21,6 +22,8 @@ export type ErrorCode =
   | "AMBIGUOUS_HOST"
   | "HOST_UNRESPONSIVE"
   | "EXEC_SERVICES_FAILED"
+  | "COMMAND_NOT_EXECUTABLE"
+  | "COMMAND_NOT_FOUND"
   | "BINARY_VERSION_UNKNOWN"
   | "BINARY_DOWNLOAD_FAILED"
   | "BINARY_CHECKSUM_MISMATCH"
@@ -45,12 +48,17 @@ export const ExitCode = {
   binaryFailed: 9,
   /** `berth exec`: the services did not come up, so the command never ran. */
   execServicesFailed: 125,
+  /** `berth exec`: the command exists but is not executable (as a shell says). */
+  commandNotExecutable: 126,
+  /** `berth exec`: no such command (as a shell says); nothing was started. */
+  commandNotFound: 127,
   interrupted: 130,
 } as const;
 
 const exitCodeOf: Record<ErrorCode, number> = {
   USAGE: ExitCode.usage,
   CONFIG_NOT_FOUND: ExitCode.config,
+  CONFIG_AMBIGUOUS: ExitCode.config,
   CONFIG_LOAD_FAILED: ExitCode.config,
   CONFIG_INVALID: ExitCode.config,
   STATE_INVALID: ExitCode.config,
@@ -68,6 +76,8 @@ const exitCodeOf: Record<ErrorCode, number> = {
   AMBIGUOUS_HOST: ExitCode.usage,
   HOST_UNRESPONSIVE: ExitCode.hostUnresponsive,
   EXEC_SERVICES_FAILED: ExitCode.execServicesFailed,
+  COMMAND_NOT_EXECUTABLE: ExitCode.commandNotExecutable,
+  COMMAND_NOT_FOUND: ExitCode.commandNotFound,
   BINARY_VERSION_UNKNOWN: ExitCode.binaryFailed,
   BINARY_DOWNLOAD_FAILED: ExitCode.binaryFailed,
   BINARY_CHECKSUM_MISMATCH: ExitCode.binaryFailed,

@@ -25,3 +25,18 @@ export function pidFlag(value: string): number {
   }
   return n;
 }
+
+/**
+ * The project a command means: `--config` or its synonym `--apphost` (a config file or its
+ * folder). Both, naming different things, is a usage error.
+ */
+export function projectFlag(options: { config?: string; apphost?: string }): string | undefined {
+  const { config, apphost } = options;
+  if (config !== undefined && apphost !== undefined && config !== apphost) {
+    throw new BerthError(
+      "USAGE",
+      `--config ${config} and --apphost ${apphost} name the project twice; give only one (they mean the same).`,
+    );
+  }
+  return config ?? apphost;
+}

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode } from "../errors.js";
 import { berthVersion } from "../version.js";
-import { pidFlag } from "./flags.js";
+import { pidFlag, projectFlag } from "./flags.js";
 import { printError } from "./print-error.js";
 
 /**
@@ -30,56 +30,97 @@ function action<A extends unknown[]>(handler: (...args: A) => Promise<number>) {
   };
 }
 
-/** `--apphost` and `--pid`: which running host a command acts on. */
+const CONFIG_HELP = "the config file (default: berth.config.* found upwards)";
+
+/** `--config` and its synonym `--apphost`: the project a command acts on. */
+function projectOptions(command: Command): Command {
+  return command
+    .option("-c, --config <path>", CONFIG_HELP)
+    .option("--apphost <path>", "the same as --config");
+}
+
+/**
+ * `--config`, `--apphost` (the same: the app host of this config file or folder) and
+ * `--pid`: which running host a command acts on.
+ */
 function hostOptions(command: Command): Command {
   return command
-    .option("--apphost <path>", "the app host of this config file (or its folder)")
+    .option("-c, --config <path>", "the app host of this config file (or its folder)")
+    .option("--apphost <path>", "the same as --config")
     .option("--pid <pid>", "the app host with this process ID", pidFlag);
 }
 
 interface HostOpts {
+  config?: string;
   apphost?: string;
   pid?: number;
 }
 
-program
-  .command("run")
-  .description("start every service of the project; Ctrl-C stops them all")
-  .option("-c, --config <path>", "the config file (default: berth.config.* found upwards)")
-  .option("-d, --detach", "run in the background; return once every service is up")
-  .addOption(new Option("--host-detached <launcherPid>").hideHelp())
-  .action(
-    action(async (options: { config?: string; detach?: boolean; hostDetached?: string }) => {
+/** The host flags as commands take them: `--config` folded into `apphost`. */
+function hostFlags(options: HostOpts): { cwd: string; apphost?: string; pid?: number } {
+  return { cwd: process.cwd(), apphost: projectFlag(options), pid: options.pid };
+}
+
+projectOptions(
+  program
+    .command("run [services...]")
+    .description(
+      "start every service of the project (or these and what they depend on); Ctrl-C stops them all",
+    )
+    .option("-d, --detach", "run in the background; return once every service is up")
+    .addOption(new Option("--host-detached <launcherPid>").hideHelp()),
+).action(
+  action(
+    async (
+      services: string[],
+      options: { config?: string; apphost?: string; detach?: boolean; hostDetached?: string },
+    ) => {
+      const configPath = projectFlag(options);
       if (options.detach) {
         const { detachCommand } = await import("./commands/detach.js");
-        return detachCommand({ cwd: process.cwd(), configPath: options.config });
+        const { passServices } = await import("./detached-services.js");
+        passServices(services);
+        return detachCommand({ cwd: process.cwd(), configPath });
       }
       const { runHost } = await import("../host/host.js");
+      let only = services;
+      if (options.hostDetached) {
+        const { passedServices } = await import("./detached-services.js");
+        only = passedServices();
+      }
       return runHost({
         cwd: process.cwd(),
-        configPath: options.config,
+        configPath,
+        only,
         output: process.stdout,
         verbose: verbose(),
         detached: options.hostDetached ? { launcherPid: Number(options.hostDetached) } : undefined,
       });
-    }),
-  );
+    },
+  ),
+);
 
-program
-  .command("exec")
-  .description("run a command with the project's services up (starting them just for it if needed)")
-  .argument("<command...>", "the command, after `--`")
-  .option("-c, --config <path>", "the config file (default: berth.config.* found upwards)")
+projectOptions(
+  program
+    .command("exec")
+    .description(
+      "run a command with the project's services up (starting them just for it if needed)",
+    )
+    .argument("<command...>", "the command, after `--`"),
+)
   .option("--only <services>", "start only these services (comma-separated) and their dependencies")
   .option("--logs", "show the services' output (on stderr)")
   .passThroughOptions()
   .action(
     action(
-      async (command: string[], options: { config?: string; only?: string; logs?: boolean }) => {
+      async (
+        command: string[],
+        options: { config?: string; apphost?: string; only?: string; logs?: boolean },
+      ) => {
         const { execCommand } = await import("./commands/exec.js");
         return execCommand({
           cwd: process.cwd(),
-          configPath: options.config,
+          configPath: projectFlag(options),
           only: options.only
             ?.split(",")
             .map((s) => s.trim())
@@ -92,16 +133,23 @@ program
     ),
   );
 
-program
-  .command("ps")
-  .description("list every app host running on this machine")
-  .option("--json", "machine-readable output (an array; empty when none run)")
-  .action(
-    action(async (options: { json?: boolean }) => {
-      const { psCommand } = await import("./commands/ps.js");
-      return psCommand({ cwd: process.cwd(), json: Boolean(options.json) });
-    }),
-  );
+projectOptions(
+  program
+    .command("ps")
+    .description(
+      "list every app host running on this machine (or only this project's), with its services",
+    )
+    .option("--json", "machine-readable output (an array; empty when none run)"),
+).action(
+  action(async (options: { config?: string; apphost?: string; json?: boolean }) => {
+    const { psCommand } = await import("./commands/ps.js");
+    return psCommand({
+      cwd: process.cwd(),
+      configPath: projectFlag(options),
+      json: Boolean(options.json),
+    });
+  }),
+);
 
 hostOptions(
   program
@@ -113,7 +161,12 @@ hostOptions(
   action(
     async (service: string | undefined, options: HostOpts & { all?: boolean; timeout: string }) => {
       const { stopCommand } = await import("./commands/stop.js");
-      return stopCommand({ cwd: process.cwd(), ...options, service, all: Boolean(options.all) });
+      return stopCommand({
+        ...hostFlags(options),
+        timeout: options.timeout,
+        service,
+        all: Boolean(options.all),
+      });
     },
   ),
 );
@@ -121,9 +174,16 @@ hostOptions(
 hostOptions(
   program
     .command("logs [service]")
-    .description("print recent log lines of the services (or one), and follow with -f")
+    .description(
+      "print recent log lines of the services (or one), and follow with -f; " +
+        "from .berth/logs/ when the project is not running",
+    )
     .option("-f, --follow", "keep printing new lines until Ctrl-C")
-    .option("-n, --lines <count>", "lines to show from the end", "100")
+    .option(
+      "-n, --lines <count>",
+      "lines to show from the end (of each log file when not running)",
+      "100",
+    )
     .option("-t, --timestamps", "show each line's time")
     .option("--json", "one JSON object per line"),
 ).action(
@@ -134,8 +194,8 @@ hostOptions(
     ) => {
       const { logsCommand } = await import("./commands/logs.js");
       return logsCommand({
-        cwd: process.cwd(),
-        ...options,
+        ...hostFlags(options),
+        lines: options.lines,
         service,
         follow: Boolean(options.follow),
         timestamps: Boolean(options.timestamps),
@@ -153,7 +213,7 @@ for (const verb of ["start", "restart"] as const) {
   ).action(
     action(async (service: string, options: HostOpts) => {
       const { serviceActionCommand } = await import("./commands/service-action.js");
-      return serviceActionCommand(verb, { cwd: process.cwd(), ...options, service });
+      return serviceActionCommand(verb, { ...hostFlags(options), service });
     }),
   );
 }
@@ -181,23 +241,23 @@ binaries
     }),
   );
 
-program
-  .command("status")
-  .description(
-    "is this project running? (exit code: 0 running, 7 not, 8 unresponsive, 5 port taken)",
-  )
-  .option("-c, --config <path>", "the config file (default: berth.config.* found upwards)")
-  .option("--json", "machine-readable output")
-  .action(
-    action(async (options: { config?: string; json?: boolean }) => {
-      const { statusCommand } = await import("./commands/status.js");
-      return statusCommand({
-        cwd: process.cwd(),
-        configPath: options.config,
-        json: Boolean(options.json),
-      });
-    }),
-  );
+projectOptions(
+  program
+    .command("status")
+    .description(
+      "is this project running, and its services? (exit code: 0 running, 7 not, 8 unresponsive, 5 port taken)",
+    )
+    .option("--json", "machine-readable output"),
+).action(
+  action(async (options: { config?: string; apphost?: string; json?: boolean }) => {
+    const { statusCommand } = await import("./commands/status.js");
+    return statusCommand({
+      cwd: process.cwd(),
+      configPath: projectFlag(options),
+      json: Boolean(options.json),
+    });
+  }),
+);
 
 /** Parses the command line and runs the command; never rejects. */
 async function main(): Promise<void> {

@@ -1,14 +1,40 @@
 /** The command `berth exec` runs: in the terminal, with the services in its environment. */
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import { BerthError } from "../errors.js";
+import { ControlClosedError, ControlError, UnresponsiveError } from "../control/errors.js";
+import { BerthError, isBerthError } from "../errors.js";
 
 /** The error of `berth exec` when the services did not come up (exit code 125). */
-export function bringUpFailed(why: string): BerthError {
+export function bringUpFailed(
+  why: string,
+  options: { details?: string[]; cause?: unknown } = {},
+): BerthError {
   return new BerthError(
     "EXEC_SERVICES_FAILED",
     `The services did not come up, so the command did not run: ${why}`,
+    options,
   );
+}
+
+/**
+ * What went wrong before `berth exec`'s command could run, as exit 125 whatever it was (a
+ * config error, a taken port, a host that does not answer), as the README promises: a
+ * script can tell "the services are broken" from "the tests failed". A mistake on the
+ * command line stays a usage error; a bug in berth stays a bug.
+ */
+export function asBringUpFailure(error: unknown): unknown {
+  if (isBerthError(error)) {
+    if (error.code === "USAGE" || error.code === "EXEC_SERVICES_FAILED") return error;
+    return bringUpFailed(error.message, { details: error.details, cause: error });
+  }
+  if (
+    error instanceof ControlError ||
+    error instanceof UnresponsiveError ||
+    error instanceof ControlClosedError
+  ) {
+    return bringUpFailed(error.message, { cause: error });
+  }
+  return error;
 }
 
 /** Runs the command in the terminal with the services' URLs and ports in its environment. */
@@ -32,11 +58,18 @@ export function runCommand(command: string[], env: Record<string, string>): Prom
     };
     child.once("error", (error: NodeJS.ErrnoException) => {
       done();
+      // Checked before anything started; this is a command removed since, or a bad
+      // interpreter line (`#!/usr/bin/env nodejs`), which the system reports the same way.
       reject(
-        new BerthError(
-          "USAGE",
-          `Could not run \`${command.join(" ")}\`: ${error.code === "ENOENT" ? "no such command" : error.message}.`,
-        ),
+        error.code === "ENOENT"
+          ? new BerthError(
+              "COMMAND_NOT_FOUND",
+              `Could not run \`${command.join(" ")}\`: no such command (or its interpreter was not found).`,
+            )
+          : new BerthError(
+              error.code === "EACCES" ? "COMMAND_NOT_EXECUTABLE" : "USAGE",
+              `Could not run \`${command.join(" ")}\`: ${error.message}.`,
+            ),
       );
     });
     child.once("exit", (code, signal) => {

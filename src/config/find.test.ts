@@ -23,16 +23,33 @@ describe("findConfig", () => {
     expect(findConfig(join(dir, "src", "deep"))).toBe(join(dir, "berth.config.ts"));
   });
 
-  test("the nearest folder wins, then the extension order within a folder", () => {
+  test("the nearest folder wins", () => {
     const dir = realpathSync(
-      tempProject({
-        "berth.config.ts": config,
-        "app/berth.config.json": "{}",
-        "app/berth.config.mjs": config,
-      }),
+      tempProject({ "berth.config.ts": config, "app/berth.config.mjs": config }),
     );
     expect(findConfig(join(dir, "app"))).toBe(join(dir, "app", "berth.config.mjs"));
     expect(findConfig(dir)).toBe(join(dir, "berth.config.ts"));
+  });
+
+  test("two configs in one folder is an error naming both, also for --config <folder>", () => {
+    const dir = realpathSync(
+      tempProject({ "app/berth.config.ts": config, "app/berth.config.mjs": config }),
+    );
+    const message =
+      `${join(dir, "app")} holds 2 berth configs: berth.config.ts and berth.config.mjs. ` +
+      "berth cannot tell which one is the project's: delete or rename the ones you do not use, " +
+      "or pass --config <file>.";
+    for (const find of [() => findConfig(join(dir, "app")), () => findConfig(dir, "app")]) {
+      expect(find).toThrow(message);
+      try {
+        find();
+      } catch (error) {
+        expect(isBerthError(error, "CONFIG_AMBIGUOUS")).toBe(true);
+        expect((error as { exitCode: number }).exitCode).toBe(3);
+      }
+    }
+    // Naming the file settles it.
+    expect(findConfig(dir, "app/berth.config.ts")).toBe(join(dir, "app", "berth.config.ts"));
   });
 
   test("returns the real path of a symlinked project", () => {

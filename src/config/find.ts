@@ -19,7 +19,8 @@ const looked = `looked for ${CONFIG_FILE_NAMES.join(", ")}`;
  * or the nearest folder above it.
  *
  * @example findConfig("/work/app/src") // "/work/app/berth.config.ts"
- * @throws BerthError `CONFIG_NOT_FOUND` saying where it looked and what to do.
+ * @throws BerthError `CONFIG_NOT_FOUND` saying where it looked and what to do, or
+ *   `CONFIG_AMBIGUOUS` when the folder holds two config files (`.ts` and `.mjs`, say).
  */
 export function findConfig(cwd: string, explicit?: string): string {
   if (explicit !== undefined) return findExplicit(cwd, explicit);
@@ -53,8 +54,22 @@ function findExplicit(cwd: string, explicit: string): string {
   );
 }
 
+/**
+ * The config file in `dir`, if any. Two of them is an error: which one a project means
+ * would depend on the order berth looks in, and an edit to the other would silently do
+ * nothing (a `berth.config.mjs` left over from before a move to TypeScript, say).
+ */
 function configIn(dir: string): string | undefined {
-  return CONFIG_FILE_NAMES.map((name) => join(dir, name)).find((p) => kindOf(p) === "file");
+  const found = CONFIG_FILE_NAMES.filter((name) => kindOf(join(dir, name)) === "file");
+  if (found.length > 1) {
+    const names = `${found.slice(0, -1).join(", ")} and ${found.at(-1)}`;
+    throw new BerthError(
+      "CONFIG_AMBIGUOUS",
+      `${dir} holds ${found.length} berth configs: ${names}. berth cannot tell which one ` +
+        `is the project's: delete or rename the ones you do not use, or pass --config <file>.`,
+    );
+  }
+  return found[0] === undefined ? undefined : join(dir, found[0]);
 }
 
 function kindOf(path: string): "file" | "dir" | undefined {

@@ -72,9 +72,15 @@ describe("loadConfig", () => {
       tempProject({ "berth.config.ts": 'import "./nope.js";\nexport default {};' }),
       "berth.config.ts",
     );
-    expect((await loadError(file)).message).toBe(
-      `Cannot load ${file}: Cannot find module './nope.js'`,
+    const error = await loadError(file);
+    expect(error.message).toBe(
+      `Cannot load ${file}: it threw at line 1, column 1: Cannot find module './nope.js'`,
     );
+    expect(error.details.slice(0, 3)).toEqual([
+      `at ${file}:1:1`,
+      '1 | import "./nope.js";',
+      "  | ^",
+    ]);
   });
 
   test("a config that throws", async () => {
@@ -83,8 +89,50 @@ describe("loadConfig", () => {
       "berth.config.mjs",
     );
     const error = await loadError(file);
-    expect(error.message).toBe(`Cannot load ${file}: no DATABASE_URL`);
+    expect(error.message).toBe(
+      `Cannot load ${file}: it threw at line 1, column 7: no DATABASE_URL`,
+    );
     expect((error.cause as Error).message).toBe("no DATABASE_URL");
+  });
+
+  test("a TypeScript config that throws: the place as written, not as transpiled", async () => {
+    const dir = tempProject({
+      "berth.config.ts": [
+        'import { defineConfig } from "berth";',
+        "interface Env { [key: string]: string | undefined }",
+        "const env: Env = process.env;",
+        "const url: string = env.NO_SUCH_VARIABLE_HERE!.trim();",
+        "export default defineConfig({ services: {} });",
+      ].join("\n"),
+    });
+    const file = join(dir, "berth.config.ts");
+    const error = await loadError(file);
+    expect(error.message).toBe(
+      `Cannot load ${file}: it threw at line 4, column 48: TypeError: Cannot read properties of undefined (reading 'trim')`,
+    );
+    expect(error.details).toEqual([
+      `at ${file}:4:48`,
+      "4 | const url: string = env.NO_SUCH_VARIABLE_HERE!.trim();",
+      `  | ${" ".repeat(47)}^`,
+    ]);
+  });
+
+  test("a module the config imports that throws: that file, line and column", async () => {
+    const dir = tempProject({
+      "berth.config.ts":
+        'import { port } from "./ports.ts";\nexport default { services: { a: { command: "x", port } } };',
+      "ports.ts":
+        "export function pick(): number {\n\tthrow new RangeError(`no free port`);\n}\nexport const port: number = pick();\n",
+    });
+    const error = await loadError(join(dir, "berth.config.ts"));
+    expect(error.message).toBe(
+      `Cannot load ${join(dir, "berth.config.ts")}: ${join(dir, "ports.ts")} threw at line 2, column 8: RangeError: no free port`,
+    );
+    // A tab stays a tab under the line, so the caret lines up.
+    expect(error.details.slice(1)).toEqual([
+      "2 | \tthrow new RangeError(`no free port`);",
+      "  | \t      ^",
+    ]);
   });
 
   test("a config without a default export", async () => {

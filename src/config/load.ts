@@ -4,6 +4,7 @@ import { dirname, extname, join } from "node:path";
 import { codeCacheHook } from "../platform/code-cache.js";
 import { BerthError } from "../errors.js";
 import { packageRoot } from "../version.js";
+import { codeFrame, thrownAt } from "./thrown-at.js";
 
 const moduleExtensions = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
 
@@ -46,7 +47,14 @@ export async function loadConfig(file: string): Promise<unknown> {
   try {
     module = await jiti.import<Record<string, unknown>>(file);
   } catch (error) {
-    const { reason, details } = moduleFailure(error, file);
+    const { reason, details } = moduleFailure(error, file, (source, filename) =>
+      // Only now, for the column: the same transform as the load's, with its source map.
+      createJiti(import.meta.url, {
+        sourceMaps: true,
+        fsCache: false,
+        interopDefault: false,
+      }).transform({ source, filename, ts: /\.[cm]?ts$/.test(filename), async: true }),
+    );
     throw new BerthError("CONFIG_LOAD_FAILED", `Cannot load ${file}: ${reason}`, {
       cause: error,
       details,
@@ -61,8 +69,16 @@ export async function loadConfig(file: string): Promise<unknown> {
   return module.default;
 }
 
-/** jiti reports a syntax error as "ParseError: …" with `<file>:<line>:<column>` below it. */
-function moduleFailure(error: unknown, file: string): { reason: string; details: string[] } {
+/**
+ * Why a config module failed to load, and where. jiti reports a syntax error as
+ * "ParseError: …" with `<file>:<line>:<column>` below it; anything the config threw as it
+ * ran is placed by its stack, in the user's own files (berth's own frames say nothing).
+ */
+function moduleFailure(
+  error: unknown,
+  file: string,
+  transform: (source: string, filename: string) => string,
+): { reason: string; details: string[] } {
   const [first, ...rest] = lines(error);
   const at = /^(.*):(\d+):(\d+)$/.exec(rest[0] ?? "");
   const parse = /^(?:ParseError|SyntaxError): (.*)$/.exec(first);
@@ -71,7 +87,21 @@ function moduleFailure(error: unknown, file: string): { reason: string; details:
     const where = `line ${at[2]}, column ${Number(at[3]) + 1}`;
     return { reason: `syntax error at ${where}: ${parse[1]}`, details: rest.slice(1) };
   }
-  return { reason: first, details: rest };
+  const own = [join(packageRoot, "dist"), join(packageRoot, "src")];
+  const place = thrownAt(error, { exclude: own, transform });
+  if (!place) return { reason: first, details: rest };
+  const what = error instanceof Error && error.name !== "Error" ? `${error.name}: ${first}` : first;
+  const who = place.file === file ? "it" : place.file;
+  // Node's list of importers only repeats, less precisely, the place given here.
+  const importers = rest.indexOf("Require stack:");
+  return {
+    reason: `${who} threw at line ${place.line}, column ${place.column}: ${what}`,
+    details: [
+      `at ${place.file}:${place.line}:${place.column}`,
+      ...codeFrame(place),
+      ...(importers === -1 ? rest : rest.slice(0, importers)),
+    ],
+  };
 }
 
 async function loadJson(file: string): Promise<unknown> {

@@ -1,14 +1,19 @@
 import type { Writable } from "node:stream";
 import { resolveConfig } from "../config/index.js";
+import { selectServices } from "../config/select-services.js";
 import { ExitCode } from "../errors.js";
+import { plural } from "../plural.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 import { AppHost, type Say } from "./app-host.js";
 import { TerminalReporter } from "./output/terminal-reporter.js";
+import { repeatsShownOutput } from "./shown-output.js";
 import { watchSignals } from "./signals.js";
 
 export interface RunHostOptions {
   cwd: string;
   configPath?: string;
+  /** Start only these services and what they depend on (`berth run api`); default: all. */
+  only?: readonly string[];
   /** Where the services' output and berth's messages go. */
   output: Writable;
   verbose?: boolean;
@@ -21,13 +26,16 @@ export interface RunHostOptions {
  * service left running. Returns the exit code.
  */
 export async function runHost(options: RunHostOptions): Promise<number> {
-  const config = await resolveConfig({ cwd: options.cwd, configPath: options.configPath });
+  const project = await resolveConfig({ cwd: options.cwd, configPath: options.configPath });
+  const config = selectServices(project, options.only, "berth run");
   const reporter = new TerminalReporter({ output: options.output });
   const say: Say = (level, text) =>
     reporter.handle({ type: "message", level, text, time: Date.now() });
   const host = await AppHost.open({
     config,
-    onEvent: (event) => reporter.handle(event),
+    onEvent: (event) => {
+      if (!repeatsShownOutput(event)) reporter.handle(event);
+    },
     verbose: options.verbose,
     detached: options.detached,
   });
@@ -47,10 +55,11 @@ export async function runHost(options: RunHostOptions): Promise<number> {
   });
   try {
     const { app } = host;
-    say(
-      "info",
-      `starting ${app.services.length} services of ${app.instance.name} (${config.file})`,
-    );
+    const count =
+      app.services.length < project.services.length
+        ? `${app.services.length} of ${plural(project.services.length, "service")}`
+        : plural(app.services.length, "service");
+    say("info", `starting ${count} of ${app.instance.name} (${config.file})`);
     await host.start();
     if (!host.supervisor.finished) reportReady(host.supervisor, say);
     await host.stopRequested;
@@ -70,12 +79,13 @@ function reportReady(supervisor: Supervisor, say: Say): void {
     .filter((s) => s.state === "ready" && s.url)
     .map((s) => `${s.name} ${s.url}`);
   if (failed.length === 0) {
-    say("info", `all ${up.length} services up${urls.length ? `: ${urls.join(", ")}` : ""}`);
+    const all = up.length === 1 ? "1 service" : `all ${up.length} services`;
+    say("info", `${all} up${urls.length ? `: ${urls.join(", ")}` : ""}`);
   } else {
     const names = failed.map((s) => s.name).join(", ");
     say(
       "error",
-      `${failed.length} of ${services.length} services failed (${names}); the others keep running`,
+      `${failed.length} of ${plural(services.length, "service")} failed (${names}); the others keep running`,
     );
   }
 }

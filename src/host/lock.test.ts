@@ -56,8 +56,8 @@ describe("acquireHostLock", () => {
     const error = await acquireHostLock(stateDir, me("run-2")).catch((e: unknown) => e);
     expect(isBerthError(error, "ALREADY_RUNNING")).toBe(true);
     expect((error as Error).message).toBe(
-      `berth is already running this project (PID ${process.pid}, started 3 min ago); ` +
-        `stop it with Ctrl-C in its terminal or \`kill ${process.pid}\`.`,
+      `berth is already running this project (PID ${process.pid}, started 3 min ago). ` +
+        "`berth stop` stops it; `berth logs` shows its output and `berth ps` its services.",
     );
     expect(readHost(stateDir).runId).toBe("run-1");
     await first.release();

@@ -222,8 +222,9 @@ function alreadyRunning(holder: HostRecord, us: HostInfo): BerthError {
   if (!Number.isNaN(started)) facts.push(`started ${ago(Date.now() - started)}`);
   return new BerthError(
     "ALREADY_RUNNING",
-    `berth is already running this project (${facts.join(", ")}); ` +
-      `stop it with Ctrl-C in its terminal or \`kill ${holder.pid}\`.`,
+    `berth is already running this project (${facts.join(", ")}). ` +
+      // It may run in the background, with no terminal to press Ctrl-C in.
+      `\`berth stop\` stops it; \`berth logs\` shows its output and \`berth ps\` its services.`,
   );
 }
 

@@ -1,17 +1,23 @@
 import { resolveConfig } from "../../config/index.js";
+import { selectServices } from "../../config/select-services.js";
 import { ExitCode } from "../../errors.js";
 import { AppHost } from "../../host/app-host.js";
 import { TerminalReporter } from "../../host/output/terminal-reporter.js";
+import { repeatsShownOutput } from "../../host/shown-output.js";
 import { watchSignals } from "../../host/signals.js";
-import { serviceEnv, withDependencies } from "../exec-env.js";
-import { bringUpFailed, runCommand } from "../run-command.js";
+import { serviceEnv } from "../exec-env.js";
+import { asBringUpFailure, bringUpFailed, runCommand } from "../run-command.js";
 import type { ExecOptions } from "./exec.js";
 
 /** No host runs: start one just for this command, and stop it afterwards. */
 export async function execEphemeral(options: ExecOptions): Promise<number> {
-  const loaded = await resolveConfig(options);
-  const wanted = withDependencies(loaded, options.only);
-  const config = { ...loaded, services: loaded.services.filter((s) => wanted.has(s.name)) };
+  const config = selectServices(
+    await resolveConfig(options).catch((error: unknown) => {
+      throw asBringUpFailure(error);
+    }),
+    options.only,
+    "--only",
+  );
   const reporter = new TerminalReporter({ output: process.stderr });
   const host = await AppHost.open({
     config,
@@ -19,14 +25,14 @@ export async function execEphemeral(options: ExecOptions): Promise<number> {
     // A one-off command runs with what is installed; `berth run` looks for newer versions.
     preferInstalled: true,
     onEvent: (event) => {
-      if (
-        options.logs ||
-        event.type === "message" ||
-        (event.type === "state" && event.state === "failed")
-      ) {
-        reporter.handle(event);
-      }
+      // With --logs every line is shown already; without, the failure's last lines say why.
+      const shown = options.logs
+        ? !repeatsShownOutput(event)
+        : event.type === "message" || (event.type === "state" && event.state === "failed");
+      if (shown) reporter.handle(event);
     },
+  }).catch((error: unknown) => {
+    throw asBringUpFailure(error);
   });
   reporter.setServices(host.app.services);
   // While the services start, a signal stops them (a second Ctrl-C kills them) and the
@@ -40,7 +46,9 @@ export async function execEphemeral(options: ExecOptions): Promise<number> {
     onForce: () => host.forceStop(),
   });
   try {
-    await host.start();
+    await host.start().catch((error: unknown) => {
+      throw asBringUpFailure(error);
+    });
     if (interrupted) return ExitCode.interrupted;
     const services = host.supervisor.services();
     const failed = services.filter((s) => s.state === "failed" || s.state === "stopped");

@@ -2,11 +2,12 @@ import type { ServiceInfo } from "../../control/protocol.js";
 import { BerthError } from "../../errors.js";
 import { appHostPathOf, type TrackedHost } from "../../monitor/tracked.js";
 import { findConfig } from "../../config/find.js";
-import { closest } from "../../config/suggest.js";
+import { unknownService } from "../../config/select-services.js";
 import { unresponsiveError } from "../../monitor/select.js";
 import { projectHosts } from "../hosts.js";
 import { serviceEnv } from "../exec-env.js";
-import { bringUpFailed, runCommand } from "../run-command.js";
+import { findCommand } from "../find-command.js";
+import { asBringUpFailure, bringUpFailed, runCommand } from "../run-command.js";
 
 export interface ExecOptions {
   cwd: string;
@@ -29,15 +30,22 @@ export async function execCommand(options: ExecOptions): Promise<number> {
   if (options.command.length === 0) {
     throw new BerthError("USAGE", "berth exec needs a command: `berth exec -- npm test`.");
   }
-  // Finding the file is enough to recognise a running host; loading it (TypeScript through
-  // jiti) costs a few hundred milliseconds and is only needed to start one.
-  const appHostPath = findConfig(options.cwd, options.configPath);
-  const running = (await projectHosts(appHostPath)).filter(
-    (host) => appHostPathOf(host) === appHostPath,
-  );
-  const live = running.find((host) => host.status === "live");
+  // Before anything starts: a typo must not cost the services' start-up (and stop).
+  findCommand(options.command[0]!, { cwd: options.cwd, path: process.env.PATH });
+  let live: TrackedHost | undefined;
+  try {
+    // Finding the file is enough to recognise a running host; loading it (TypeScript through
+    // jiti) costs a few hundred milliseconds and is only needed to start one.
+    const appHostPath = findConfig(options.cwd, options.configPath);
+    const running = (await projectHosts(appHostPath)).filter(
+      (host) => appHostPathOf(host) === appHostPath,
+    );
+    live = running.find((host) => host.status === "live");
+    if (!live && running[0]) throw unresponsiveError(running[0]);
+  } catch (error) {
+    throw asBringUpFailure(error);
+  }
   if (live) return execAgainst(live, options);
-  if (running[0]) throw unresponsiveError(running[0]);
   // Loaded only now: the config's validation and the whole host are most of exec's code,
   // and a command run against a host that is up needs neither.
   const { execEphemeral } = await import("./exec-ephemeral.js");
@@ -49,34 +57,33 @@ async function execAgainst(host: TrackedHost, options: ExecOptions): Promise<num
   const known = (host.services ?? []).map((s) => s.name);
   for (const name of options.only ?? []) {
     if (!known.includes(name)) {
-      const guess = closest(name, known);
-      throw new BerthError(
-        "USAGE",
-        `--only: the running app host has no service named "${name}"` +
-          `${guess ? `; did you mean "${guess}"?` : ""} Its services are: ${known.join(", ")}.`,
-      );
+      throw unknownService(name, known, "--only: ", `the running app host (pid ${host.pid})`);
     }
   }
-  // The host runs every service; those asked for (or all) must be up before the command.
+  // Those asked for (or all the host runs: `berth run api` runs only some) must be up first.
   const wanted = options.only?.length ? options.only : known;
-  const { connectControl } = await import("../../control/client.js");
-  const client = await connectControl(host.socketPath);
   let services: ServiceInfo[];
   try {
-    await Promise.all(
-      wanted.map((name) =>
-        client.waitForService({
-          service: name,
-          states: ["ready", "completed"],
-          timeoutMs: 120_000,
-        }),
-      ),
-    ).catch((error: unknown) => {
-      throw bringUpFailed(error instanceof Error ? error.message : String(error));
-    });
-    services = await client.services();
-  } finally {
-    await client.close();
+    const { connectControl } = await import("../../control/client.js");
+    const client = await connectControl(host.socketPath);
+    try {
+      await Promise.all(
+        wanted.map((name) =>
+          client.waitForService({
+            service: name,
+            states: ["ready", "completed"],
+            timeoutMs: 120_000,
+          }),
+        ),
+      ).catch((error: unknown) => {
+        throw bringUpFailed(error instanceof Error ? error.message : String(error));
+      });
+      services = await client.services();
+    } finally {
+      await client.close();
+    }
+  } catch (error) {
+    throw asBringUpFailure(error);
   }
   return runCommand(options.command, serviceEnv(services));
 }

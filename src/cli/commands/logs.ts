@@ -1,4 +1,6 @@
+import { findConfig } from "../../config/find.js";
 import type { LogEntry } from "../../control/protocol.js";
+import { BerthError, isBerthError } from "../../errors.js";
 import { createStyles, shouldUseColor } from "../../host/output/colors.js";
 import { countFlag } from "../flags.js";
 import { connectSelected, type HostFlags } from "../hosts.js";
@@ -11,13 +13,30 @@ export interface LogsOptions extends HostFlags {
   json: boolean;
 }
 
+/** A line to print: from the host, or (no time, no stream) from a log file. */
+export type PrintedLine = Omit<LogEntry, "time" | "stream"> & {
+  time: number | null;
+  stream: LogEntry["stream"] | null;
+};
+
 /**
  * `berth logs [service]`: the recent lines of one or every service, then (with -f) new
  * ones as they come, until Ctrl-C or the host stops. `--json` prints one object per line.
+ * When the project is not running, the last lines of its log files (`.berth/logs/`).
  */
 export async function logsCommand(options: LogsOptions): Promise<number> {
   const tail = countFlag(options.lines, "--lines");
-  const { host, client } = await connectSelected(options);
+  let selected: Awaited<ReturnType<typeof connectSelected>>;
+  try {
+    selected = await connectSelected(options);
+  } catch (error) {
+    // A pid names a running host: nothing on disk to fall back to.
+    if (!isBerthError(error, "NOT_RUNNING") || options.pid !== undefined) throw error;
+    const appHostPath = projectOf(options, error);
+    const { offlineLogs } = await import("./logs-offline.js");
+    return offlineLogs({ ...options, tail }, appHostPath, printer);
+  }
+  const { host, client } = selected;
   const names = options.service ? [options.service] : (host.services ?? []).map((s) => s.name);
   const print = printer(options, Math.max(0, ...names.map((n) => n.length)));
   if (!options.follow) {
@@ -39,7 +58,24 @@ export async function logsCommand(options: LogsOptions): Promise<number> {
   return ended;
 }
 
-function printer(options: LogsOptions, nameWidth: number): (lines: LogEntry[]) => void {
+/**
+ * The config of the project meant, when no host runs it: `--config`/`--apphost`, else the
+ * one found from here up. With neither, the error stays "no app host runs here".
+ */
+function projectOf(options: LogsOptions, notRunning: BerthError): string {
+  try {
+    return findConfig(options.cwd, options.apphost);
+  } catch (error) {
+    if (options.apphost === undefined && isBerthError(error, "CONFIG_NOT_FOUND")) throw notRunning;
+    throw error;
+  }
+}
+
+/** Prints lines as `<service> | <text>` (padded, coloured) or, with --json, as objects. */
+export function printer(
+  options: Pick<LogsOptions, "json" | "timestamps">,
+  nameWidth: number,
+): (lines: PrintedLine[]) => void {
   if (options.json) {
     return (lines) => {
       if (lines.length) process.stdout.write(lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
@@ -51,7 +87,8 @@ function printer(options: LogsOptions, nameWidth: number): (lines: LogEntry[]) =
     let out = "";
     for (const line of lines) {
       width = Math.max(width, line.service.length);
-      const time = options.timestamps ? `${new Date(line.time).toISOString()} ` : "";
+      const time =
+        options.timestamps && line.time !== null ? `${new Date(line.time).toISOString()} ` : "";
       const prefix = styles.service(line.service)(`${line.service.padEnd(width)} |`);
       out += `${time}${prefix} ${line.text}\n`;
     }

@@ -1,6 +1,8 @@
+import { findConfig } from "../../config/find.js";
 import { scopeOf, type SelectableHost } from "../../monitor/select.js";
 import { appHostPathOf, type TrackedHost } from "../../monitor/tracked.js";
 import { allHosts } from "../hosts.js";
+import { serviceCells, serviceEntry, type ServiceEntry } from "../output/services-table.js";
 import { formatUptime, table } from "../output/table.js";
 
 /** One host in `berth ps --json`; the shape is stable (see README). */
@@ -16,33 +18,54 @@ export interface PsEntry {
   servicesTotal: number | null;
   dashboardUrl: string | null;
   detached: boolean | null;
-  services: { name: string; state: string; url: string | null; pid: number | null }[];
+  services: ServiceEntry[];
 }
 
-/** `berth ps`: every app host on the machine. */
-export async function psCommand(options: { cwd: string; json: boolean }): Promise<number> {
+/**
+ * `berth ps`: every app host on the machine (or, with `--config`, the project's), each
+ * with a row per service: its state, URL, pid and uptime.
+ */
+export async function psCommand(options: {
+  cwd: string;
+  configPath?: string;
+  json: boolean;
+}): Promise<number> {
+  const project =
+    options.configPath === undefined ? undefined : findConfig(options.cwd, options.configPath);
   const inScope = scopeOf(options.cwd);
-  const entries = (await allHosts()).map((host) => toEntry(host, inScope));
+  const entries = (await allHosts())
+    .filter((host) => project === undefined || appHostPathOf(host) === project)
+    .map((host) => ({ host, entry: toEntry(host, inScope) }));
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(
+        entries.map((e) => e.entry),
+        null,
+        2,
+      )}\n`,
+    );
     return 0;
   }
   if (entries.length === 0) {
-    process.stdout.write("No app host is running. Start one with `berth run`.\n");
+    const what = project === undefined ? "No app host is running" : `${project} is not running`;
+    process.stdout.write(`${what}. Start one with \`berth run\`.\n`);
     return 0;
   }
-  const rows = [["PATH", "PID", "READY", "UPTIME", "DASHBOARD", "SCOPE"]];
-  for (const e of entries) {
+  const now = Date.now();
+  const rows = [["APP HOST / SERVICE", "STATE", "URL", "PID", "UPTIME", "SCOPE"]];
+  for (const { host, entry: e } of entries) {
     rows.push([
-      e.appHostPath ?? "?",
+      e.appHostPath ?? host.socketPath,
+      e.status === "live" ? `${e.servicesReady}/${e.servicesTotal} ready` : "unresponsive",
+      // The dashboard's URL goes here once there is one.
+      e.dashboardUrl ?? "",
       String(e.pid),
-      e.status === "live" ? `${e.servicesReady}/${e.servicesTotal}` : "unresponsive",
-      e.uptimeMs === null ? "-" : formatUptime(e.uptimeMs),
-      e.dashboardUrl ?? "-",
+      e.uptimeMs === null ? "" : formatUptime(e.uptimeMs),
       e.inScope ? "here" : "",
     ]);
+    for (const service of host.services ?? []) rows.push([...serviceCells(service, now, "  "), ""]);
   }
-  process.stdout.write(`${table(rows)}\n`);
+  process.stdout.write(`${table(rows, { dropEmpty: true })}\n`);
   return 0;
 }
 
@@ -61,6 +84,6 @@ function toEntry(host: TrackedHost, inScope: (host: SelectableHost) => boolean):
     servicesTotal: host.services ? services.length : null,
     dashboardUrl: host.info?.dashboardUrl ?? null,
     detached: host.info?.detached ?? null,
-    services: services.map((s) => ({ name: s.name, state: s.state, url: s.url, pid: s.pid })),
+    services: services.map(serviceEntry),
   };
 }

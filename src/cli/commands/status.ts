@@ -6,7 +6,8 @@ import { isPortFree } from "../../model/ports.js";
 import { findPortHolder, describePortHolder } from "../../platform/port-holder.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
 import { projectHosts } from "../hosts.js";
-import { formatUptime } from "../output/table.js";
+import { serviceCells, serviceEntry, type ServiceEntry } from "../output/services-table.js";
+import { formatUptime, table } from "../output/table.js";
 
 /** `berth status --json`; the shape is stable (see README). */
 export interface StatusReport {
@@ -17,6 +18,8 @@ export interface StatusReport {
   servicesTotal: number | null;
   /** For `port-taken`: each saved port held by another process, and by whom. */
   takenPorts: { service: string; port: number; holder: string | null; instance: string | null }[];
+  /** For `running`: each service's state, URL, pid, port and (failed, stopped) reason. */
+  services: ServiceEntry[];
 }
 
 const exitCodeOf: Record<StatusReport["status"], number> = {
@@ -27,8 +30,9 @@ const exitCodeOf: Record<StatusReport["status"], number> = {
 };
 
 /**
- * `berth status`: this project's app host is running, not running, unresponsive, or not
- * running while another process (often another instance) holds one of its ports.
+ * `berth status`: this project's app host is running (with a row per service: state, URL,
+ * pid, uptime, why it failed), not running, unresponsive, or not running while another
+ * process (often another instance) holds one of its ports.
  */
 export async function statusCommand(options: {
   cwd: string;
@@ -47,6 +51,7 @@ export async function statusCommand(options: {
     servicesReady: null,
     servicesTotal: null,
     takenPorts: [],
+    services: [],
   };
   let line: string;
   if (live) {
@@ -56,11 +61,20 @@ export async function statusCommand(options: {
       pid: live.pid,
       servicesReady: services.filter((s) => s.ready).length,
       servicesTotal: services.length,
+      services: services.map(serviceEntry),
     });
-    const up = live.info
-      ? `, up ${formatUptime(Date.now() - Date.parse(live.info.startedAt))}`
-      : "";
+    const now = Date.now();
+    const up = live.info ? `, up ${formatUptime(now - Date.parse(live.info.startedAt))}` : "";
     line = `running (pid ${live.pid}, ${report.servicesReady}/${report.servicesTotal} services ready${up})`;
+    if (services.length > 0) {
+      const rows = [["SERVICE", "STATE", "URL", "PID", "UPTIME", "REASON"]];
+      for (const service of services) {
+        // Said for what went wrong or is about to change; "ready in 80 ms" is not news.
+        const reason = EXPLAINED.has(service.state) ? (service.reason ?? "") : "";
+        rows.push([...serviceCells(service, now), reason]);
+      }
+      line += `\n${indent(table(rows, { dropEmpty: true }))}`;
+    }
   } else if (hosts.length > 0) {
     Object.assign(report, { status: "unresponsive", pid: hosts[0]!.pid });
     line = `unresponsive: pid ${hosts[0]!.pid} accepts connections but does not answer; \`berth stop\` ends it`;
@@ -80,6 +94,12 @@ export async function statusCommand(options: {
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(`${appHostPath}: ${line}\n`);
   return exitCodeOf[report.status];
+}
+
+const EXPLAINED = new Set(["failed", "stopped", "restarting"]);
+
+function indent(text: string): string {
+  return text.replace(/^/gm, "  ");
 }
 
 /** The ports saved for this project that something else now listens on. */
