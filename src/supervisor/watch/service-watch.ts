@@ -1,9 +1,7 @@
-/**
- * One service's watch: its files' changes, debounced into bursts, each burst one restart.
- * Restarts never overlap: changes seen during one make the next.
- */
+/** One service's watch: its files' changes, in debounced batches, each batch one restart. */
 import type { Clock } from "../../clock.js";
 import type { WatchSpec } from "../../model/app.js";
+import { ChangeBatches } from "./change-batches.js";
 import { watchFiles, type FileWatcher } from "./file-watcher.js";
 
 export interface ServiceWatchOptions {
@@ -11,27 +9,30 @@ export interface ServiceWatchOptions {
   clock: Clock;
   /** Restarts the service for these changed files (relative to the root, first seen first). */
   restart: (files: string[]) => Promise<void>;
-  /** The watch could not start, or failed while running. */
+  /** The watch could not start, failed while running, or a restart failed. */
   onError: (error: Error) => void;
 }
 
 /**
- * Starts watching at once (the files are scanned in the background); `ready` resolves when
+ * Starts watching at once (the files are scanned in the background); `ready` resolves once
  * changes are seen, `close()` stops it for good.
  */
 export class ServiceWatch {
   /** Resolves once changes are being watched (or the watch failed to start). */
   readonly ready: Promise<void>;
-  private readonly changed = new Set<string>();
-  private cancelTimer?: () => void;
-  private restarting?: Promise<void>;
-  private closed = false;
+  private readonly batches: ChangeBatches;
   private readonly watcher: Promise<FileWatcher | undefined>;
 
-  constructor(private readonly options: ServiceWatchOptions) {
+  constructor(options: ServiceWatchOptions) {
+    this.batches = new ChangeBatches({
+      clock: options.clock,
+      quietMs: options.spec.debounceMs,
+      act: options.restart,
+      onError: options.onError,
+    });
     this.watcher = watchFiles(options.spec, {
-      onChange: (file) => this.onChange(file),
-      onError: (error) => options.onError(error),
+      onChange: (file) => this.batches.add(file),
+      onError: options.onError,
     }).catch((error: unknown) => {
       options.onError(error instanceof Error ? error : new Error(String(error)));
       return undefined;
@@ -41,35 +42,8 @@ export class ServiceWatch {
 
   /** Stops watching and drops changes not yet acted on; a restart under way is not waited for. */
   async close(): Promise<void> {
-    this.closed = true;
-    this.cancelTimer?.();
-    this.changed.clear();
+    this.batches.close();
     await (await this.watcher)?.close();
-  }
-
-  private onChange(file: string): void {
-    if (this.closed) return;
-    this.changed.add(file);
-    // Trailing debounce: the burst ends after a quiet `debounceMs`.
-    this.cancelTimer?.();
-    this.cancelTimer = this.options.clock.setTimeout(() => {
-      this.cancelTimer = undefined;
-      this.flush();
-    }, this.options.spec.debounceMs);
-  }
-
-  private flush(): void {
-    if (this.closed || this.restarting || this.changed.size === 0) return;
-    const files = [...this.changed];
-    this.changed.clear();
-    this.restarting = this.options
-      .restart(files)
-      .catch((error: unknown) => this.options.onError(error as Error))
-      .finally(() => {
-        this.restarting = undefined;
-        // Changes made while it restarted, whose quiet time is already over.
-        if (this.cancelTimer === undefined) this.flush();
-      });
   }
 }
 
