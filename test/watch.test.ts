@@ -103,6 +103,21 @@ describe("watch (supervisor)", () => {
   });
 });
 
+describe("watch (supervisor stop)", () => {
+  it("closes every watch: no handle is left to keep the process alive", async () => {
+    const { supervisor } = await watchedApi();
+    await supervisor.start();
+    await supervisor.watching();
+    expect(watchHandles().length).toBeGreaterThan(0);
+    await supervisor.stop();
+    // Node releases a closed fs.watch handle on a later turn of the event loop.
+    await waitFor(() => watchHandles().length === 0, "the watch handles to be released");
+  });
+});
+
+const watchHandles = () =>
+  process.getActiveResourcesInfo().filter((name) => /FSEventWrap|StatWatcher/.test(name));
+
 describe("watch (berth run)", () => {
   it("says which file changed and restarts the service", async () => {
     const dir = tempProject({
