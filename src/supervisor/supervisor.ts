@@ -84,7 +84,7 @@ export class Supervisor {
     return (
       runners.every((r) => ["completed", "failed", "stopped"].includes(r.currentState)) &&
       !runners.some((r) => r.currentState === "stopped" && r.stoppedOnRequest) &&
-      this.watches.size === 0
+      ![...this.watches.values()].some((watch) => watch.active)
     );
   }
 

@@ -44,7 +44,7 @@ describe("the implied check of a service with a port and no ready check", () => 
     expect((error as Error).message).toBe(
       `Service worker did not accept connections on its port ${port} within 60 s (last probe: ` +
         "connection refused). It has a port but no `ready` check, so berth waits for the port " +
-        "to accept connections: if it does not listen on {{port}}, add a `ready` check (such " +
+        "to accept connections: if it does not listen on it, add a `ready` check (such " +
         'as { log: "listening" }) or set `port: false`; if it needs longer, add ready: ' +
         '{ tcp: true, timeout: "2m" }.',
     );

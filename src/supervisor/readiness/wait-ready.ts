@@ -107,7 +107,7 @@ function readyTimeout(check: ReadyCheck, service: string | undefined, last: stri
       "READY_TIMEOUT",
       `${who} did not accept connections on its port ${check.port} within ` +
         `${durationText(check.timeoutMs)}${lastWords}. It has a port but no \`ready\` check, so ` +
-        `berth waits for the port to accept connections: if it does not listen on {{port}}, ` +
+        `berth waits for the port to accept connections: if it does not listen on it, ` +
         `add a \`ready\` check (such as { log: "listening" }) or set \`port: false\`; if it ` +
         `needs longer, add ready: { tcp: true, timeout: "2m" }.`,
     );

@@ -22,6 +22,7 @@ export class ServiceWatch {
   readonly ready: Promise<void>;
   private readonly batches: ChangeBatches;
   private readonly watcher: Promise<FileWatcher | undefined>;
+  private failed = false;
 
   constructor(options: ServiceWatchOptions) {
     this.batches = new ChangeBatches({
@@ -34,10 +35,16 @@ export class ServiceWatch {
       onChange: (file) => this.batches.add(file),
       onError: options.onError,
     }).catch((error: unknown) => {
+      this.failed = true;
       options.onError(error instanceof Error ? error : new Error(String(error)));
       return undefined;
     });
     this.ready = this.watcher.then(() => undefined);
+  }
+
+  /** False once the watch could not start: no change will ever come from it. */
+  get active(): boolean {
+    return !this.failed;
   }
 
   /** Stops watching and drops changes not yet acted on; a restart under way is not waited for. */
