@@ -25,13 +25,14 @@ createServer((_q, r) => r.end("${version}")).listen(Number(process.env.PORT), "1
 );
 `;
 
-async function watchedApi() {
+async function watchedApi(options: { ready?: boolean } = {}) {
   const port = await freePort();
+  const ready = { kind: "http", url: `http://127.0.0.1:${port}/`, timeoutMs: 10_000 } as const;
   const app = makeApp({
     api: {
       run: [process.execPath, "src/server.mjs"],
       env: { PORT: String(port) },
-      ready: { kind: "http", url: `http://127.0.0.1:${port}/`, timeoutMs: 10_000 },
+      ...(options.ready === false ? {} : { ready }),
     },
   });
   const spec: WatchSpec = {
@@ -86,6 +87,20 @@ describe("watch (supervisor)", () => {
     save("src/server.mjs", server("v2"));
     await waitFor(() => supervisor.services()[0]!.state === "ready", "api to be ready");
     expect(await answer()).toBe("v2");
+  });
+
+  it("starts a service that exited by itself again when its files change", async () => {
+    const { supervisor, save, said, answer } = await watchedApi({ ready: false });
+    save("src/server.mjs", `console.log("done");\n`);
+    const exited = new Promise<void>((resolve) =>
+      supervisor.subscribe((e) => e.type === "state" && e.state === "stopped" && resolve()),
+    );
+    void supervisor.start();
+    await exited;
+    await supervisor.watching();
+    expect(said()).toContain("api: a change to its files will start it again");
+    save("src/server.mjs", server("v2"));
+    await waitFor(async () => (await answer().catch(() => "")) === "v2", "v2 to answer");
   });
 
   it("stops watching when the service is stopped", async () => {

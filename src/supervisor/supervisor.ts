@@ -197,6 +197,12 @@ export class Supervisor {
     this.watches.set(name, watch);
   }
 
+  /** A watched service that failed or exited by itself: only a change starts it again. */
+  private endedAwaitingChange(name: string, state: string): boolean {
+    if (!this.watches.get(name)?.active) return false;
+    return state === "failed" || (state === "stopped" && !this.runners.get(name)?.stoppedOnRequest);
+  }
+
   private async unwatch(name: string): Promise<void> {
     const watch = this.watches.get(name);
     this.watches.delete(name);
@@ -237,7 +243,7 @@ export class Supervisor {
         // A consumer's fault must not stop supervision.
       }
     }
-    if (event.type === "state" && event.state === "failed" && this.watches.has(event.service)) {
+    if (event.type === "state" && this.endedAwaitingChange(event.service, event.state)) {
       const text = `${event.service}: a change to its files will start it again`;
       this.emit({ type: "message", level: "info", service: event.service, text, time: Date.now() });
     }
