@@ -14,6 +14,7 @@ export type {
   CommandServiceConfig,
   DependencyCondition,
   Duration,
+  EnvFile,
   HttpReadyConfig,
   NodeArch,
   NodePlatform,
@@ -23,4 +24,5 @@ export type {
   ServiceConfig,
   ServiceOptions,
   StopSignal,
+  WatchConfig,
 } from "./config/types.js";

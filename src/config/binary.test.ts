@@ -116,7 +116,7 @@ describe("binary services", () => {
       'services.store.args[2]: {{services.db.url}} refers to a service "db" that does not exist',
     ]);
     expect(storeProblems({ binary: tool, port: false, args: ["{{port}}"] })).toEqual([
-      'services.store.args[0]: {{port}} needs a port, but service "store" has none (set its `port`)',
+      'services.store.args[0]: {{port}} needs a port, but service "store" has `port: false` (remove it, or set a port)',
     ]);
   });
 

@@ -4,7 +4,8 @@
  * so one broken service does not hide the problems of the others.
  */
 import { findCycles } from "../model/graph.js";
-import { templateProblems, type TemplateScope } from "../model/template.js";
+import { templateProblems, templateReferences, type TemplateScope } from "../model/template.js";
+import type { LoadedEnvFile } from "./env-file.js";
 import type { ConfigIssue } from "./issues.js";
 import type { ParsedDependency, ParsedService } from "./schema.js";
 import { closest } from "./suggest.js";
@@ -17,6 +18,8 @@ export interface ServiceEntry {
   parsed?: ParsedService;
   /** Its dependencies, when they could be read even though the service failed. */
   dependsOn?: ParsedDependency[];
+  /** The env files it reads, the top level's first, once they have been read. */
+  envFiles?: LoadedEnvFile[];
 }
 
 const dependenciesOf = (entry: ServiceEntry) => entry.parsed?.dependsOn ?? entry.dependsOn ?? [];
@@ -30,6 +33,7 @@ export function crossChecks(entries: readonly ServiceEntry[]): ConfigIssue[] {
     ...checkCycles(entries),
     ...checkReadyPorts(entries),
     ...checkTemplates(entries),
+    ...checkUrls(entries),
     ...checkSharedBinaries(entries),
   ];
 }
@@ -106,7 +110,7 @@ function checkReadyPorts(entries: readonly ServiceEntry[]): ConfigIssue[] {
   for (const { name, parsed } of entries) {
     const ready = parsed?.ready;
     if (!parsed || parsed.port !== null || !ready) continue;
-    const why = parsed.oneshot ? "a oneshot gets no port unless it sets `port`" : "port: false";
+    const why = "port: false";
     if (ready.kind === "tcp" && ready.port === undefined) {
       issues.push({
         path: ["services", name, "ready", "tcp"],
@@ -124,34 +128,86 @@ function checkReadyPorts(entries: readonly ServiceEntry[]): ConfigIssue[] {
 
 function checkTemplates(entries: readonly ServiceEntry[]): ConfigIssue[] {
   const services = new Map(entries.map((e) => [e.name, { hasPort: e.parsed?.port !== null }]));
-  const issues: ConfigIssue[] = [];
+  const issues = new Map<string, ConfigIssue>();
   for (const entry of entries) {
     const scope: TemplateScope = { self: entry.name, services };
-    for (const { at, text } of templatedFields(entry)) {
-      for (const message of templateProblems(text, scope)) {
-        issues.push({ path: ["services", entry.name, ...at], message });
+    for (const { at, text, label } of templatedFields(entry)) {
+      for (const problem of templateProblems(text, scope)) {
+        const message = label ? `${label}: ${problem}` : problem;
+        // A top-level env file is read by every service: say each problem once.
+        issues.set(JSON.stringify([at.map(String), message]), { path: at, message });
+      }
+    }
+  }
+  return [...issues.values()];
+}
+
+/**
+ * A URL is shown by `ps`, in the terminal and over the control socket, and the other URLs
+ * are made from it: it cannot hold the secret, nor be made of URLs itself.
+ */
+function checkUrls(entries: readonly ServiceEntry[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const { name, raw, parsed } of entries) {
+    if (parsed?.url === undefined || (raw as { url?: unknown }).url === undefined) continue;
+    for (const ref of templateReferences(parsed.url)) {
+      const path = ["services", name, "url"];
+      if (ref === "instance.secret") {
+        issues.push({
+          path,
+          message:
+            "{{instance.secret}} cannot be part of a URL: URLs are shown by `berth ps` and in the terminal; pass the secret in `env` instead",
+        });
+      } else if (ref === "url" || /^services\.[^.]+\.url$/.test(ref)) {
+        issues.push({
+          path,
+          message: `{{${ref}}} cannot be used in a URL (URLs are made one by one from ports); use {{port}} or {{services.<name>.port}}`,
+        });
       }
     }
   }
   return issues;
 }
 
-/** Every value that may hold templates, with where it was written. */
-function templatedFields({ raw, parsed }: ServiceEntry): { at: PropertyKey[]; text: string }[] {
+/** A value that may hold templates, with the path of the field it was written in. */
+export interface TemplatedField {
+  at: PropertyKey[];
+  text: string;
+  /** Which variable of an env file it is (`DATABASE_URL (from .env)`). */
+  label?: string;
+}
+
+/** Every value of a service that may hold templates, with where it was written. */
+export function templatedFields(entry: ServiceEntry): TemplatedField[] {
+  const { name, raw, parsed } = entry;
   if (!parsed) return [];
-  const fields = [
-    ...(parsed.command === undefined ? [] : commandFields(parsed.command, ["command"])),
-    ...parsed.args.map((text, i) => ({ at: ["args", i] as PropertyKey[], text })),
-    ...(parsed.cwd === undefined ? [] : [{ at: ["cwd"], text: parsed.cwd }]),
-    ...Object.entries(parsed.env).map(([key, text]) => ({ at: ["env", key], text })),
+  const own = (at: PropertyKey[]) => ["services", name, ...at];
+  const fields: TemplatedField[] = [
+    ...(entry.envFiles ?? []).flatMap((file) =>
+      Object.entries(file.vars).map(([key, text]) => ({
+        at: [...file.at],
+        text,
+        label: `${key} (from ${file.path})`,
+      })),
+    ),
+    ...(parsed.command === undefined ? [] : commandFields(parsed.command, own(["command"]))),
+    ...parsed.args.map((text, i) => ({ at: own(["args", i]), text })),
+    ...(parsed.cwd === undefined ? [] : [{ at: own(["cwd"]), text: parsed.cwd }]),
+    ...Object.entries(parsed.env).map(([key, text]) => ({ at: own(["env", key]), text })),
   ];
+  // A `scheme` becomes a URL template of berth's own making, with nothing to report.
+  if (parsed.url !== undefined && (raw as { url?: unknown }).url !== undefined) {
+    fields.push({ at: own(["url"]), text: parsed.url });
+  }
   const ready = parsed.ready;
-  if (ready?.kind === "command") fields.push(...commandFields(ready.command, ["ready", "command"]));
+  if (ready?.kind === "command") {
+    fields.push(...commandFields(ready.command, own(["ready", "command"])));
+  }
   if (ready?.kind === "http") {
     const shortForm = typeof (raw as { ready?: { http?: unknown } }).ready?.http === "string";
     for (const key of ["path", "url", "body"] as const) {
       const text = ready[key];
-      const at = shortForm ? ["ready", "http"] : ["ready", "http", key];
+      const at = own(shortForm ? ["ready", "http"] : ["ready", "http", key]);
       if (text !== undefined) fields.push({ at, text });
     }
   }
@@ -187,7 +243,7 @@ function camel(name: string): string {
   return /^[A-Za-z_]/.test(joined) ? joined : `binary${joined}`;
 }
 
-function commandFields(command: string | string[], at: PropertyKey[]) {
+function commandFields(command: string | string[], at: PropertyKey[]): TemplatedField[] {
   return typeof command === "string"
     ? [{ at, text: command }]
     : command.map((text, i) => ({ at: [...at, i], text }));

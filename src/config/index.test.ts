@@ -27,7 +27,8 @@ describe("resolveConfig", () => {
     expect(config.name).toBe("shop");
     expect(config.services.map((s) => [s.name, s.port, s.dependsOn])).toEqual([
       ["api", { mode: "preferred", port: 4000 }, []],
-      ["worker", { mode: "auto" }, [{ name: "api", condition: "ready" }]],
+      // Nothing needs a port of the worker's: it gets none.
+      ["worker", null, [{ name: "api", condition: "ready" }]],
     ]);
   });
 

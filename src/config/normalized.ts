@@ -52,15 +52,34 @@ export interface NormalizedBinary {
   check: string[] | false;
 }
 
+/** Files whose changes restart a service. */
+export interface NormalizedWatch {
+  /** Paths or globs, relative to the service's working folder. */
+  paths: string[];
+  /** Globs left out, the defaults (node_modules, .git, .berth) first. */
+  ignore: string[];
+  /** Quiet time after the last change before the restart. */
+  debounceMs: number;
+}
+
 export interface NormalizedServiceFields {
   name: string;
   oneshot: boolean;
   /** Relative to the project dir, or absolute; templates unrendered. */
   cwd?: string;
-  /** Values stringified; templates unrendered. */
+  /**
+   * Values stringified; templates unrendered. The env files' variables (the top level's,
+   * then the service's) are already laid under the service's own `env`.
+   */
   env: Record<string, string>;
-  /** `null`: the service gets no port. */
+  /** `null`: the service gets no port (none given, and nothing needs one). */
   port: PortRequest | null;
+  /**
+   * The service's URL, a template (from `url`, or `scheme` as `<scheme>://localhost:{{port}}`);
+   * undefined: `http://localhost:<port>`. Set only for a service with a port.
+   */
+  url?: string;
+  watch?: NormalizedWatch;
   ready?: NormalizedReady;
   dependsOn: Dependency[];
   restart: RestartSpec;

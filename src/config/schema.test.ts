@@ -20,7 +20,7 @@ describe("normalized config", () => {
           command: "node api.js",
           args: [],
           env: {},
-          port: { mode: "auto" },
+          port: null,
           dependsOn: [],
           restart: {
             policy: "on-failure",
@@ -36,7 +36,7 @@ describe("normalized config", () => {
     expect("name" in config).toBe(false);
   });
 
-  test("a oneshot gets no port and no restarts by default", () => {
+  test("a oneshot gets no restarts by default, and no port unless it needs one", () => {
     const job = service({ command: ["node", "migrate.js"], oneshot: true });
     expect(job.port).toBeNull();
     expect(job.restart.policy).toBe("no");

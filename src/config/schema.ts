@@ -6,10 +6,12 @@ import * as z from "zod";
 import type { NormalizedService, PortRequest } from "./normalized.js";
 import { binarySchema } from "./binary.js";
 import { dependsOnSchema, type ParsedDependency } from "./depends-on.js";
+import { envFileSchema, type EnvFileSpec } from "./env-file.js";
 import { command, duration, expected, isPort, strict, text } from "./fields.js";
 import { describe, isPlainObject, type ConfigIssue } from "./issues.js";
 import { readySchema } from "./ready.js";
 import { restartSchema, restartSpec } from "./restart.js";
+import { watchSchema } from "./watch.js";
 
 /** Defaults, in one place so the docs in `types.ts` and the code agree. */
 export const defaults = {
@@ -24,9 +26,26 @@ export type { ParsedDependency };
 /** `Omit` that keeps a union a union (a service runs a command *or* a binary). */
 type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-export type ParsedService = OmitEach<NormalizedService, "name" | "dependsOn"> & {
+/**
+ * A service checked on its own. Its port is still `"when-needed"` when none was written
+ * (whether it needs one depends on the other services' templates), and its env files are
+ * not read yet: `validate.ts` settles both.
+ */
+export type ParsedService = OmitEach<NormalizedService, "name" | "dependsOn" | "port"> & {
   dependsOn: ParsedDependency[];
+  port: PortRequest | null | "when-needed";
+  envFiles: EnvFileSpec[];
 };
+
+const scheme = z.custom<string>(
+  (v) => typeof v === "string" && /^[A-Za-z][A-Za-z0-9+.-]*$/.test(v),
+  expected('a URL scheme like "redis" or "postgres" (without "://")'),
+);
+
+const url = z.custom<string>(
+  (v) => typeof v === "string" && /^[A-Za-z][A-Za-z0-9+.-]*:\/\/./.test(v),
+  expected('a URL template like "postgres://postgres@localhost:{{port}}/app"'),
+);
 
 const args = z
   .array(z.string(expected("a string")), expected("an array of argument strings"))
@@ -65,6 +84,7 @@ export const serviceSchema = strict(
     args: args.optional(),
     cwd: text("a folder path (relative to the config file's folder)").optional(),
     env: env.optional(),
+    envFile: envFileSchema.optional(),
     port: z
       .custom<number | "auto" | false>(
         (v) => isPort(v) || v === "auto" || v === false,
@@ -72,6 +92,9 @@ export const serviceSchema = strict(
       )
       .optional(),
     strictPort: z.boolean(expected("true or false")).optional(),
+    url: url.optional(),
+    scheme: scheme.optional(),
+    watch: watchSchema.optional(),
     ready: readySchema.optional(),
     dependsOn: dependsOnSchema.optional(),
     restart: restartSchema.optional(),
@@ -84,11 +107,20 @@ export const serviceSchema = strict(
   const problem = (path: PropertyKey[], message: string) =>
     ctx.issues.push({ code: "custom", path, message, input: s });
   const oneshot = s.oneshot ?? false;
-  const port = s.port ?? (oneshot ? false : "auto");
-  if (s.strictPort && typeof port !== "number") {
+  if (s.strictPort && typeof s.port !== "number") {
     problem(
       ["strictPort"],
-      `needs a fixed port number, but port is ${describe(port)}; set \`port\` to a number`,
+      `needs a fixed port number, but port is ${s.port === undefined ? "not set" : describe(s.port)}; set \`port\` to a number`,
+    );
+  }
+  if (s.url !== undefined && s.scheme !== undefined) {
+    problem(["scheme"], "give either `url` (the whole URL) or `scheme`, not both");
+  }
+  if (s.port === false && (s.url !== undefined || s.scheme !== undefined)) {
+    const field = s.url !== undefined ? "url" : "scheme";
+    problem(
+      [field],
+      `a URL needs a port, but port is false; remove \`${field}\` or the \`port: false\``,
     );
   }
   const restart = restartSpec(s.restart, oneshot);
@@ -112,7 +144,11 @@ export const serviceSchema = strict(
     args: s.args ?? [],
     ...(s.cwd === undefined ? {} : { cwd: s.cwd }),
     env: s.env ?? {},
-    port: portRequest(port, s.strictPort ?? false),
+    envFiles: s.envFile ?? [],
+    port: s.port === undefined ? "when-needed" : portRequest(s.port, s.strictPort ?? false),
+    ...(s.url === undefined ? {} : { url: s.url }),
+    ...(s.scheme === undefined ? {} : { url: `${s.scheme}://localhost:{{port}}` }),
+    ...(s.watch === undefined ? {} : { watch: s.watch }),
     ...(s.ready === undefined ? {} : { ready: s.ready }),
     dependsOn: s.dependsOn ?? [],
     restart,
@@ -170,6 +206,7 @@ function portRequest(port: number | "auto" | false, strictPort: boolean): PortRe
 export const configSchema = strict(
   {
     name: text("a non-empty instance name").optional(),
+    envFile: envFileSchema.optional(),
     services: z
       .custom<Record<string, unknown>>(
         isPlainObject,

@@ -193,24 +193,80 @@ export interface BinaryConfig {
   check?: string[] | false;
 }
 
+/**
+ * `.env` files, read with Node's own parser (`KEY=value` lines, `#` comments, quoted values,
+ * an optional `export `). A path is relative to the config file's folder; a file that does
+ * not exist is an error unless it is written `{ path, optional: true }`. Values may hold
+ * templates (`DATABASE_URL=postgres://localhost:{{services.db.port}}/app`). The files are
+ * read when berth starts.
+ *
+ * @example envFile: [".env", { path: ".env.local", optional: true }]
+ */
+export type EnvFile = string | Array<string | { path: string; optional?: boolean }>;
+
+/**
+ * Files whose changes restart the service: paths (a file, or a folder and everything in
+ * it) or globs (`"src/**\/*.ts"`), relative to the service's `cwd`.
+ */
+export interface WatchConfig {
+  /** What to watch: `["src/**\/*.ts", "package.json"]`. */
+  paths: string | string[];
+  /** Globs left out, besides `node_modules`, `.git` and `.berth` (always left out). Default: none. */
+  ignore?: string | string[];
+  /** Quiet time after the last change before the restart (a burst of saves is one restart). Default: `"300ms"`. */
+  debounce?: Duration;
+}
+
 /** Settings shared by every service, whether it runs a `command` or a `binary`. */
 export interface ServiceOptions {
   /** Working folder, relative to the config file's folder. Default: the config file's folder. */
   cwd?: string;
   /**
-   * Environment variables added for this service (values may hold templates). Every service
-   * also gets `PORT` and `BERTH_<NAME>_PORT` / `BERTH_<NAME>_URL` for every service.
+   * Environment variables added for this service (values may hold templates); they win over
+   * the env files'. Every service with a port also gets `PORT`, and every service gets
+   * `BERTH_<NAME>_PORT` / `BERTH_<NAME>_URL` for every service with a port.
    */
   env?: Record<string, string | number | boolean>;
   /**
+   * Env files for this service, read after the top level's `envFile` and before `env` (a
+   * later value wins). Default: none.
+   */
+  envFile?: EnvFile;
+  /**
    * The service's port: a number is preferred (another free port if it is taken, unless
    * `strictPort`), `"auto"` picks a free one (the same as last run when possible), `false`
-   * gives none. Default: `"auto"`, or `false` for a oneshot.
+   * gives none. Default: a free port (as `"auto"`) when the service needs one, else none. It
+   * needs one when its `ready` check probes its own port (`http` with a path, `tcp: true`),
+   * it has a `url` or `scheme`, or a template refers to its port or URL (`{{port}}` or
+   * `{{url}}` in its own fields, `{{services.<name>.port}}` or `.url` anywhere, env files
+   * included). A service that reads `PORT` without saying so needs `port: "auto"`.
    */
   port?: number | "auto" | false;
   /** With a port number: fail if it is taken instead of using another. Default: `false`. */
   strictPort?: boolean;
-  /** How to tell the service is ready. Default: ready as soon as it is started. */
+  /**
+   * What the service's URL looks like, a template: `"postgres://postgres@localhost:{{port}}/app"`.
+   * It is `BERTH_<NAME>_URL`, `{{url}}` and `{{services.<name>.url}}`, and what `berth ps`
+   * and the terminal show. It may name ports (`{{port}}`, `{{services.<name>.port}}`), not
+   * URLs or `{{instance.secret}}`. Gives the service a port. Default: `http://localhost:<port>`.
+   */
+  url?: string;
+  /**
+   * The URL's scheme, for the default URL: `"redis"` gives `redis://localhost:<port>`. Not
+   * with `url`. Gives the service a port. Default: `"http"`.
+   */
+  scheme?: string;
+  /**
+   * Restart the service when these files change: globs (`"src/**\/*.ts"`), paths, or
+   * `{ paths, ignore, debounce }`, relative to `cwd`. A change also starts a service that
+   * failed or exited (fix, save, it runs). A watch restart is not counted as a crash.
+   * `node_modules`, `.git` and `.berth` are never watched. Default: none.
+   */
+  watch?: string | string[] | WatchConfig;
+  /**
+   * How to tell the service is ready. Default: with a port, ready once the port accepts
+   * connections (within 60s); without one, ready as soon as it is started.
+   */
   ready?: ReadyConfig;
   /**
    * Services to start first. An array waits for each to be ready (or completed, for a
@@ -262,6 +318,11 @@ export interface BerthConfig {
    * folder name with a short hash of its path (kept in `.berth/state.json`).
    */
   name?: string;
+  /**
+   * Env files read by every service, before the service's own `envFile` and `env`.
+   * Default: none.
+   */
+  envFile?: EnvFile;
   /** The project's services, by name (letters, digits, `-` and `_`). At least one. */
   services: Record<string, ServiceConfig>;
 }

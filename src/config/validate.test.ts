@@ -56,7 +56,7 @@ describe("validateConfig errors", () => {
       "services.api.dependOn: unknown key; did you mean `dependsOn`?",
     ]);
     expect(problems(one({ command: "x", colour: "red" }))).toEqual([
-      "services.api.colour: unknown key; expected one of: command, binary, args, cwd, env, port, strictPort, ready, dependsOn, restart, stopSignal, stopTimeout, oneshot",
+      "services.api.colour: unknown key; expected one of: command, binary, args, cwd, env, envFile, port, strictPort, url, scheme, watch, ready, dependsOn, restart, stopSignal, stopTimeout, oneshot",
     ]);
     expect(problems(one({ command: "x", ready: { htp: "/" } }))).toEqual([
       "services.api.ready.htp: unknown key; did you mean `http`?",
@@ -136,8 +136,8 @@ describe("validateConfig errors", () => {
     expect(problems(one({ command: "x", port: false, ready: { tcp: true } }))).toEqual([
       "services.api.ready.tcp: `tcp: true` checks the service's own port, but api has none (port: false); set `port`, or use { tcp: { port: <number> } }",
     ]);
-    expect(problems(one({ command: "x", oneshot: true, ready: { http: "/" } }))).toEqual([
-      "services.api.ready.http: a path is probed on the service's own port, but api has none (a oneshot gets no port unless it sets `port`); set `port`, or give a full `url`",
+    expect(problems(one({ command: "x", port: false, ready: { http: "/" } }))).toEqual([
+      "services.api.ready.http: a path is probed on the service's own port, but api has none (port: false); set `port`, or give a full `url`",
     ]);
     // A full URL or another port needs nothing of the service.
     expect(() =>
@@ -168,7 +168,7 @@ describe("validateConfig errors", () => {
 
   test("port options that contradict each other", () => {
     expect(problems(one({ command: "x", strictPort: true }))).toEqual([
-      'services.api.strictPort: needs a fixed port number, but port is "auto"; set `port` to a number',
+      "services.api.strictPort: needs a fixed port number, but port is not set; set `port` to a number",
     ]);
     expect(problems(one({ command: "x", oneshot: true, restart: "always" }))).toEqual([
       'services.api.restart: a oneshot cannot restart "always" (it would never complete); use "no" or "on-failure"',
@@ -243,17 +243,22 @@ describe("validateConfig errors", () => {
         env: { A: "{{services.db.port}}", B: "{{ url", C: "{{services.db.ulr}}" },
         ready: { http: { path: "/", body: "{{instance.nam}}" } },
       },
-      job: { command: "run {{port}}", oneshot: true, ready: { command: "check {{url}}" } },
+      job: {
+        command: "run {{port}}",
+        oneshot: true,
+        port: false,
+        ready: { command: "check {{url}}" },
+      },
     };
     expect(problems({ services })).toEqual([
       'services.api.command[1]: {{services.dbb.url}} refers to a service "dbb" that does not exist; did you mean "db"?',
       "services.api.cwd: unknown template variable {{nme}}; did you mean {{name}}? (known: port, url, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.dataDir)",
-      'services.api.env.A: {{services.db.port}} needs a port, but service "db" has none (set its `port`)',
+      'services.api.env.A: {{services.db.port}} needs a port, but service "db" has `port: false` (remove it, or set a port)',
       'services.api.env.B: "{{" is not closed by "}}" (write "\\\\{{" for a literal "{{")',
       "services.api.env.C: unknown template variable {{services.db.ulr}}; did you mean {{services.db.url}}? (known: port, url, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.dataDir)",
       "services.api.ready.http.body: unknown template variable {{instance.nam}}; did you mean {{instance.name}}? (known: port, url, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.dataDir)",
-      'services.job.command: {{port}} needs a port, but service "job" has none (set its `port`)',
-      'services.job.ready.command: {{url}} needs a port, but service "job" has none (set its `port`)',
+      'services.job.command: {{port}} needs a port, but service "job" has `port: false` (remove it, or set a port)',
+      'services.job.ready.command: {{url}} needs a port, but service "job" has `port: false` (remove it, or set a port)',
     ]);
   });
 

@@ -7,6 +7,8 @@ import { PARSE } from "./fields.js";
 import { formatPath, isPlainObject, type ConfigIssue } from "./issues.js";
 import type { NormalizedConfig, NormalizedService } from "./normalized.js";
 import { dependsOnSchema } from "./depends-on.js";
+import { readEnvFiles, type LoadedEnvFile } from "./env-file.js";
+import { settlePorts } from "./port-needs.js";
 import { configSchema, runProblems, serviceSchema, type ParsedService } from "./schema.js";
 
 /**
@@ -37,15 +39,29 @@ export function validateConfig(raw: unknown, file: string): NormalizedConfig {
     );
     return { name, raw: value, ...(deps.success ? { dependsOn: deps.data } : {}) };
   });
+  const projectDir = dirname(file);
+  const shared = readEnvFiles(top.data?.envFile ?? [], projectDir, ["envFile"]);
+  issues.push(...shared.issues);
+  for (const entry of entries) {
+    if (!entry.parsed) continue;
+    const own = readEnvFiles(entry.parsed.envFiles, projectDir, [
+      "services",
+      entry.name,
+      "envFile",
+    ]);
+    issues.push(...own.issues);
+    entry.envFiles = [...shared.files, ...own.files];
+  }
+  // Before the cross checks: they judge templates and ready checks by who has a port.
+  settlePorts(entries);
   issues.push(...crossChecks(entries));
 
   if (!top.success || issues.length > 0) throw invalid(file, issues, Object.keys(written));
-  const parsed = new Map(entries.map((e) => [e.name, e.parsed!]));
   return {
     file,
-    projectDir: dirname(file),
+    projectDir,
     ...(top.data.name === undefined ? {} : { name: top.data.name }),
-    services: entries.map(({ name }) => normalizeService(name, parsed)),
+    services: entries.map((entry) => normalizeService(entry, entries)),
   };
 }
 
@@ -53,14 +69,25 @@ function fromZod(issues: readonly core.$ZodIssue[], prefix: PropertyKey[]): Conf
   return issues.map((issue) => ({ path: [...prefix, ...issue.path], message: issue.message }));
 }
 
-/** A dependency listed by name only waits for what its kind of service can reach. */
-function normalizeService(name: string, parsed: Map<string, ParsedService>): NormalizedService {
-  const service = parsed.get(name)!;
+/**
+ * A dependency listed by name only waits for what its kind of service can reach. The env
+ * files' variables go under the service's own `env`, in order: a later value wins.
+ */
+function normalizeService(
+  entry: ServiceEntry,
+  entries: readonly ServiceEntry[],
+): NormalizedService {
+  const { envFiles, port, ...service } = entry.parsed! as ParsedService;
+  void envFiles; // read into `entry.envFiles` by now
+  const oneshot = (name: string) => entries.find((e) => e.name === name)?.parsed?.oneshot;
   const dependsOn: Dependency[] = service.dependsOn.map((dep) => ({
     name: dep.name,
-    condition: dep.condition ?? (parsed.get(dep.name)?.oneshot ? "completed" : "ready"),
+    condition: dep.condition ?? (oneshot(dep.name) ? "completed" : "ready"),
   }));
-  return { name, ...service, dependsOn };
+  const files = (entry.envFiles ?? []).map((file: LoadedEnvFile) => file.vars);
+  const env: Record<string, string> = Object.assign({}, ...files, service.env);
+  if (port === "when-needed") throw new Error(`the port of ${entry.name} was not settled`);
+  return { name: entry.name, ...service, port, env, dependsOn };
 }
 
 function invalid(file: string, issues: ConfigIssue[], names: string[]): BerthError {

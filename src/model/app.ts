@@ -49,7 +49,15 @@ export type ReadyCheck = { timeoutMs: number } & (
       /** Expected body (trimmed) — used to check the instance's identity. */
       body?: string;
     }
-  | { kind: "tcp"; port: number }
+  | {
+      kind: "tcp";
+      port: number;
+      /**
+       * Set when the config has no `ready` check: a service with a port is taken to be
+       * ready once its port accepts connections (messages then say so, and what to do).
+       */
+      implied?: boolean;
+    }
   | { kind: "log"; pattern: RegExp }
   | { kind: "command"; command: CommandSpec }
 );
@@ -64,7 +72,10 @@ export interface ServiceModel {
   env: Record<string, string>;
   /** The port given to this service, if it has one. */
   port?: number;
-  /** `http://localhost:<port>` when the service has a port. */
+  /**
+   * The service's URL when it has a port: its `url` template rendered, `<scheme>://localhost:<port>`,
+   * or `http://localhost:<port>`.
+   */
   url?: string;
   /** `<project>/.berth/data/<service>`; created before the service starts. */
   dataDir: string;
@@ -74,6 +85,19 @@ export interface ServiceModel {
   dependsOn: Dependency[];
   restart: RestartSpec;
   stop: StopSpec;
+  /** Files whose changes restart the service. */
+  watch?: WatchSpec;
+}
+
+export interface WatchSpec {
+  /** The folder `paths` and `ignore` are relative to (the service's `cwd`). */
+  root: string;
+  /** Paths or globs. */
+  paths: string[];
+  /** Globs left out (node_modules, .git and .berth always are). */
+  ignore: string[];
+  /** Quiet time after the last change before the restart. */
+  debounceMs: number;
 }
 
 export interface InstanceIdentity {

@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from "node:path";
 import type { NormalizedConfig, NormalizedReady, NormalizedService } from "../config/normalized.js";
+import { READY_TIMEOUT_MS } from "../config/ready.js";
 import type { AppModel, CommandSpec, InstanceIdentity, ReadyCheck, ServiceModel } from "./app.js";
 import { dependencyOrder } from "./graph.js";
 import { renderTemplate, type TemplateContext } from "./template.js";
@@ -34,14 +35,28 @@ export function planApp(config: NormalizedConfig, input: PlanInput): AppModel {
     BERTH_PROJECT: projectDir,
     BERTH_RUN_ID: input.runId,
   };
+  const context = (self: string): TemplateContext => ({
+    self,
+    projectDir,
+    instance: input.instance,
+    services,
+  });
   for (const service of config.services) {
-    const port = input.ports.get(service.name);
-    const url = port === undefined ? undefined : `http://localhost:${port}`;
-    services[service.name] = { port, url, dataDir: dataDir(service.name) };
-    if (port !== undefined && url !== undefined) {
-      shared[`BERTH_${envName(service.name)}_PORT`] = String(port);
-      shared[`BERTH_${envName(service.name)}_URL`] = url;
-    }
+    services[service.name] = {
+      port: input.ports.get(service.name),
+      dataDir: dataDir(service.name),
+    };
+  }
+  // Once every port is known: a URL template may name another service's port (not its URL).
+  for (const service of config.services) {
+    const own = services[service.name]!;
+    if (own.port === undefined) continue;
+    own.url =
+      service.url === undefined
+        ? `http://localhost:${own.port}`
+        : renderTemplate(service.url, context(service.name), `services.${service.name}.url`);
+    shared[`BERTH_${envName(service.name)}_PORT`] = String(own.port);
+    shared[`BERTH_${envName(service.name)}_URL`] = own.url;
   }
 
   const byName = new Map(config.services.map((s) => [s.name, s]));
@@ -51,15 +66,7 @@ export function planApp(config: NormalizedConfig, input: PlanInput): AppModel {
     projectDir,
     stateDir: input.stateDir,
     instance: input.instance,
-    services: ordered.map((service) => {
-      const context: TemplateContext = {
-        self: service.name,
-        projectDir,
-        instance: input.instance,
-        services,
-      };
-      return planService(service, context, shared, input);
-    }),
+    services: ordered.map((service) => planService(service, context(service.name), shared, input)),
   };
 }
 
@@ -78,7 +85,8 @@ function planService(
   if (own.port !== undefined) env.PORT = String(own.port);
   for (const [key, value] of Object.entries(service.env)) env[key] = render(value, `env.${key}`);
 
-  const cwd = service.cwd === undefined ? context.projectDir : render(service.cwd, "cwd");
+  const rendered = service.cwd === undefined ? context.projectDir : render(service.cwd, "cwd");
+  const cwd = isAbsolute(rendered) ? rendered : resolve(context.projectDir, rendered);
   return {
     name: service.name,
     oneshot: service.oneshot,
@@ -92,19 +100,33 @@ function planService(
       : commandSpec(service.command, (text, i) =>
           render(text, i === undefined ? "command" : `command[${i}]`),
         ),
-    cwd: isAbsolute(cwd) ? cwd : resolve(context.projectDir, cwd),
+    cwd,
     env,
     port: own.port,
     url: own.url,
     dataDir: own.dataDir,
     logFile: join(input.stateDir, "logs", `${service.name}.log`),
-    ready:
-      service.ready &&
-      readyCheck(service.ready, own.port, (text, field) => render(text, `ready.${field}`)),
+    ready: service.ready
+      ? readyCheck(service.ready, own.port, (text, field) => render(text, `ready.${field}`))
+      : impliedReady(service, own.port),
     dependsOn: service.dependsOn,
     restart: service.restart,
     stop: service.stop,
+    ...(service.watch ? { watch: { root: cwd, ...service.watch } } : {}),
   };
+}
+
+/**
+ * Without a `ready` check, a service with a port is ready once the port accepts
+ * connections: spawned is not listening yet, and its dependents would meet a refused
+ * connection. One without a port (a worker) is ready once started; a oneshot completes.
+ */
+function impliedReady(
+  service: NormalizedService,
+  port: number | undefined,
+): ReadyCheck | undefined {
+  if (port === undefined || service.oneshot) return undefined;
+  return { kind: "tcp", port, timeoutMs: READY_TIMEOUT_MS, implied: true };
 }
 
 function commandSpec(

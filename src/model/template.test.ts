@@ -94,13 +94,13 @@ describe("templateProblems", () => {
   test("each problem, with a did-you-mean when close", () => {
     expect(templateProblems("{{services.apii.url}} {{services.job.port}}", scope)).toEqual([
       '{{services.apii.url}} refers to a service "apii" that does not exist; did you mean "api"?',
-      '{{services.job.port}} needs a port, but service "job" has none (set its `port`)',
+      '{{services.job.port}} needs a port, but service "job" has `port: false` (remove it, or set a port)',
     ]);
     expect(templateProblems("{{prot}}", scope)[0]).toMatch(
       /^unknown template variable \{\{prot\}\}; did you mean \{\{port\}\}\? \(known: /,
     );
     expect(templateProblems("{{port}}", { ...scope, self: "job" })).toEqual([
-      '{{port}} needs a port, but service "job" has none (set its `port`)',
+      '{{port}} needs a port, but service "job" has `port: false` (remove it, or set a port)',
     ]);
     expect(templateProblems("{{xyzzy}}", scope)[0]).toMatch(
       /^unknown template variable \{\{xyzzy\}\} \(known: port, url, dataDir, name, projectDir, instance\.name, instance\.secret, services\.<name>\.port, services\.<name>\.url, services\.<name>\.dataDir\)$/,

@@ -66,6 +66,19 @@ export function templateReferences(text: string): string[] {
   return tokenize(text).flatMap((token) => ("ref" in token ? [token.ref] : []));
 }
 
+/**
+ * The service whose port a reference needs (`{{port}}`, `{{url}}`, `{{services.db.url}}`),
+ * or undefined.
+ *
+ * @example portNeededBy("services.db.url", "api") // "db"
+ */
+export function portNeededBy(ref: string, self: string): string | undefined {
+  const parsed = parseReference(ref);
+  if (parsed?.kind === "self" && (parsed.field === "port" || parsed.field === "url")) return self;
+  if (parsed?.kind === "service" && parsed.field !== "dataDir") return parsed.service;
+  return undefined;
+}
+
 /** What validation knows about the services before any port is chosen. */
 export interface TemplateScope {
   /** The service whose value this is (for `port`, `url`, `dataDir`, `name`). */
@@ -105,7 +118,7 @@ function referenceProblem(ref: string, scope: TemplateScope): string | undefined
   const target = parsed.kind === "service" ? parsed.service : scope.self;
   const field = parsed.kind === "service" || parsed.kind === "self" ? parsed.field : undefined;
   if ((field === "port" || field === "url") && scope.services.get(target)?.hasPort === false) {
-    return `{{${ref}}} needs a port, but service "${target}" has none (set its \`port\`)`;
+    return `{{${ref}}} needs a port, but service "${target}" has \`port: false\` (remove it, or set a port)`;
   }
   return undefined;
 }

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from "../clock.js";
 import type { AppModel, ServiceModel } from "../model/app.js";
 import type { LogLine, SupervisorEvent } from "./events.js";
 import { ServiceRunner, type PortReservation, type ServiceSnapshot } from "./service.js";
+import { changedText, ServiceWatch } from "./watch/service-watch.js";
 
 export interface SupervisorOptions {
   clock?: Clock;
@@ -22,6 +23,9 @@ export type Listener = (event: SupervisorEvent) => void;
 export class Supervisor {
   private readonly runners = new Map<string, ServiceRunner>();
   private readonly listeners = new Set<Listener>();
+  /** The watches of services with `watch`, from their first start until they are stopped. */
+  private readonly watches = new Map<string, ServiceWatch>();
+  private readonly clock: Clock;
   private stopping?: Promise<void>;
   private starting?: Promise<void>;
 
@@ -29,7 +33,7 @@ export class Supervisor {
     readonly app: AppModel,
     options: SupervisorOptions = {},
   ) {
-    const clock = options.clock ?? systemClock;
+    const clock = (this.clock = options.clock ?? systemClock);
     for (const model of app.services) {
       this.runners.set(
         model.name,
@@ -72,27 +76,36 @@ export class Supervisor {
 
   /**
    * True when no service runs or will run again by itself: every one completed, failed or
-   * exited. A service stopped on request does not count, since it may be started again.
+   * exited. A service stopped on request does not count, since it may be started again;
+   * nor does a watched one, which a change starts again.
    */
   get finished(): boolean {
     const runners = [...this.runners.values()];
     return (
       runners.every((r) => ["completed", "failed", "stopped"].includes(r.currentState)) &&
-      !runners.some((r) => r.currentState === "stopped" && r.stoppedOnRequest)
+      !runners.some((r) => r.currentState === "stopped" && r.stoppedOnRequest) &&
+      ![...this.watches.values()].some((watch) => watch.active)
     );
+  }
+
+  /** Resolves once the watched services' files are being watched (for tests and tools). */
+  async watching(): Promise<void> {
+    await Promise.all([...this.watches.values()].map((watch) => watch.ready));
   }
 
   /** Starts one service (again); resolves once it has settled. Its dependencies are not started. */
   async startService(name: string): Promise<ServiceSnapshot> {
     const runner = this.runner(name);
     if (this.stopping) throw new Error("berth is stopping");
+    this.watchFiles(runner);
     await runner.start();
     return runner.snapshot();
   }
 
-  /** Stops one service; what depends on it keeps running. */
+  /** Stops one service (and its watch); what depends on it keeps running. */
   async stopService(name: string): Promise<ServiceSnapshot> {
     const runner = this.runner(name);
+    await this.unwatch(name);
     await runner.stop();
     return runner.snapshot();
   }
@@ -102,6 +115,7 @@ export class Supervisor {
     const runner = this.runner(name);
     if (this.stopping) throw new Error("berth is stopping");
     await runner.stop();
+    this.watchFiles(runner);
     await runner.start();
     return runner.snapshot();
   }
@@ -149,10 +163,55 @@ export class Supervisor {
           : `dependency ${unmet.dep.name} failed`;
       return runner.skip("failed", reason);
     }
+    this.watchFiles(runner);
     await runner.start();
   }
 
+  /** Starts the service's watch, if it has one and it is not running yet. */
+  private watchFiles(runner: ServiceRunner): void {
+    const { name } = runner;
+    const spec = this.app.services.find((s) => s.name === name)?.watch;
+    if (!spec || this.watches.has(name) || this.stopping) return;
+    const say = (level: "info" | "warn", text: string) =>
+      this.emit({
+        type: "message",
+        level,
+        service: name,
+        text: `${name}: ${text}`,
+        time: Date.now(),
+      });
+    const watch = new ServiceWatch({
+      spec,
+      clock: this.clock,
+      restart: async (files) => {
+        if (this.stopping || this.watches.get(name) !== watch) return;
+        say("info", `${changedText(files)}; restarting`);
+        runner.log.note(`--- ${changedText(files)}; restarting`);
+        // Not a crash: the restart policy's count and window start afresh.
+        await runner.stop();
+        if (this.stopping || this.watches.get(name) !== watch) return;
+        void runner.start();
+      },
+      onError: (error) => say("warn", `cannot watch its files: ${error.message}`),
+    });
+    this.watches.set(name, watch);
+  }
+
+  /** A watched service that failed or exited by itself: only a change starts it again. */
+  private endedAwaitingChange(name: string, state: string): boolean {
+    if (!this.watches.get(name)?.active) return false;
+    return state === "failed" || (state === "stopped" && !this.runners.get(name)?.stoppedOnRequest);
+  }
+
+  private async unwatch(name: string): Promise<void> {
+    const watch = this.watches.get(name);
+    this.watches.delete(name);
+    await watch?.close();
+  }
+
   private async stopInOrder(): Promise<void> {
+    // First, so that no change restarts a service that is being stopped.
+    await Promise.all([...this.watches.keys()].map((name) => this.unwatch(name)));
     const done = new Map<string, Promise<void>>();
     const stopOne = (name: string): Promise<void> => {
       let promise = done.get(name);
@@ -183,6 +242,10 @@ export class Supervisor {
       } catch {
         // A consumer's fault must not stop supervision.
       }
+    }
+    if (event.type === "state" && this.endedAwaitingChange(event.service, event.state)) {
+      const text = `${event.service}: a change to its files will start it again`;
+      this.emit({ type: "message", level: "info", service: event.service, text, time: Date.now() });
     }
   }
 }

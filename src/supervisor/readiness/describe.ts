@@ -14,7 +14,9 @@ export function describeCheck(check: ReadyCheck): string {
       return `${status} from ${check.url}${body}`;
     }
     case "tcp":
-      return `TCP 127.0.0.1:${check.port}`;
+      return check.implied
+        ? `port ${check.port} to accept connections`
+        : `TCP 127.0.0.1:${check.port}`;
     case "log":
       return `a log line matching ${String(check.pattern)}`;
     case "command":

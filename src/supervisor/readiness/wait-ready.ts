@@ -102,6 +102,16 @@ function readyTimeout(check: ReadyCheck, service: string | undefined, last: stri
   const who = service === undefined ? "The service" : `Service ${service}`;
   const lastWords =
     last === undefined ? "" : check.kind === "log" ? ` (${last})` : ` (last probe: ${last})`;
+  if (check.kind === "tcp" && check.implied) {
+    return new BerthError(
+      "READY_TIMEOUT",
+      `${who} did not accept connections on its port ${check.port} within ` +
+        `${durationText(check.timeoutMs)}${lastWords}. It has a port but no \`ready\` check, so ` +
+        `berth waits for the port to accept connections: if it does not listen on it, ` +
+        `add a \`ready\` check (such as { log: "listening" }) or set \`port: false\`; if it ` +
+        `needs longer, add ready: { tcp: true, timeout: "2m" }.`,
+    );
+  }
   return new BerthError(
     "READY_TIMEOUT",
     `${who} was not ready within ${durationText(check.timeoutMs)}: waited for ` +
