@@ -7,7 +7,12 @@ import { berthBin, tempProject } from "./helpers/project.js";
 const chatty = JSON.stringify({
   services: {
     chatty: {
-      command: [process.execPath, "-e", "setInterval(() => console.log('x'.repeat(200)), 1)"],
+      // About 4 MB a second: more than berth holds back for a terminal (1 MiB) within 1.5 s.
+      command: [
+        process.execPath,
+        "-e",
+        "setInterval(() => console.log(('x'.repeat(200) + '\\n').repeat(20)), 1)",
+      ],
       port: false,
     },
   },
