@@ -372,7 +372,27 @@ describe("directDestination", () => {
     expect(fake.text()).toBe("");
   });
 
-  it("leaves terminals, pipes and other streams alone", () => {
+  it("writes a terminal through a pipe, whole lines, all out once closed", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "berth-output-")), "out.txt");
+    const fd = openSync(path, "w");
+    const stdout = Object.getOwnPropertyDescriptor(process, "stdout")!;
+    const fake = { ...memoryOutput(), fd, isTTY: true };
+    Object.defineProperty(process, "stdout", { value: fake, configurable: true });
+    let reporter: TerminalReporter;
+    try {
+      reporter = new TerminalReporter({ color: false });
+    } finally {
+      Object.defineProperty(process, "stdout", stdout);
+    }
+    for (let i = 0; i < 1000; i++) reporter.handle(log("api", [`line ${i}`]));
+    await reporter.close();
+    const lines = readFileSync(path, "utf8").split("\n");
+    expect(lines).toHaveLength(1001);
+    expect(lines[999]).toBe("api   | line 999");
+    expect(fake.text()).toBe("");
+  });
+
+  it("leaves pipes and other streams alone", () => {
     const socket = new Socket();
     expect(directDestination(socket)).toBe(socket);
     socket.destroy();
