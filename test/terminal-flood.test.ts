@@ -95,7 +95,8 @@ describe.skipIf(!hasScript)("berth run flooded on a real terminal", () => {
         shown++;
       } else if (notice) notShown += Number(notice[1]);
       // Without the timings, which vary.
-      else if (line.startsWith("berth  | ")) own.push(line.slice(9).replace(/ \(\d+ ms\)$/, ""));
+      else if (line.startsWith("berth  | "))
+        own.push(line.slice(9).replace(/ \([\d.]+ m?s\)$/, ""));
       else if (line !== "") others.push(line);
     }
     expect(others).toEqual([]);

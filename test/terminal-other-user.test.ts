@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { chmodSync, existsSync, readdirSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "./helpers/processes.js";
@@ -69,8 +69,12 @@ describe.skipIf(!canSwitchUser)(
           readdirSync(env.BERTH_RUNTIME_DIR).some((n) => n.endsWith(".sock")),
         "the host's control socket",
       );
-      // Far more than the terminal and berth hold has been written by now.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // 3 MiB: more than berth holds back for a terminal (1 MiB) and the pipes and terminal hold.
+      const log = join(dir, ".berth", "logs", "chatty.log");
+      await waitFor(
+        () => existsSync(log) && statSync(log).size > 3 * 1024 * 1024,
+        "3 MiB of output",
+      );
       // Not execFileSync: the test must go on reading the terminal meanwhile.
       const run = async (args: string) => {
         const command = `${asNobody(berth(args))} 2>&1`;
