@@ -218,8 +218,10 @@ export class TerminalReporter {
   private log(event: LogEvent): void {
     // Once behind, lines are dropped until the output has caught up completely: taking new
     // ones as soon as it is under the limit again would keep an output slower than the
-    // service just under it, never drained, never told what it missed.
-    if (this.waitingForDrain || this.backedUp()) {
+    // service just under it, never drained, never told what it missed. (Empty counts as
+    // caught up even before 'drain': a stream only emits it after a write it refused.)
+    const catchingUp = this.waitingForDrain && this.output.writableLength > 0;
+    if (catchingUp || this.backedUp()) {
       this.countDropped(event);
       this.awaitDrain();
       return;
