@@ -1,4 +1,5 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runBerth } from "./helpers/cli.js";
 import { spawnTracked, waitFor } from "./helpers/processes.js";
@@ -7,7 +8,12 @@ import { berthBin, tempProject } from "./helpers/project.js";
 const chatty = JSON.stringify({
   services: {
     chatty: {
-      command: [process.execPath, "-e", "setInterval(() => console.log('x'.repeat(200)), 1)"],
+      // About 4 MB a second: soon more than berth holds back for a terminal.
+      command: [
+        process.execPath,
+        "-e",
+        "setInterval(() => console.log(('x'.repeat(200) + '\\n').repeat(20)), 1)",
+      ],
       port: false,
     },
   },
@@ -31,8 +37,9 @@ describe.skipIf(
       () => existsSync(runtimeDir) && readdirSync(runtimeDir).some((n) => n.endsWith(".sock")),
       "the host's control socket",
     );
-    // Far more than a terminal holds has been written by now.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // 3 MiB: more than berth holds back for a terminal (1 MiB) and the pipes and terminal hold.
+    const log = join(dir, ".berth", "logs", "chatty.log");
+    await waitFor(() => existsSync(log) && statSync(log).size > 3 * 1024 * 1024, "3 MiB of output");
     const status = await runBerth(["status"], { cwd: dir });
     expect(status.output).toMatch(/running \(pid \d+, 1\/1 services ready/);
     expect(status.code).toBe(0);

@@ -5,6 +5,7 @@ import { planApp } from "../model/plan.js";
 import type { SupervisorEvent } from "../supervisor/events.js";
 import { Supervisor } from "../supervisor/supervisor.js";
 import { Guardian } from "./guardian.js";
+import { withForceColor } from "./output/child-color.js";
 import { prepareProject, type PreparedProject } from "./prepare.js";
 
 export type Say = (level: "info" | "warn" | "error", text: string) => void;
@@ -18,6 +19,8 @@ export interface AppHostOptions {
   detached?: { launcherPid: number };
   /** Use installed binary versions without looking up `latest` (ephemeral `berth exec`). */
   preferInstalled?: boolean;
+  /** `FORCE_COLOR` for services that say nothing of colour (berth colours a terminal). */
+  forceColor?: string;
 }
 
 /**
@@ -68,6 +71,7 @@ export class AppHost {
         runId,
         executables: project.executables,
       });
+      app.services = withForceColor(app.services, options.forceColor);
       guardian = Guardian.start(runId);
       const started = guardian;
       const groups = new Map<string, number>();

@@ -29,6 +29,8 @@ export async function runHost(options: RunHostOptions): Promise<number> {
   const project = await resolveConfig({ cwd: options.cwd, configPath: options.configPath });
   const config = selectServices(project, options.only, "berth run");
   const reporter = new TerminalReporter({ output: options.output });
+  // Known before the host says anything: every `berth |` line is padded like the services'.
+  reporter.setServices(config.services.map(({ name }) => ({ name })));
   const say: Say = (level, text) =>
     reporter.handle({ type: "message", level, text, time: Date.now() });
   const host = await AppHost.open({
@@ -38,6 +40,10 @@ export async function runHost(options: RunHostOptions): Promise<number> {
     },
     verbose: options.verbose,
     detached: options.detached,
+    forceColor: reporter.childForceColor,
+  }).catch(async (error: unknown) => {
+    await reporter.close();
+    throw error;
   });
   reporter.setServices(host.app.services);
 
@@ -66,6 +72,7 @@ export async function runHost(options: RunHostOptions): Promise<number> {
   } finally {
     await host.close();
     signals.dispose();
+    await reporter.close();
   }
   if (forced) return ExitCode.interrupted;
   return host.supervisor.anyFailed ? ExitCode.serviceFailed : ExitCode.ok;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { colorCodeFor, createStyles, paint, shouldUseColor } from "./colors.js";
+import {
+  SERVICE_PALETTE,
+  childForceColor,
+  createStyles,
+  paint,
+  servicePalette,
+  shouldUseColor,
+} from "./colors.js";
 
 const tty = { isTTY: true };
 const pipe = { isTTY: false };
@@ -26,15 +33,35 @@ describe("shouldUseColor", () => {
   });
 });
 
-describe("colorCodeFor", () => {
-  it("gives a name the same palette colour every time, never red", () => {
-    const names = ["api", "worker", "migrate", "db", "web", "queue", "cache", "auth"];
-    for (const name of names) {
-      expect(colorCodeFor(name)).toBe(colorCodeFor(name));
-      expect([36, 32, 33, 35, 94, 96]).toContain(colorCodeFor(name));
-    }
-    // Spread over the palette rather than all on one colour.
-    expect(new Set(names.map(colorCodeFor)).size).toBeGreaterThan(2);
+describe("servicePalette", () => {
+  it("gives ten names ten colours in the order asked, the same one again after", () => {
+    const colorOf = servicePalette();
+    const names = ["web", "api", "worker", "db", "cache", "queue", "mail", "auth", "s3", "cron"];
+    const codes = names.map(colorOf);
+    expect(codes).toEqual([...SERVICE_PALETTE]);
+    expect(new Set(codes).size).toBe(10);
+    expect(colorOf("db")).toBe(codes[3]);
+    // Never red, which means "error"; then round again.
+    expect(codes).not.toContain(31);
+    expect(colorOf("eleventh")).toBe(SERVICE_PALETTE[0]);
+  });
+});
+
+describe("childForceColor", () => {
+  const terminal = (depth: number) => ({ isTTY: true, getColorDepth: () => depth });
+
+  it("passes berth's terminal's colour depth on", () => {
+    expect(childForceColor(terminal(4), {})).toBe("1");
+    expect(childForceColor(terminal(8), {})).toBe("2");
+    expect(childForceColor(terminal(24), {})).toBe("3");
+  });
+
+  it("says nothing when berth does not colour a terminal, or the user has said", () => {
+    expect(childForceColor(pipe, {})).toBeUndefined();
+    expect(childForceColor(terminal(8), { TERM: "dumb" })).toBeUndefined();
+    expect(childForceColor(terminal(8), { NO_COLOR: "1" })).toBeUndefined();
+    expect(childForceColor(terminal(8), { FORCE_COLOR: "0" })).toBeUndefined();
+    expect(childForceColor(pipe, { FORCE_COLOR: "1" })).toBeUndefined();
   });
 });
 
@@ -43,7 +70,8 @@ describe("createStyles", () => {
     const s = createStyles(true);
     expect(s.red("x")).toBe("\x1b[31mx\x1b[39m");
     expect(s.bold("x")).toBe("\x1b[1mx\x1b[22m");
-    expect(s.service("api")("api")).toBe(`\x1b[${colorCodeFor("api")}mapi\x1b[39m`);
+    expect(s.service("api")("api")).toBe(`\x1b[${SERVICE_PALETTE[0]}mapi\x1b[39m`);
+    expect(s.service("db")("db")).toBe(`\x1b[${SERVICE_PALETTE[1]}mdb\x1b[39m`);
     expect(paint.green("ok")).toBe("\x1b[32mok\x1b[39m");
   });
 

@@ -13,7 +13,7 @@ export interface Styles {
   red: Style;
   yellow: Style;
   green: Style;
-  /** The stable colour of a service name. */
+  /** The colour of a service: the next palette colour for a name not seen before. */
   service(name: string): Style;
 }
 
@@ -36,23 +36,54 @@ export function shouldUseColor(
   return stream.isTTY === true;
 }
 
-// Readable on dark and light backgrounds; red is left out, it means "error".
-const PALETTE = [36, 32, 33, 35, 94, 96] as const;
+/**
+ * Service colours, in the order they are given out: ten 16-colour codes readable on dark
+ * and light backgrounds, the most distinct first. Red is left out (it means "error"), and
+ * so are black, white and grey (invisible or faint on one background or the other).
+ */
+export const SERVICE_PALETTE = [36, 33, 32, 35, 94, 93, 92, 95, 96, 34] as const;
 
 /**
- * The palette colour of a service name: the same name gets the same colour in every run
- * and on every machine (FNV-1a hash of the name).
+ * Gives each name the next palette colour the first time it is asked about, and the same
+ * one after: tell it the services in config order and the first ten get distinct colours
+ * (a hash would give two of eight services the same colour more often than not).
  *
  * @example
- * colorCodeFor("api"); // always the same one of 36, 32, 33, 35, 94, 96
+ * const colorOf = servicePalette();
+ * colorOf("db"); // 36
+ * colorOf("api"); // 33
+ * colorOf("db"); // 36
  */
-export function colorCodeFor(name: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) {
-    hash ^= name.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return PALETTE[(hash >>> 0) % PALETTE.length]!;
+export function servicePalette(): (name: string) => number {
+  const given = new Map<string, number>();
+  return (name) => {
+    let code = given.get(name);
+    if (code === undefined) {
+      code = SERVICE_PALETTE[given.size % SERVICE_PALETTE.length]!;
+      given.set(name, code);
+    }
+    return code;
+  };
+}
+
+/**
+ * The `FORCE_COLOR` value for services when berth writes in colour to `stream`, a terminal:
+ * its colour depth (`1` 16 colours, `2` 256, `3` 16 million), so tools such as vite and
+ * vitest, whose output reaches that terminal through berth's pipe, keep their colours.
+ * Undefined when berth does not colour a terminal, or when `env` already says
+ * (`FORCE_COLOR` or `NO_COLOR` set): the user's choice passes on unchanged.
+ *
+ * @example
+ * childForceColor(process.stdout, process.env); // "2" on an xterm-256color terminal
+ */
+export function childForceColor(
+  stream: { isTTY?: boolean; getColorDepth?(env?: object): number },
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (env.FORCE_COLOR !== undefined || env.NO_COLOR !== undefined) return undefined;
+  if (stream.isTTY !== true || !shouldUseColor(stream, env)) return undefined;
+  const depth = stream.getColorDepth?.(env) ?? 4;
+  return depth >= 24 ? "3" : depth >= 8 ? "2" : "1";
 }
 
 const wrap =
@@ -66,9 +97,10 @@ const plain: Style = (text) => text;
  *
  * @example
  * const s = createStyles(shouldUseColor(process.stdout));
- * s.service("api")("api") + " " + s.dim("|");
+ * s.service("api")("api") + " " + s.dim("|"); // the first service colour: cyan
  */
 export function createStyles(enabled: boolean): Styles {
+  const colorOf = servicePalette();
   if (!enabled) {
     return {
       enabled,
@@ -87,7 +119,7 @@ export function createStyles(enabled: boolean): Styles {
     red: wrap(31, 39),
     yellow: wrap(33, 39),
     green: wrap(32, 39),
-    service: (name) => wrap(colorCodeFor(name), 39),
+    service: (name) => wrap(colorOf(name), 39),
   };
 }
 

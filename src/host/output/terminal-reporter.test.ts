@@ -3,10 +3,11 @@ import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EventEmitter } from "node:events";
+import { stripVTControlCharacters } from "node:util";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { SupervisorEvent } from "../../supervisor/events.js";
-import { colorCodeFor } from "./colors.js";
+import { SERVICE_PALETTE } from "./colors.js";
 import {
   TerminalReporter,
   formatDuration,
@@ -66,14 +67,39 @@ describe("TerminalReporter", () => {
     expect(output.text()).toBe("db    | up\nmuch-longer | hi\ndb          | again\n");
   });
 
-  it("colours the prefix with the service's stable colour, and marks stderr red", () => {
+  it("colours the prefix with the service's colour, and marks stderr red", () => {
     const output = memoryOutput();
     const reporter = new TerminalReporter({ output, color: true });
     reporter.setServices([{ name: "api" }]);
     reporter.handle(log("api", ["out"]));
     reporter.handle(log("api", ["err"], "stderr"));
-    const name = `\x1b[${colorCodeFor("api")}mapi  \x1b[39m`;
+    const name = `\x1b[${SERVICE_PALETTE[0]}mapi  \x1b[39m`;
     expect(output.text()).toBe(`${name} \x1b[2m|\x1b[22m out\n${name} \x1b[31m|\x1b[39m err\n`);
+  });
+
+  it("gives eight services eight colours, in the order they were declared", () => {
+    const names = ["web", "api", "worker", "db", "cache", "queue", "mail", "auth"];
+    const output = memoryOutput();
+    const reporter = new TerminalReporter({ output, color: true });
+    reporter.setServices(names.map((name) => ({ name })));
+    // Lines come in another order; the colours follow the declaration.
+    for (const name of [...names].reverse()) reporter.handle(log(name, ["x"]));
+    const colorOf = (name: string) =>
+      new RegExp(`\x1b\\[(\\d+)m${name} *\x1b`).exec(output.text())?.[1];
+    expect(names.map(colorOf)).toEqual(SERVICE_PALETTE.slice(0, 8).map(String));
+  });
+
+  it("pads berth's own lines like the services' from the first line on", () => {
+    const output = memoryOutput();
+    const reporter = new TerminalReporter({ output, color: true });
+    reporter.setServices([{ name: "postgres" }]);
+    reporter.handle({ type: "message", level: "warn", text: "early", time: 0 });
+    reporter.handle(log("postgres", ["up"]));
+    const [berth, postgres] = output.text().split("\n");
+    // Same width once the escape codes are left out.
+    const plain = (line: string) => stripVTControlCharacters(line);
+    expect(plain(berth!)).toBe("berth    | early");
+    expect(plain(postgres!)).toBe("postgres | up");
   });
 
   it("colours by default only when the output is a terminal (tests set NO_COLOR)", () => {
@@ -188,6 +214,47 @@ describe("TerminalReporter", () => {
     );
   });
 
+  it("keeps dropping until the output has caught up, then tells, however slow it stays", async () => {
+    const chunks: string[] = [];
+    const output = new Writable({
+      highWaterMark: 100,
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk.toString());
+        setImmediate(callback);
+      },
+    });
+    const reporter = new TerminalReporter({ output, color: false, maxBufferedBytes: 1000 });
+    let sent = 0;
+    // A service always faster than the output: two lines for each write completed.
+    while (!chunks.join("").includes("not shown")) {
+      reporter.handle(log("api", [`${sent++}`.padEnd(50, ".")]));
+      reporter.handle(log("api", [`${sent++}`.padEnd(50, ".")]));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sent).toBeLessThan(10_000);
+    }
+    reporter.handle({ type: "message", level: "info", text: "still here", time: 0 });
+    await new Promise((resolve) => output.end(resolve));
+    const lines = chunks.join("").split("\n");
+    const shown = lines.filter((line) => line.startsWith("api")).length;
+    const notice = /(\d+) lines of api not shown/.exec(chunks.join(""));
+    expect(shown + Number(notice![1])).toBe(sent);
+    expect(lines).toContain("berth | still here");
+  });
+
+  it("never drops its own lines, however far behind the output is", () => {
+    const chunks: string[] = [];
+    const output: Destination = {
+      write: (text: string) => chunks.push(text),
+      writableLength: 10_000,
+      once: () => undefined,
+      on: () => undefined,
+    };
+    const reporter = new TerminalReporter({ output, color: false, maxBufferedBytes: 100 });
+    reporter.handle(log("api", ["dropped"]));
+    reporter.handle({ type: "message", level: "error", text: "api failed", time: 0 });
+    expect(chunks).toEqual(["berth | api failed\n"]);
+  });
+
   it("gives at most one notice per interval to a reader that stays slow", async () => {
     const chunks: string[] = [];
     const events = new EventEmitter();
@@ -246,6 +313,27 @@ describe("TerminalReporter", () => {
     expect(chunks.join("")).toBe("berth | 3 lines of api not shown (output too slow)\n");
   });
 
+  it("says '1 line' for one", async () => {
+    let length = 10_000;
+    const chunks: string[] = [];
+    const output: Destination = {
+      write: (text: string) => chunks.push(text),
+      get writableLength() {
+        return length;
+      },
+      once: () => undefined,
+      on: () => undefined,
+    };
+    const reporter = new TerminalReporter({ output, color: false, maxBufferedBytes: 100 });
+    reporter.handle(log("api", ["a"]));
+    length = 0;
+    await reporter.close();
+    expect(chunks.join("")).toBe("berth | 1 line of api not shown (output too slow)\n");
+    // Closed: nothing more is written.
+    reporter.handle(log("api", ["b"]));
+    expect(chunks).toHaveLength(1);
+  });
+
   it("stops writing, without throwing, once the output fails (EPIPE)", () => {
     let writes = 0;
     const output = new Writable({
@@ -284,7 +372,27 @@ describe("directDestination", () => {
     expect(fake.text()).toBe("");
   });
 
-  it("leaves terminals, pipes and other streams alone", () => {
+  it("writes a terminal through a pipe, whole lines, all out once closed", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "berth-output-")), "out.txt");
+    const fd = openSync(path, "w");
+    const stdout = Object.getOwnPropertyDescriptor(process, "stdout")!;
+    const fake = { ...memoryOutput(), fd, isTTY: true };
+    Object.defineProperty(process, "stdout", { value: fake, configurable: true });
+    let reporter: TerminalReporter;
+    try {
+      reporter = new TerminalReporter({ color: false });
+    } finally {
+      Object.defineProperty(process, "stdout", stdout);
+    }
+    for (let i = 0; i < 1000; i++) reporter.handle(log("api", [`line ${i}`]));
+    await reporter.close();
+    const lines = readFileSync(path, "utf8").split("\n");
+    expect(lines).toHaveLength(1001);
+    expect(lines[999]).toBe("api   | line 999");
+    expect(fake.text()).toBe("");
+  });
+
+  it("leaves pipes and other streams alone", () => {
     const socket = new Socket();
     expect(directDestination(socket)).toBe(socket);
     socket.destroy();

@@ -1,4 +1,4 @@
-import { constants, openSync, writeSync } from "node:fs";
+import { writeSync } from "node:fs";
 import { Socket } from "node:net";
 import { isAbsolute, relative } from "node:path";
 import type { ServiceModel } from "../../model/app.js";
@@ -9,7 +9,8 @@ import type {
   SupervisorEvent,
   WaitingEvent,
 } from "../../supervisor/events.js";
-import { createStyles, shouldUseColor, type Styles } from "./colors.js";
+import { childForceColor, createStyles, shouldUseColor, type Styles } from "./colors.js";
+import { findCat, terminalPipe } from "./terminal-pipe.js";
 
 /**
  * `berth run`'s terminal output: one consumer of the supervisor's events. Log lines get their
@@ -32,47 +33,31 @@ export type Destination = {
   once(event: "drain", listener: () => void): unknown;
   on(event: "error", listener: (error: Error) => void): unknown;
   isTTY?: boolean;
+  /** Writes what is still waiting, then releases the destination (not called for stdout). */
+  close?(): Promise<void>;
 };
 
 /**
- * The cheapest way to write to `destination`. When it is `process.stdout` or `process.stderr`
- * on a file or /dev/null, Node's stream writes synchronously anyway, but first copies every
- * string into a new Buffer; writing straight to the descriptor is the same write without that
- * copy — about 15% of berth's time when a service floods its output. A terminal is written
- * without blocking where that can be had ({@link nonBlockingTerminal}). Anything else (a
- * pipe, any other Writable) is returned unchanged.
+ * The cheapest safe way to write to `destination`. When it is `process.stdout` or
+ * `process.stderr` on a file or /dev/null, Node's stream writes synchronously anyway, but
+ * first copies every string into a new Buffer; writing straight to the descriptor is the
+ * same write without that copy — about 15% of berth's time when a service floods its output.
+ * A terminal is written through a pipe ({@link terminalPipe}), so one that stops reading
+ * never blocks the host. Anything else (a pipe, any other Writable) is returned unchanged.
  */
 export function directDestination(destination: Destination): Destination {
   const standard = destination === process.stdout || destination === process.stderr;
   const { fd } = destination as { fd?: unknown };
   if (!standard || typeof fd !== "number") return destination;
   if (destination.isTTY) {
-    const terminal = nonBlockingTerminal(fd);
-    return terminal === undefined ? destination : writeDirectly(terminal, destination, true);
+    const cat = process.platform === "win32" ? undefined : findCat();
+    return cat === undefined ? destination : terminalPipe(fd, cat);
   }
   if (destination instanceof Socket) return destination; // a pipe
-  return writeDirectly(fd, destination, false);
+  return writeDirectly(fd, destination);
 }
 
-/**
- * The terminal behind `fd`, opened again without blocking. Node writes to a terminal
- * synchronously, so one that stops reading (Ctrl-S, a stuck multiplexer) would block the
- * whole app host: no readiness checks, no restarts, no answers on its control socket. A
- * write that would block fails at once instead (EAGAIN), and the reporter counts its lines
- * as dropped. Linux only: there a new open of /proc/self/fd/N is a file description of
- * berth's own, and the shell's terminal keeps its blocking mode.
- */
-function nonBlockingTerminal(fd: number): number | undefined {
-  if (process.platform !== "linux") return undefined;
-  try {
-    const flags = constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
-    return openSync(`/proc/self/fd/${fd}`, flags);
-  } catch {
-    return undefined;
-  }
-}
-
-function writeDirectly(fd: number, destination: Destination, isTTY: boolean): Destination {
+function writeDirectly(fd: number, destination: Destination): Destination {
   let scratch = Buffer.alloc(0);
   // Encodes the parts one after the other into one reused buffer: no joined string, no new
   // Buffer per write.
@@ -92,7 +77,7 @@ function writeDirectly(fd: number, destination: Destination, isTTY: boolean): De
     writableLength: 0,
     once: () => undefined,
     on: (event, listener) => destination.on(event, listener),
-    isTTY,
+    isTTY: false,
   };
 }
 
@@ -143,12 +128,21 @@ export class TerminalReporter {
   private noticeTimer: NodeJS.Timeout | undefined;
   private lastNoticeAt = -Infinity;
   private readonly noticeIntervalMs: number;
-  private broken = false;
+  // Closed, or the output failed (EPIPE): nothing more is written.
+  private silent = false;
+  /**
+   * `FORCE_COLOR` for the services when this reporter colours a terminal and the user's
+   * environment says nothing of colour ({@link childForceColor}); else undefined.
+   */
+  readonly childForceColor: string | undefined;
 
   constructor(options: TerminalReporterOptions = {}) {
-    this.output = directDestination(options.output ?? process.stdout);
+    const output = options.output ?? process.stdout;
+    this.output = directDestination(output);
     const env = options.env ?? process.env;
-    this.styles = createStyles(options.color ?? shouldUseColor(this.output, env));
+    const color = options.color ?? shouldUseColor(output, env);
+    this.styles = createStyles(color);
+    this.childForceColor = color ? childForceColor(output, env) : undefined;
     this.maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.cwd = options.cwd ?? process.cwd();
     this.noticeIntervalMs = options.noticeIntervalMs ?? DEFAULT_NOTICE_INTERVAL_MS;
@@ -156,7 +150,7 @@ export class TerminalReporter {
     this.setServices(options.services ?? []);
     // A closed terminal (EPIPE) must not take the app host down: stop writing instead.
     this.output.on("error", () => {
-      this.broken = true;
+      this.silent = true;
     });
   }
 
@@ -169,12 +163,14 @@ export class TerminalReporter {
     for (const service of services) {
       this.services.set(service.name, service);
       this.widen(service.name);
+      // Colours are given in the order services are first declared: config order.
+      this.styles.service(service.name);
     }
   }
 
   /** Writes one event, or counts its lines as dropped while the output is backed up. */
   handle(event: SupervisorEvent): void {
-    if (this.broken) return;
+    if (this.silent) return;
     switch (event.type) {
       case "log":
         return this.log(event);
@@ -192,24 +188,40 @@ export class TerminalReporter {
     }
   }
 
-  /** Prints any pending "lines not shown" notice now (call it before exiting). */
+  /**
+   * Prints any pending "lines not shown" notice, then waits until the terminal has been
+   * given everything (a terminal that takes nothing for a second is not waited for).
+   * Call it before exiting; the reporter writes nothing after.
+   */
+  async close(): Promise<void> {
+    this.flush();
+    this.silent = true;
+    await this.output.close?.();
+  }
+
+  /** Prints any pending "lines not shown" notice now. */
   flush(): void {
     clearTimeout(this.noticeTimer);
     this.noticeTimer = undefined;
-    if (this.dropped.size === 0 || this.broken) return;
+    if (this.dropped.size === 0 || this.silent) return;
     const notices = [...this.dropped].map(([name, count]) => {
       const file = this.services.get(name)?.logFile;
       const where = file ? `; see ${displayPath(file, this.cwd)}` : "";
-      return this.styles.yellow(`${count} lines of ${name} not shown (output too slow${where})`);
+      const lines = count === 1 ? "1 line" : `${count} lines`;
+      return this.styles.yellow(`${lines} of ${name} not shown (output too slow${where})`);
     });
-    // A terminal that still does not take writes keeps the counts for a later notice.
-    if (!this.write(`${this.berthPrefix}${notices.join(`\n${this.berthPrefix}`)}\n`)) return;
     this.dropped.clear();
+    this.say(notices);
     this.lastNoticeAt = Date.now();
   }
 
   private log(event: LogEvent): void {
-    if (this.backedUp()) {
+    // Once behind, lines are dropped until the output has caught up completely: taking new
+    // ones as soon as it is under the limit again would keep an output slower than the
+    // service just under it, never drained, never told what it missed. (Empty counts as
+    // caught up even before 'drain': a stream only emits it after a write it refused.)
+    const catchingUp = this.waitingForDrain && this.output.writableLength > 0;
+    if (catchingUp || this.backedUp()) {
       this.countDropped(event);
       this.awaitDrain();
       return;
@@ -221,13 +233,10 @@ export class TerminalReporter {
       this.write(`${prefix}${body}\n`);
       return;
     }
-    if (this.broken) return;
     try {
       this.output.writeParts(prefix, body, "\n");
-    } catch (error) {
-      this.failed(error);
-      // A terminal that is not reading just now: these lines are told of once it reads.
-      if (!this.broken) this.countDropped(event);
+    } catch {
+      this.silent = true;
     }
   }
 
@@ -266,26 +275,20 @@ export class TerminalReporter {
     this.noticeTimer.unref();
   }
 
+  // berth's own lines are never dropped, however far behind the output is: there are few of
+  // them, and they are what the user most needs to see (ready, failed, stopped).
   private say(lines: string[]): void {
     this.write(`${this.berthPrefix}${lines.join(`\n${this.berthPrefix}`)}\n`);
   }
 
-  /** False when the text could not be written (a closed or, just now, full terminal). */
-  private write(text: string): boolean {
-    if (this.broken) return false;
+  private write(text: string): void {
+    if (this.silent) return;
     try {
       this.output.write(text);
-      return true;
-    } catch (error) {
-      this.failed(error);
-      return false;
+    } catch {
+      // A descriptor written directly throws instead of emitting 'error'; same outcome.
+      this.silent = true;
     }
-  }
-
-  // A descriptor written directly throws instead of emitting 'error': same outcome, except
-  // for a descriptor that is merely full right now (that text is lost).
-  private failed(error: unknown): void {
-    if ((error as NodeJS.ErrnoException).code !== "EAGAIN") this.broken = true;
   }
 
   private widen(name: string): void {
