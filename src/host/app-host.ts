@@ -68,7 +68,7 @@ export class AppHost {
         runId,
         executables: project.executables,
       });
-      guardian = Guardian.start(runId);
+      guardian = Guardian.start(runId, app.services);
       const started = guardian;
       const groups = new Map<string, number>();
       let spawned = () => {};
@@ -81,7 +81,7 @@ export class AppHost {
           if (pgid === undefined) groups.delete(service);
           else {
             groups.set(service, pgid);
-            started.track(pgid);
+            started.track(service, pgid);
             spawned();
           }
           project.recordProcesses(groups);
