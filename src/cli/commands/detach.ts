@@ -152,17 +152,20 @@ function waitUntilSettled(client: ControlClient): Promise<{ services: ServiceInf
   });
 }
 
-/** The last lines a service wrote to its log file, without berth's own notes. */
+/** The last lines its last process wrote to the service's log file, without berth's notes. */
 function lastLinesOf(stateDir: string, service: string): string[] {
+  let lines: string[];
   try {
-    const text = readFileSync(join(stateDir, "logs", `${service}.log`), "utf8");
-    return text
-      .split("\n")
-      .filter((line) => line !== "" && !line.startsWith("--- "))
-      .slice(-LAST_LINES);
+    lines = readFileSync(join(stateDir, "logs", `${service}.log`), "utf8").split("\n");
   } catch {
     return [];
   }
+  // Each process's lines follow berth's "--- starting: <command>" note.
+  const start = lines.findLastIndex((line) => line.startsWith("--- starting"));
+  return lines
+    .slice(start + 1)
+    .filter((line) => line !== "" && !line.startsWith("--- "))
+    .slice(-LAST_LINES);
 }
 
 /**
