@@ -9,10 +9,13 @@
  *
  * At EOF, if groups are still recorded (the host died, say by `kill -9`), it stops each
  * the way the host would have: its service's stop signal to the group, SIGKILL once its
- * grace period is over. On Linux it also stops every process carrying the host's run id in
- * its environment that left its group (a grandchild that called setsid), with the stop of
- * the service named by its `BERTH_SERVICE`. It exits once none is left. On a clean exit
- * the host has untracked every group, so only such strays are left to stop.
+ * grace period is over. On Linux it also finds every process carrying the host's run id
+ * in its environment outside those groups. One whose parent is also of the run is left to
+ * that parent (PostgreSQL's postmaster puts each child in a session of its own and stops
+ * them itself; a signal from outside would disrupt its shutdown); one without (a daemon
+ * that left its group, or a child whose parent has gone) is stopped like its service
+ * (`BERTH_SERVICE` in its environment). It exits once nothing of the run is left. On a
+ * clean exit the host has untracked every group, so only such strays can be left.
  *
  * `$1` is the run id.
  */
@@ -46,12 +49,6 @@ spec_of() {
     s="\${specs#* $1:}"; s="\${s%% *}"; sig="\${s%%:*}"; cs="\${s#*:}" ;;
   esac
 }
-pgrp_of() {
-  pg=""
-  read -r st < "/proc/$1/stat" 2>/dev/null || return 0
-  set -- \${st##*") "}
-  [ "$1" = Z ] || pg="$3"
-}
 group_alive() {
   ga="$1"
   kill -0 "-$ga" 2>/dev/null || return 1
@@ -63,34 +60,43 @@ group_alive() {
   done
   return 1
 }
-proc_alive() {
-  kill -0 "$1" 2>/dev/null || return 1
-  [ -d /proc/self ] || return 0
-  pgrp_of "$1"; [ -n "$pg" ]
+of_run() {
+  grep -qasF "BERTH_RUN_ID=$run_id" "/proc/$1/environ" 2>/dev/null
 }
-strays() {
+scan() {
+  run=" "
   [ -n "$run_id" ] && [ -d /proc/self ] || return 0
-  grep -lasF "BERTH_RUN_ID=$run_id" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3
+  for p in $(grep -lasF "BERTH_RUN_ID=$run_id" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do
+    [ "$p" = "$$" ] && continue
+    read -r st < "/proc/$p/stat" 2>/dev/null || continue
+    set -- \${st##*") "}
+    [ "$1" = Z ] || run="$run$p:$2:$3 "
+  done
+  for x in $run; do
+    p="\${x%%:*}"; r="\${x#*:}"; pp="\${r%%:*}"; pg="\${r#*:}"
+    case "$seen" in *" $p "*) continue ;; esac
+    case "$groups" in *" $pg:"*) continue ;; esac
+    case "$run" in *" $pp:"*) continue ;; esac
+    seen="$seen$p "
+    spec_of "$(tr '\\000' '\\n' < "/proc/$p/environ" 2>/dev/null | sed -n 's/^BERTH_SERVICE=//p')"
+    kill -"$sig" "$p" 2>/dev/null && target "p:$p"
+  done
 }
-service_of() {
-  tr '\\000' '\\n' < "/proc/$1/environ" 2>/dev/null | sed -n 's/^BERTH_SERVICE=//p'
+target() {
+  targets="$targets $1:$(( t + cs ))"
+  [ $(( t + cs + 500 )) -gt "$give_up" ] && give_up=$(( t + cs + 500 ))
 }
 now
 targets=""
+seen=" "
+give_up=$(( t + 500 ))
 for x in $groups; do
   g="\${x%%:*}"; spec_of "\${x#*:}"
-  kill -"$sig" "-$g" 2>/dev/null && targets="$targets g:$g:$(( t + cs ))"
+  kill -"$sig" "-$g" 2>/dev/null && target "g:$g"
 done
-for p in $(strays); do
-  [ "$p" = "$$" ] && continue
-  pgrp_of "$p"
-  [ -z "$pg" ] && continue
-  case "$groups" in *" $pg:"*) continue ;; esac
-  spec_of "$(service_of "$p")"
-  kill -"$sig" "$p" 2>/dev/null && targets="$targets p:$p:$(( t + cs ))"
-done
-any="$targets"
-while [ -n "$targets" ]; do
+scan
+[ -z "$targets" ] && [ "$run" = " " ] && exit 0
+while :; do
   sleep 0.05
   tick=$(( tick + 1 ))
   now
@@ -98,13 +104,17 @@ while [ -n "$targets" ]; do
   for x in $targets; do
     k="\${x%%:*}"; r="\${x#*:}"; id="\${r%%:*}"; end="\${r#*:}"
     if [ "$k" = g ]; then group_alive "$id" || continue; id="-$id"
-    else proc_alive "$id" || continue; fi
+    else of_run "$id" || continue; fi
     if [ "$t" -ge "$end" ]; then kill -KILL "$id" 2>/dev/null
     else left="$left $x"; fi
   done
   targets="$left"
+  [ -n "$targets" ] && [ $(( tick % 4 )) -ne 0 ] && continue
+  scan
+  [ -z "$targets" ] && [ "$run" = " " ] && exit 0
+  if [ "$t" -ge "$give_up" ]; then
+    for x in $run; do kill -KILL "\${x%%:*}" 2>/dev/null; done
+    exit 0
+  fi
 done
-[ -z "$any" ] && exit 0
-for p in $(strays); do [ "$p" != "$$" ] && kill -KILL "$p" 2>/dev/null; done
-exit 0
 `;

@@ -72,6 +72,31 @@ describe("the guardian, when the host is gone", () => {
   });
 
   it.runIf(process.platform === "linux")(
+    "leaves a child whose parent is of the run to that parent, as PostgreSQL needs",
+    async () => {
+      const runId = `guardian-${process.pid}-${Date.now()}`;
+      const dir = mkdtempSync(join(tmpdir(), "berth-guardian-"));
+      const [log, childPidFile] = [join(dir, "signals.log"), join(dir, "child.pid")];
+      // manager.sh: like a postmaster, it stops its child (in a session of its own) itself.
+      const db = spawnTracked("/bin/sh", [join(fixturesDir, "manager.sh")], {
+        env: { ...process.env, LOG: log, CHILD_PID: childPidFile, BERTH_RUN_ID: runId },
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+      await once(db.stdout!, "data");
+      const childPid = Number(readFileSync(childPidFile, "utf8"));
+      track(childPid);
+      const guardian = startGuardian(runId, { db: { signal: "SIGTERM", graceMs: 10_000 } });
+      guardian.track("db", db.pid!);
+
+      guardian.close();
+      await waitFor(() => !isAlive(guardian.pid!), "the guardian to exit", 15_000);
+      expect(isAlive(db.pid!)).toBe(false);
+      expect(isAlive(childPid)).toBe(false);
+      expect(readFileSync(log, "utf8")).toBe("child got USR1\nmanager stopped\n");
+    },
+  );
+
+  it.runIf(process.platform === "linux")(
     "stops a process of the run that left its group with its service's signal",
     async () => {
       const runId = `guardian-${process.pid}-${Date.now()}`;

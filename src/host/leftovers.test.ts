@@ -140,6 +140,42 @@ describe("cleanupLeftovers stops each service as its host would have", () => {
   );
 });
 
+/** manager.sh: like a postmaster, it stops its child (in a session of its own) itself. */
+async function manager(runId: string) {
+  const dir = mkdtempSync(join(tmpdir(), "berth-leftovers-"));
+  const log = join(dir, "signals.log");
+  const childPidFile = join(dir, "child.pid");
+  const child = spawnTracked("sh", [join(fixturesDir, "manager.sh")], {
+    env: { ...process.env, LOG: log, CHILD_PID: childPidFile, BERTH_RUN_ID: runId },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  await lines(child, 1);
+  const childPid = Number(readFileSync(childPidFile, "utf8"));
+  track(childPid);
+  const pid = child.pid!;
+  return {
+    pids: [pid, childPid],
+    record: { pid, pgid: pid, startTime: processStartTime(pid)! },
+    signals: () => readFileSync(log, "utf8"),
+  };
+}
+
+describe.runIf(linux)("cleanupLeftovers and processes that left their group", () => {
+  it("leaves a child whose parent is of the run to that parent, as PostgreSQL needs", async () => {
+    const runId = `crashed-${process.pid}-${Date.now()}`;
+    const db = await manager(runId);
+    const record = { ...db.record, stopSignal: "SIGTERM" as const, stopTimeoutMs: 10_000 };
+
+    const killed = await cleanupLeftovers(staleHost(runId, { db: record }), {
+      log: () => {},
+      graceMs: 300,
+    });
+    for (const pid of db.pids) expect(isAlive(pid)).toBe(false);
+    expect(db.signals()).toBe("child got USR1\nmanager stopped\n");
+    expect(killed).toEqual(expect.arrayContaining(db.pids));
+  });
+});
+
 describe("cleanupLeftovers by recorded process group", () => {
   it("kills a recorded group whose leader is still the recorded process", async () => {
     const runId = `crashed-${process.pid}-${Date.now()}`;

@@ -1,6 +1,6 @@
 import { constants } from "node:os";
 import { sleep, systemClock, type Clock } from "../clock.js";
-import { processGroupOf } from "../platform/process-group.js";
+import { processRelations } from "../platform/process-group.js";
 import {
   BERTH_ENV,
   findProcessesWithEnv,
@@ -44,15 +44,23 @@ interface Target {
   service?: string;
   signal: NodeJS.Signals;
   graceMs: number;
+  /** Clock time after which it gets SIGKILL. */
+  deadline: number;
   alive(): boolean;
   send(signal: NodeJS.Signals): void;
 }
 
+/** Beyond the longest grace period, what is still left of the run is killed outright. */
+const GIVE_UP_AFTER_MS = 5000;
+
 /**
- * Stops every process of the crashed run `stale` as its host would have: each service's
- * group gets the service's own stop signal, then SIGKILL once its stop timeout is over.
- * Logs what had to be killed and how many processes were left; returns the PIDs it
- * signalled (empty: nothing was left).
+ * Stops every process of the crashed run `stale` as its host would have: each recorded
+ * group gets its service's own stop signal, then SIGKILL once the service's stop timeout
+ * is over. A process of the run outside those groups (found by its run id, on Linux) is
+ * left to its parent when that is of the run too (PostgreSQL's postmaster puts each child
+ * in a session of its own and stops them itself), and otherwise stopped like the service
+ * it belongs to. Logs what had to be killed and how many processes were left; returns the
+ * PIDs it signalled (empty: nothing was left).
  *
  * @example
  * if (lock.stale) await cleanupLeftovers(lock.stale, { log: (text) => say("warn", text) });
@@ -64,12 +72,8 @@ export async function cleanupLeftovers(
 ): Promise<number[]> {
   const clock = options.clock ?? systemClock;
   const method = options.method ?? (process.platform === "linux" ? "environ" : "groups");
-  const find = () => (method === "environ" ? runProcesses(stale.runId) : []);
-  const processes = find();
   const groups = recordedGroups(stale);
-  const signalled = new Set([...processes.map((p) => p.pid), ...groups.map((g) => g.pgid)]);
-  if (signalled.size === 0) return [];
-
+  const signalled = new Set(groups.map((g) => g.pgid));
   const stopOf = (service: string | undefined) => {
     const record = service === undefined ? undefined : stale.services[service];
     // host.json may come from an older or newer berth: only what is understood is used.
@@ -80,42 +84,75 @@ export async function cleanupLeftovers(
       graceMs: typeof graceMs === "number" && graceMs >= 0 ? graceMs : (options.graceMs ?? 5000),
     };
   };
-  const inGroups = new Set(groups.map((g) => g.pgid));
-  const targets: Target[] = [
-    ...groups.map(({ service, pgid }) => ({
-      service,
-      ...stopOf(service),
-      alive: () => groupExists(pgid),
-      send: (name: NodeJS.Signals) => tryKill(-pgid, name),
-    })),
-    // A recorded group's members get its signal through the group, once, like a normal stop.
-    ...processes
-      .filter((p) => !inGroups.has(processGroupOf(p.pid) ?? 0))
-      .map((p) => {
-        const service = readEnviron(p.pid)?.get(BERTH_ENV.service);
-        return {
+  const begin = (target: Omit<Target, "deadline">): Target => {
+    target.send(target.signal);
+    return { ...target, deadline: clock.now() + target.graceMs };
+  };
+
+  const pending = new Set<Target>();
+  // Processes of the run outside the groups, as they become ones to stop.
+  const inGroups = new Set(signalled);
+  const targeted = new Set<number>();
+  let run: ProcessIdentity[] = [];
+  const scan = () => {
+    run = method === "environ" ? runProcesses(stale.runId) : [];
+    const pids = new Set(run.map((p) => p.pid));
+    for (const p of run) {
+      signalled.add(p.pid);
+      const relations = processRelations(p.pid);
+      if (targeted.has(p.pid) || !relations || inGroups.has(relations.pgid)) continue;
+      if (pids.has(relations.ppid)) continue; // its parent stops it
+      targeted.add(p.pid);
+      const service = readEnviron(p.pid)?.get(BERTH_ENV.service);
+      pending.add(
+        begin({
           service,
           ...stopOf(service),
           alive: () => isSameProcess(p),
-          send: (name: NodeJS.Signals) => {
+          send: (name) => {
             if (isSameProcess(p)) tryKill(p.pid, name);
           },
-        };
+        }),
+      );
+    }
+  };
+  // Found before any signal, so the count includes what a group's signal ends at once.
+  scan();
+  for (const { service, pgid } of groups) {
+    pending.add(
+      begin({
+        service,
+        ...stopOf(service),
+        alive: () => groupExists(pgid),
+        send: (name) => tryKill(-pgid, name),
       }),
-  ];
-
-  for (const target of targets) target.send(target.signal);
-  const killed = await killAfterGrace(targets, clock);
-
-  // Anything forked during the grace period carries the run id too.
-  const late = find().filter((p) => !signalled.has(p.pid));
-  for (const p of late) {
-    signalled.add(p.pid);
-    if (isSameProcess(p)) tryKill(p.pid, "SIGKILL");
+    );
   }
-  const left = () => killed.some((t) => t.alive()) || late.some(isSameProcess);
-  const killDeadline = clock.now() + 1000;
-  while (left() && clock.now() < killDeadline) await sleep(clock, 10);
+  if (signalled.size === 0) return [];
+
+  const killed: Target[] = [];
+  let giveUp = Math.max(clock.now(), ...[...pending].map((t) => t.deadline)) + GIVE_UP_AFTER_MS;
+  for (let round = 0; ; round++) {
+    for (const target of pending) {
+      if (!target.alive()) pending.delete(target);
+      else if (clock.now() >= target.deadline) {
+        target.send("SIGKILL");
+        killed.push(target);
+        pending.delete(target);
+      }
+    }
+    if (pending.size === 0 || round % 4 === 0) {
+      scan();
+      for (const target of pending) giveUp = Math.max(giveUp, target.deadline + GIVE_UP_AFTER_MS);
+    }
+    const left = run.filter(isSameProcess);
+    if (pending.size === 0 && left.length === 0 && !killed.some((t) => t.alive())) break;
+    if (clock.now() >= giveUp) {
+      for (const p of left) tryKill(p.pid, "SIGKILL");
+      break;
+    }
+    await sleep(clock, 25);
+  }
 
   for (const line of killedLines(killed)) options.log(line);
   const count = signalled.size;
@@ -123,25 +160,6 @@ export async function cleanupLeftovers(
     `cleaned up ${count} process${count === 1 ? "" : "es"} left by a crashed berth (PID ${stale.pid})`,
   );
   return [...signalled];
-}
-
-/** Waits for each target to go; SIGKILL to those still there after their grace. */
-async function killAfterGrace(targets: Target[], clock: Clock): Promise<Target[]> {
-  const start = clock.now();
-  const pending = new Set(targets);
-  const killed: Target[] = [];
-  for (;;) {
-    for (const target of pending) {
-      if (!target.alive()) pending.delete(target);
-      else if (clock.now() - start >= target.graceMs) {
-        target.send("SIGKILL");
-        killed.push(target);
-        pending.delete(target);
-      }
-    }
-    if (pending.size === 0) return killed;
-    await sleep(clock, 25);
-  }
 }
 
 /** "db did not stop within 5 s of SIGINT; killed", once per service. */

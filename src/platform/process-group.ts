@@ -18,13 +18,13 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
 }
 
 /**
- * The process group `pid` belongs to, read from `/proc` (Linux only: elsewhere, and for a
- * process that is gone or a zombie, `undefined`).
+ * The parent and the process group of `pid`, read from `/proc` (Linux only: elsewhere, and
+ * for a process that is gone or a zombie, `undefined`).
  *
  * @example
- * processGroupOf(process.pid); // the group berth runs in
+ * processRelations(process.pid); // { ppid: 4200, pgid: 4200 }
  */
-export function processGroupOf(pid: number): number | undefined {
+export function processRelations(pid: number): { ppid: number; pgid: number } | undefined {
   if (process.platform !== "linux") return undefined;
   let stat: string;
   try {
@@ -33,8 +33,7 @@ export function processGroupOf(pid: number): number | undefined {
     return undefined;
   }
   // The command name (field 2) may hold spaces and parentheses: fields resume after the last ")".
-  const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const [state, ppid, pgid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   if (state === "Z" || state === "X") return undefined;
-  const pgid = Number(pgrp);
-  return Number.isInteger(pgid) && pgid > 0 ? pgid : undefined;
+  return { ppid: Number(ppid), pgid: Number(pgid) };
 }
