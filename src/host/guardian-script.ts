@@ -15,7 +15,9 @@
  * them itself; a signal from outside would disrupt its shutdown); one without (a daemon
  * that left its group, or a child whose parent has gone) is stopped like its service
  * (`BERTH_SERVICE` in its environment). It exits once nothing of the run is left. On a
- * clean exit the host has untracked every group, so only such strays can be left.
+ * clean exit the host has untracked every group, so only such strays can be left. A
+ * zombie counts as gone: where PID 1 does not reap orphans it would never go. Time comes
+ * from /proc/uptime where there is one, else from counting its 50 ms sleeps.
  *
  * `$1` is the run id.
  */
@@ -49,15 +51,19 @@ spec_of() {
     s="\${specs#* $1:}"; s="\${s%% *}"; sig="\${s%%:*}"; cs="\${s#*:}" ;;
   esac
 }
-group_alive() {
-  ga="$1"
-  kill -0 "-$ga" 2>/dev/null || return 1
+live_groups() {
+  live=" "
   [ -d /proc/self ] || return 0
   for f in /proc/[0-9]*/stat; do
     read -r st < "$f" 2>/dev/null || continue
     set -- \${st##*") "}
-    [ "$3" = "$ga" ] && [ "$1" != Z ] && return 0
+    [ "$1" = Z ] || live="$live$3 "
   done
+}
+group_alive() {
+  kill -0 "-$1" 2>/dev/null || return 1
+  [ -d /proc/self ] || return 0
+  case "$live" in *" $1 "*) return 0 ;; esac
   return 1
 }
 of_run() {
@@ -100,6 +106,7 @@ while :; do
   sleep 0.05
   tick=$(( tick + 1 ))
   now
+  live_groups
   left=""
   for x in $targets; do
     k="\${x%%:*}"; r="\${x#*:}"; id="\${r%%:*}"; end="\${r#*:}"
