@@ -81,7 +81,8 @@ describe("after berth is killed with SIGKILL", () => {
 describe("berth run", () => {
   it("fails a shell command that is not found at once, saying so, without restarts", async () => {
     const dir = project(`
-      web: { command: "berth-no-such-program-xyz --port {{port}}", restart: "on-failure" },`);
+      web: { command: "berth-no-such-program-xyz --port {{port}}", port: "auto",
+             restart: "on-failure" },`);
     const result = await runBerth(["run"], { cwd: dir });
     expect(result.code).toBe(4);
     expect(result.output).toMatch(
