@@ -72,7 +72,7 @@ export class AppHost {
         executables: project.executables,
       });
       app.services = withForceColor(app.services, options.forceColor);
-      guardian = Guardian.start(runId);
+      guardian = Guardian.start(runId, app.services);
       const started = guardian;
       const groups = new Map<string, number>();
       let spawned = () => {};
@@ -85,7 +85,7 @@ export class AppHost {
           if (pgid === undefined) groups.delete(service);
           else {
             groups.set(service, pgid);
-            started.track(pgid);
+            started.track(service, pgid);
             spawned();
           }
           project.recordProcesses(groups);

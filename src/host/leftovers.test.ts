@@ -1,6 +1,10 @@
 import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { spawnTracked, track } from "../../test/helpers/processes.js";
+import { fixturesDir } from "../../test/helpers/project.js";
 import { isAlive, processStartTime } from "../platform/process-info.js";
 import { cleanupLeftovers } from "./leftovers.js";
 import type { HostRecord, ServiceProcessRecord } from "./lock.js";
@@ -27,8 +31,10 @@ function lines(child: ChildProcess, count: number): Promise<number[]> {
 async function serviceTree(
   runId: string,
 ): Promise<{ record: ServiceProcessRecord; pids: number[] }> {
+  // The last one prints its own pid once it ignores SIGTERM, so no signal can come first.
   const script =
-    "sleep 300 & echo $!; setsid sleep 300 & echo $!; (trap '' TERM; exec sleep 300) & echo $!; wait";
+    "sleep 300 & echo $!; setsid sleep 300 & echo $!; " +
+    "sh -c 'trap \"\" TERM; echo $$; exec sleep 300' & wait";
   const leader = spawnTracked("sh", ["-c", script], {
     env: { ...process.env, BERTH_RUN_ID: runId },
     stdio: ["ignore", "pipe", "ignore"],
@@ -72,7 +78,101 @@ describe.runIf(linux)("cleanupLeftovers by run id", () => {
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
     expect(isAlive(unrelated.pid!)).toBe(true);
     expect(isAlive(otherRun.pid!)).toBe(true);
-    expect(messages).toEqual(["cleaned up 4 processes left by a crashed berth (PID 999999)"]);
+    expect(messages).toEqual([
+      "api did not stop within 300 ms of SIGTERM; killed",
+      "cleaned up 4 processes left by a crashed berth (PID 999999)",
+    ]);
+  });
+});
+
+/**
+ * slow-stop.sh: takes 1.2 s to shut down after SIGINT (far beyond the 300 ms given to
+ * services whose stop is not recorded) and ignores SIGTERM, so only its own stop signal
+ * and timeout end it cleanly.
+ */
+async function graceful(log: string, env: Record<string, string> = {}) {
+  const child = spawnTracked("sh", [join(fixturesDir, "slow-stop.sh")], {
+    env: { ...process.env, LOG: log, ...env },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  await lines(child, 1);
+  const pid = child.pid!;
+  return { pid, record: { pid, pgid: pid, startTime: processStartTime(pid)! } };
+}
+
+describe("cleanupLeftovers stops each service as its host would have", () => {
+  it("sends the recorded stop signal and waits out the recorded timeout", async () => {
+    const runId = `crashed-${process.pid}-${Date.now()}`;
+    const dir = mkdtempSync(join(tmpdir(), "berth-leftovers-"));
+    const db = await graceful(join(dir, "db.log"), { BERTH_RUN_ID: runId, BERTH_SERVICE: "db" });
+    const record = { ...db.record, stopSignal: "SIGINT" as const, stopTimeoutMs: 10_000 };
+    const messages: string[] = [];
+
+    await cleanupLeftovers(staleHost(runId, { db: record }), {
+      log: (m) => messages.push(m),
+      graceMs: 300,
+    });
+    expect(isAlive(db.pid)).toBe(false);
+    expect(readFileSync(join(dir, "db.log"), "utf8")).toBe("got INT\nstopped cleanly\n");
+    // The count includes its short-lived sleeps; what matters is that nothing was killed.
+    expect(messages).toEqual([
+      expect.stringMatching(/^cleaned up \d+ process(es)? left by a crashed berth \(PID 999999\)$/),
+    ]);
+  });
+
+  it.runIf(linux)(
+    "stops a process that left its group with the signal of the service it belongs to",
+    async () => {
+      const runId = `crashed-${process.pid}-${Date.now()}`;
+      const dir = mkdtempSync(join(tmpdir(), "berth-leftovers-"));
+      // Its group ended with the crash; this one had called setsid and outlived it.
+      const stray = await graceful(join(dir, "stray.log"), {
+        BERTH_RUN_ID: runId,
+        BERTH_SERVICE: "db",
+      });
+      const gone = { pid: 999_998, pgid: 999_998, startTime: "1" };
+      const db = { ...gone, stopSignal: "SIGINT" as const, stopTimeoutMs: 10_000 };
+
+      await cleanupLeftovers(staleHost(runId, { db }), { log: () => {}, graceMs: 300 });
+      expect(isAlive(stray.pid)).toBe(false);
+      expect(readFileSync(join(dir, "stray.log"), "utf8")).toBe("got INT\nstopped cleanly\n");
+    },
+  );
+});
+
+/** manager.sh: like a postmaster, it stops its child (in a session of its own) itself. */
+async function manager(runId: string) {
+  const dir = mkdtempSync(join(tmpdir(), "berth-leftovers-"));
+  const log = join(dir, "signals.log");
+  const childPidFile = join(dir, "child.pid");
+  const child = spawnTracked("sh", [join(fixturesDir, "manager.sh")], {
+    env: { ...process.env, LOG: log, CHILD_PID: childPidFile, BERTH_RUN_ID: runId },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  await lines(child, 1);
+  const childPid = Number(readFileSync(childPidFile, "utf8"));
+  track(childPid);
+  const pid = child.pid!;
+  return {
+    pids: [pid, childPid],
+    record: { pid, pgid: pid, startTime: processStartTime(pid)! },
+    signals: () => readFileSync(log, "utf8"),
+  };
+}
+
+describe.runIf(linux)("cleanupLeftovers and processes that left their group", () => {
+  it("leaves a child whose parent is of the run to that parent, as PostgreSQL needs", async () => {
+    const runId = `crashed-${process.pid}-${Date.now()}`;
+    const db = await manager(runId);
+    const record = { ...db.record, stopSignal: "SIGTERM" as const, stopTimeoutMs: 10_000 };
+
+    const killed = await cleanupLeftovers(staleHost(runId, { db: record }), {
+      log: () => {},
+      graceMs: 300,
+    });
+    for (const pid of db.pids) expect(isAlive(pid)).toBe(false);
+    expect(db.signals()).toBe("child got USR1\nmanager stopped\n");
+    expect(killed).toEqual(expect.arrayContaining(db.pids));
   });
 });
 
@@ -91,7 +191,10 @@ describe("cleanupLeftovers by recorded process group", () => {
 
     expect(killed).toEqual([leader]);
     for (const pid of [leader!, inGroup!, ignoresTerm!]) expect(isAlive(pid)).toBe(false);
-    expect(messages).toEqual(["cleaned up 1 process left by a crashed berth (PID 999999)"]);
+    expect(messages).toEqual([
+      "api did not stop within 300 ms of SIGTERM; killed",
+      "cleaned up 1 process left by a crashed berth (PID 999999)",
+    ]);
   });
 
   it("never touches a group whose leader PID now belongs to another process", async () => {

@@ -1,4 +1,6 @@
+import { constants } from "node:os";
 import { sleep, systemClock, type Clock } from "../clock.js";
+import { processRelations } from "../platform/process-group.js";
 import {
   BERTH_ENV,
   findProcessesWithEnv,
@@ -6,8 +8,10 @@ import {
   isPid,
   isSameProcess,
   processStartTime,
+  readEnviron,
   type ProcessIdentity,
 } from "../platform/process-info.js";
+import { durationText } from "../supervisor/duration-text.js";
 import type { HostRecord } from "./lock.js";
 
 /**
@@ -19,7 +23,11 @@ import type { HostRecord } from "./lock.js";
 
 export interface CleanupOptions {
   log: (message: string) => void;
-  /** Time between SIGTERM and SIGKILL; default 2000 ms. */
+  /**
+   * Time between the stop signal and SIGKILL for a process whose service's stop is not
+   * recorded (a record of an older version, a stray of a service that had ended); default
+   * 5000 ms, the config's default `stopTimeout`. Recorded services use their own.
+   */
   graceMs?: number;
   /**
    * How leftovers are found: `environ` (Linux default) scans every process for the run id,
@@ -30,9 +38,29 @@ export interface CleanupOptions {
   clock?: Clock;
 }
 
+/** Something to stop: a recorded group, or a process of the run outside those groups. */
+interface Target {
+  /** The service it belongs to, when known. */
+  service?: string;
+  signal: NodeJS.Signals;
+  graceMs: number;
+  /** Clock time after which it gets SIGKILL. */
+  deadline: number;
+  alive(): boolean;
+  send(signal: NodeJS.Signals): void;
+}
+
+/** Beyond the longest grace period, what is still left of the run is killed outright. */
+const GIVE_UP_AFTER_MS = 5000;
+
 /**
- * Stops every process of the crashed run `stale`: SIGTERM, then SIGKILL to what is left
- * after the grace period. Logs and returns the PIDs it signalled (empty: nothing was left).
+ * Stops every process of the crashed run `stale` as its host would have: each recorded
+ * group gets its service's own stop signal, then SIGKILL once the service's stop timeout
+ * is over. A process of the run outside those groups (found by its run id, on Linux) is
+ * left to its parent when that is of the run too (PostgreSQL's postmaster puts each child
+ * in a session of its own and stops them itself), and otherwise stopped like the service
+ * it belongs to. Logs what had to be killed and how many processes were left; returns the
+ * PIDs it signalled (empty: nothing was left).
  *
  * @example
  * if (lock.stale) await cleanupLeftovers(lock.stale, { log: (text) => say("warn", text) });
@@ -44,29 +72,104 @@ export async function cleanupLeftovers(
 ): Promise<number[]> {
   const clock = options.clock ?? systemClock;
   const method = options.method ?? (process.platform === "linux" ? "environ" : "groups");
-  const find = () => (method === "environ" ? runProcesses(stale.runId) : []);
-  const processes = find();
   const groups = recordedGroups(stale);
-  const signalled = new Set([...processes.map((p) => p.pid), ...groups]);
+  const signalled = new Set(groups.map((g) => g.pgid));
+  const stopOf = (service: string | undefined) => {
+    const record = service === undefined ? undefined : stale.services[service];
+    // host.json may come from an older or newer berth: only what is understood is used.
+    const signal = record?.stopSignal;
+    const graceMs = record?.stopTimeoutMs;
+    return {
+      signal: typeof signal === "string" && signal in constants.signals ? signal : "SIGTERM",
+      graceMs: typeof graceMs === "number" && graceMs >= 0 ? graceMs : (options.graceMs ?? 5000),
+    };
+  };
+  const begin = (target: Omit<Target, "deadline">): Target => {
+    target.send(target.signal);
+    return { ...target, deadline: clock.now() + target.graceMs };
+  };
+
+  const pending = new Set<Target>();
+  // Processes of the run outside the groups, as they become ones to stop.
+  const inGroups = new Set(signalled);
+  const targeted = new Set<number>();
+  let run: ProcessIdentity[] = [];
+  const scan = () => {
+    run = method === "environ" ? runProcesses(stale.runId) : [];
+    const pids = new Set(run.map((p) => p.pid));
+    for (const p of run) {
+      signalled.add(p.pid);
+      const relations = processRelations(p.pid);
+      if (targeted.has(p.pid) || !relations || inGroups.has(relations.pgid)) continue;
+      if (pids.has(relations.ppid)) continue; // its parent stops it
+      targeted.add(p.pid);
+      const service = readEnviron(p.pid)?.get(BERTH_ENV.service);
+      pending.add(
+        begin({
+          service,
+          ...stopOf(service),
+          alive: () => isSameProcess(p),
+          send: (name) => {
+            if (isSameProcess(p)) tryKill(p.pid, name);
+          },
+        }),
+      );
+    }
+  };
+  // Found before any signal, so the count includes what a group's signal ends at once.
+  scan();
+  for (const { service, pgid } of groups) {
+    pending.add(
+      begin({
+        service,
+        ...stopOf(service),
+        alive: () => groupExists(pgid),
+        send: (name) => tryKill(-pgid, name),
+      }),
+    );
+  }
   if (signalled.size === 0) return [];
 
-  signal(processes, groups, "SIGTERM");
-  const left = () => processes.some(isSameProcess) || groups.some(groupExists);
-  const deadline = clock.now() + (options.graceMs ?? 2000);
-  while (left() && clock.now() < deadline) await sleep(clock, 25);
+  const killed: Target[] = [];
+  let giveUp = Math.max(clock.now(), ...[...pending].map((t) => t.deadline)) + GIVE_UP_AFTER_MS;
+  for (let round = 0; ; round++) {
+    for (const target of pending) {
+      if (!target.alive()) pending.delete(target);
+      else if (clock.now() >= target.deadline) {
+        target.send("SIGKILL");
+        killed.push(target);
+        pending.delete(target);
+      }
+    }
+    if (pending.size === 0 || round % 4 === 0) {
+      scan();
+      for (const target of pending) giveUp = Math.max(giveUp, target.deadline + GIVE_UP_AFTER_MS);
+    }
+    const left = run.filter(isSameProcess);
+    if (pending.size === 0 && left.length === 0 && !killed.some((t) => t.alive())) break;
+    if (clock.now() >= giveUp) {
+      for (const p of left) tryKill(p.pid, "SIGKILL");
+      break;
+    }
+    await sleep(clock, 25);
+  }
 
-  // Anything forked during the grace period carries the run id too.
-  const late = find().filter((p) => !signalled.has(p.pid));
-  for (const p of late) signalled.add(p.pid);
-  signal([...processes, ...late], groups, "SIGKILL");
-  const killDeadline = clock.now() + 1000;
-  while ((left() || late.some(isSameProcess)) && clock.now() < killDeadline) await sleep(clock, 10);
-
+  for (const line of killedLines(killed)) options.log(line);
   const count = signalled.size;
   options.log(
     `cleaned up ${count} process${count === 1 ? "" : "es"} left by a crashed berth (PID ${stale.pid})`,
   );
   return [...signalled];
+}
+
+/** "db did not stop within 5 s of SIGINT; killed", once per service. */
+function killedLines(killed: Target[]): string[] {
+  const lines = killed.map(
+    (t) =>
+      `${t.service ?? "a process of the crashed run"} did not stop within ` +
+      `${durationText(t.graceMs)} of ${t.signal}; killed`,
+  );
+  return [...new Set(lines)];
 }
 
 /** Processes with the run id, with their start time taken now to guard the later signals. */
@@ -78,10 +181,10 @@ function runProcesses(runId: string): ProcessIdentity[] {
 }
 
 /** Recorded groups whose leader is still the recorded process. */
-function recordedGroups(stale: HostRecord): number[] {
-  return Object.values(stale.services)
-    .filter((s) => isPid(s.pgid) && s.pgid > 1 && s.pgid === s.pid && isSameProcess(s))
-    .map((s) => s.pgid);
+function recordedGroups(stale: HostRecord): { service: string; pgid: number }[] {
+  return Object.entries(stale.services)
+    .filter(([, s]) => isPid(s.pgid) && s.pgid > 1 && s.pgid === s.pid && isSameProcess(s))
+    .map(([service, s]) => ({ service, pgid: s.pgid }));
 }
 
 /**
@@ -89,11 +192,6 @@ function recordedGroups(stale: HostRecord): number[] {
  * safe even if the leader has exited meanwhile: a group's ID cannot be given to a new
  * process while any member of the group is left.
  */
-function signal(processes: ProcessIdentity[], groups: number[], name: NodeJS.Signals): void {
-  for (const pgid of groups) tryKill(-pgid, name);
-  for (const p of processes) if (isSameProcess(p)) tryKill(p.pid, name);
-}
-
 function tryKill(target: number, name: NodeJS.Signals): void {
   try {
     process.kill(target, name);

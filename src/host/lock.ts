@@ -17,6 +17,12 @@ export interface ServiceProcessRecord {
   /** The service's process group (its leader is `pid`). */
   pgid: number;
   startTime: string;
+  /**
+   * How the service stops (its `stopSignal` and `stopTimeout`), so a clean-up after a crash
+   * stops it as the host would have. Absent in records of older versions.
+   */
+  stopSignal?: NodeJS.Signals;
+  stopTimeoutMs?: number;
 }
 
 /** Who the host is. */

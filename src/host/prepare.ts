@@ -84,6 +84,7 @@ export async function prepareProject(
     }
 
     const held = allocations;
+    const stops = new Map(config.services.map((s) => [s.name, s.stop]));
     let records = Promise.resolve();
     return {
       stateDir,
@@ -94,7 +95,13 @@ export async function prepareProject(
       recordProcesses(groups) {
         const services: Record<string, ServiceProcessRecord> = {};
         for (const [name, pgid] of groups) {
-          services[name] = { pid: pgid, pgid, startTime: processStartTime(pgid) ?? "unknown" };
+          const stop = stops.get(name);
+          services[name] = {
+            pid: pgid,
+            pgid,
+            startTime: processStartTime(pgid) ?? "unknown",
+            ...(stop ? { stopSignal: stop.signal, stopTimeoutMs: stop.graceMs } : {}),
+          };
         }
         // Written in order; a failed write only weakens crash clean-up, so it is not fatal.
         records = records.then(() => lock.updateServices(services)).catch(() => {});

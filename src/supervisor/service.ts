@@ -5,6 +5,7 @@ import type { DependencyCondition, ServiceModel } from "../model/app.js";
 import type { LogLine, LogStream, ServiceState, SupervisorEvent } from "./events.js";
 import { ServiceLog } from "./logs/service-log.js";
 import { waitUntilReady } from "./readiness/wait-ready.js";
+import { commandNotFound } from "./command-not-found.js";
 import { durationText } from "./duration-text.js";
 import { decideRestart, describeExit } from "./restart-policy.js";
 import { spawnInGroup, type SpawnedProcess } from "./spawn.js";
@@ -205,13 +206,17 @@ export class ServiceRunner {
 
   private async runLoop(): Promise<void> {
     const { model, reservation } = this.options;
-    mkdirSync(model.dataDir, { recursive: true });
+    // Made for every service before any starts (Supervisor.start); again here in case it
+    // was removed since.
+    mkdirSync(model.dataDir, { recursive: true, mode: 0o700 });
     // Held until now so nothing else could take the port between planning and this spawn.
     await reservation?.release();
     for (;;) {
       if (this.stopController.signal.aborted) return;
       const exit = await this.runOnce();
       if (exit === "done") return;
+      const notFound = commandNotFound(model.command, exit);
+      if (notFound) return this.fail(notFound);
       const decision = decideRestart(
         model.restart,
         exit,
@@ -282,7 +287,7 @@ export class ServiceRunner {
           // A crash while coming back from a restart is the restart policy's to judge; a
           // service that never came up fails at once, since retrying would only repeat it.
           if (this.everReady) return exit;
-          this.fail(readiness.message);
+          this.fail(commandNotFound(model.command, exit) ?? readiness.message);
           return "done";
         }
         this.fail(readiness.message);
@@ -368,11 +373,22 @@ export class ServiceRunner {
 
   private async stopProcess(proc: SpawnedProcess): Promise<void> {
     const { model, clock } = this.options;
-    await stopGroup(proc.pid, proc.exited, {
+    const outcome = await stopGroup(proc.pid, proc.exited, {
       signal: model.stop.signal,
       graceMs: model.stop.graceMs,
       clock,
     });
+    if (outcome === "killed") {
+      const text = `${this.name} did not stop within ${durationText(model.stop.graceMs)} of ${model.stop.signal}; killed`;
+      this.log.note(`--- ${text}`);
+      this.options.emit({
+        type: "message",
+        level: "warn",
+        service: this.name,
+        text,
+        time: Date.now(),
+      });
+    }
     if (this.current === proc) {
       // A finished process's pid may be reused: nothing may signal it again.
       this.current = undefined;

@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { systemClock, type Clock } from "../clock.js";
 import type { AppModel, ServiceModel } from "../model/app.js";
 import type { LogLine, SupervisorEvent } from "./events.js";
@@ -68,9 +69,18 @@ export class Supervisor {
    * service has settled (ready, completed, failed, or skipped because a dependency failed).
    */
   start(): Promise<void> {
-    this.starting ??= Promise.all(
-      this.app.services.map((model) => this.startWhenDependenciesAllow(model)),
-    ).then(() => undefined);
+    this.starting ??= (async () => {
+      // Every data folder exists before anything runs, so a task can use another
+      // service's (`initdb -D {{services.db.dataDir}}`). Private, as PostgreSQL insists.
+      for (const model of this.app.services) {
+        try {
+          mkdirSync(model.dataDir, { recursive: true, mode: 0o700 });
+        } catch {
+          // The service makes it again as it starts, and fails there with the reason.
+        }
+      }
+      await Promise.all(this.app.services.map((model) => this.startWhenDependenciesAllow(model)));
+    })();
     return this.starting;
   }
 

@@ -15,12 +15,18 @@ export interface BerthProcess {
 /** Starts the built `berth` CLI in `cwd`, tracked so the test helpers kill it afterwards. */
 export function startBerth(
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  options: {
+    cwd: string;
+    env?: NodeJS.ProcessEnv;
+    /** Runs it as this user (the test must run as root). */
+    user?: { uid: number; gid: number };
+  },
 ): BerthProcess {
   const child = spawnTracked(process.execPath, [berthBin, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    ...options.user,
   });
   let text = "";
   const waiters = new Set<() => void>();

@@ -16,6 +16,9 @@ import { table } from "../output/table.js";
 
 const berthBin = join(packageRoot, "bin", "berth.cjs");
 const SETTLED = new Set(["ready", "completed", "failed", "stopped"]);
+const LAST_LINES = 15;
+/** How long a host with nothing left running may take to stop before we stop waiting. */
+const HOST_EXIT_WAIT_MS = 30_000;
 
 /**
  * `berth run --detach`: starts the app host in the background (its own session, output to
@@ -76,16 +79,36 @@ export async function detachCommand(options: {
       return ExitCode.ok;
     }
     for (const service of failed) {
-      // The host may already be stopping (every service failed): the reason still says why.
-      const lines = await client.logs({ service: service.name, tail: 15 }).catch(() => []);
+      // The host may already be stopping (no service left running): its log file still has
+      // the lines.
+      const lines = await client
+        .logs({ service: service.name, tail: LAST_LINES })
+        .then((found) => found.map((line) => line.text))
+        .catch(() => []);
+      const shown = lines.length > 0 ? lines : lastLinesOf(stateDir, service.name);
       process.stderr.write(
         `${service.name} failed: ${service.reason ?? "unknown reason"}\n` +
-          lines.map((l) => `  ${l.text}\n`).join(""),
+          shown.map((line) => `  ${line}\n`).join(""),
       );
     }
-    if (hostExit === undefined) {
+    if (services.some((s) => s.state === "ready")) {
       process.stderr.write(
         `berth keeps running the other services (pid ${child.pid}); \`berth stop\` stops them.\n`,
+      );
+    } else {
+      // Nothing is left running, so the host stops by itself: say so once it has.
+      let timer: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        exited,
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), HOST_EXIT_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      process.stderr.write(
+        ended
+          ? `No service is left running, so the app host has exited (code ${ended.code}; its log: ${logFile}).\n`
+          : `No service is left running, but the app host (pid ${child.pid}) has not exited; \`berth stop\` stops it.\n`,
       );
     }
     return ExitCode.serviceFailed;
@@ -129,9 +152,26 @@ function waitUntilSettled(client: ControlClient): Promise<{ services: ServiceInf
   });
 }
 
+/** The last lines its last process wrote to the service's log file, without berth's notes. */
+function lastLinesOf(stateDir: string, service: string): string[] {
+  let lines: string[];
+  try {
+    lines = readFileSync(join(stateDir, "logs", `${service}.log`), "utf8").split("\n");
+  } catch {
+    return [];
+  }
+  // Each process's lines follow berth's "--- starting: <command>" note.
+  const start = lines.findLastIndex((line) => line.startsWith("--- starting"));
+  return lines
+    .slice(start + 1)
+    .filter((line) => line !== "" && !line.startsWith("--- "))
+    .slice(-LAST_LINES);
+}
+
 /**
  * The host exited before it was confirmed up: 0 means every service ran to completion;
- * anything else is the host's own exit code (a taken port, a bad binary…), with its log.
+ * 4, that services failed and none was left running; anything else is the host's own exit
+ * code (a taken port, a bad binary…). The end of its log says why.
  */
 function hostEnded(code: number, logFile: string): number {
   if (code === 0) {
@@ -144,9 +184,11 @@ function hostEnded(code: number, logFile: string): number {
   } catch {
     // no log written
   }
-  process.stderr.write(
-    `${tail}\nThe app host exited with code ${code} before its services were up (its log: ${logFile}).\n`,
-  );
+  const what =
+    code === ExitCode.serviceFailed
+      ? "A service failed and no service was left running, so the app host has exited"
+      : "The app host exited before its services were up";
+  process.stderr.write(`${tail}\n${what} (code ${code}; its log: ${logFile}).\n`);
   return code;
 }
 
