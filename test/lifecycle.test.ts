@@ -95,7 +95,7 @@ describe("berth run", () => {
   it("reports a service killed after its grace period, on the terminal and in its log", async () => {
     const dir = project(`
       stubborn: { command: [${node}, ${fixture("server.mjs")}], env: { IGNORE_TERM: "1" },
-                  stopTimeout: "300ms", ready: { log: "listening" } },`);
+                  stopTimeout: "300ms", port: "auto", ready: { log: "listening" } },`);
     const berth = startBerth(["run"], { cwd: dir });
     await berth.waitForOutput(/stubborn is ready/);
     berth.child.kill("SIGINT");

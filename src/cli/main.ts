@@ -78,20 +78,13 @@ projectOptions(
       const configPath = projectFlag(options);
       if (options.detach) {
         const { detachCommand } = await import("./commands/detach.js");
-        const { passServices } = await import("./detached-services.js");
-        passServices(services);
-        return detachCommand({ cwd: process.cwd(), configPath });
+        return detachCommand({ cwd: process.cwd(), configPath, services });
       }
       const { runHost } = await import("../host/host.js");
-      let only = services;
-      if (options.hostDetached) {
-        const { passedServices } = await import("./detached-services.js");
-        only = passedServices();
-      }
       return runHost({
         cwd: process.cwd(),
         configPath,
-        only,
+        only: services,
         output: process.stdout,
         verbose: verbose(),
         detached: options.hostDetached ? { launcherPid: Number(options.hostDetached) } : undefined,

@@ -1,4 +1,5 @@
 import type { RestartSpec } from "../model/app.js";
+import { plural } from "../plural.js";
 import { durationText } from "./duration-text.js";
 
 export type RestartDecision =
@@ -28,7 +29,7 @@ export function decideRestart(
       restart: false,
       crashLoop: true,
       reason:
-        `${describeExit(exit)}; crash loop: restarted ${recent.length} times within ` +
+        `${describeExit(exit)}; crash loop: restarted ${plural(recent.length, "time")} within ` +
         `${durationText(spec.windowMs)}, giving up`,
     };
   }

@@ -28,6 +28,8 @@ const HOST_EXIT_WAIT_MS = 30_000;
 export async function detachCommand(options: {
   cwd: string;
   configPath?: string;
+  /** Only these services and what they depend on (none: every service). */
+  services?: string[];
 }): Promise<number> {
   const config = await resolveConfig(options);
   const existing = (await projectHosts(config.file)).filter(
@@ -35,7 +37,10 @@ export async function detachCommand(options: {
   );
   const live = existing.find((h) => h.status === "live");
   if (live) {
-    say(`berth already runs ${config.file} (pid ${live.pid}); nothing changed.`);
+    say(
+      `berth already runs ${config.file} (pid ${live.pid}); nothing changed. ` +
+        "`berth logs` shows its output, `berth stop` stops it.",
+    );
     printServices(live.services ?? []);
     return ExitCode.ok;
   }
@@ -46,7 +51,15 @@ export async function detachCommand(options: {
   const out = openSync(logFile, "w", 0o600);
   const child = spawn(
     process.execPath,
-    [berthBin, "run", "--config", config.file, "--host-detached", String(process.pid)],
+    [
+      berthBin,
+      "run",
+      ...(options.services ?? []),
+      "--config",
+      config.file,
+      "--host-detached",
+      String(process.pid),
+    ],
     { cwd: config.projectDir, detached: true, stdio: ["ignore", out, out] },
   );
   closeSync(out);
