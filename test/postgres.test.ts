@@ -40,6 +40,7 @@ function config(bin: string): string {
     postgres: {
       command: "${bin}/postgres -D {{dataDir}} -p {{port}} -c listen_addresses=127.0.0.1 -c unix_socket_directories=",
       port: 5432,
+      url: "postgres://postgres@localhost:{{port}}/postgres",
       dependsOn: { "postgres-init": "completed" },
       ready: { command: "${bin}/pg_isready -q -h 127.0.0.1 -p {{port}}" },
       stopSignal: "SIGINT",
@@ -115,7 +116,10 @@ describe.skipIf(skipReason !== undefined)(
         });
 
       const first = run();
-      await first.waitForOutput(/postgres is ready/, 60_000);
+      await first.waitForOutput(
+        /postgres is ready at postgres:\/\/postgres@localhost:\d+\/postgres/,
+        60_000,
+      );
       expect(first.output()).toMatch(/postgres-init completed/);
       const postmaster = await servicePid(project, "postgres");
       track(postmaster);

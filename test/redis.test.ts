@@ -21,11 +21,12 @@ const config = `export default {
     redis: {
       command: "redis-server --port {{port}} --bind 127.0.0.1 --dir {{dataDir}} --save '3600 1' --appendonly no",
       port: 6379,
+      scheme: "redis",
       ready: { command: "redis-cli -p {{port}} ping" },
     },
     seed: {
       command: "redis-cli -u \\"$REDIS_URL\\" set greeting hello",
-      env: { REDIS_URL: "redis://127.0.0.1:{{services.redis.port}}/0" },
+      env: { REDIS_URL: "{{services.redis.url}}" },
       oneshot: true,
       port: false,
       dependsOn: ["redis"],
@@ -47,7 +48,7 @@ describe.skipIf(skipReason !== undefined)(
 
       const first = startBerth(["run"], { cwd: dir });
       await first.waitForOutput(/seed completed/, 30_000);
-      expect(first.output()).toMatch(/redis is ready/);
+      expect(first.output()).toMatch(/redis is ready at redis:\/\/localhost:\d+/);
       expect(first.output()).toMatch(/seed +\| OK/);
       expect(redisCli("get", "greeting")).toBe("hello");
 

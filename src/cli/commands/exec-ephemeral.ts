@@ -19,6 +19,7 @@ export async function execEphemeral(options: ExecOptions): Promise<number> {
     "--only",
   );
   const reporter = new TerminalReporter({ output: process.stderr });
+  reporter.setServices(config.services.map(({ name }) => ({ name })));
   const host = await AppHost.open({
     config,
     verbose: options.verbose,
@@ -31,7 +32,10 @@ export async function execEphemeral(options: ExecOptions): Promise<number> {
         : event.type === "message" || (event.type === "state" && event.state === "failed");
       if (shown) reporter.handle(event);
     },
-  }).catch((error: unknown) => {
+    // Only with --logs does the services' output reach the terminal.
+    forceColor: options.logs ? reporter.childForceColor : undefined,
+  }).catch(async (error: unknown) => {
+    await reporter.close();
     throw asBringUpFailure(error);
   });
   reporter.setServices(host.app.services);
@@ -71,6 +75,7 @@ export async function execEphemeral(options: ExecOptions): Promise<number> {
     const ignore = () => {};
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, ignore);
     await host.close();
+    await reporter.close();
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(signal, ignore);
   }
 }

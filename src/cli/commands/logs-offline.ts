@@ -36,7 +36,10 @@ export function offlineLogs(
     );
   }
   const secret = instanceSecret(appHostPath);
-  const print = printer(options, Math.max(...files.map((f) => f.service.length)));
+  const print = printer(
+    options,
+    files.map((f) => f.service),
+  );
   let printed = 0;
   for (const { service, file } of files) {
     const lines: PrintedLine[] = lastLines(file, options.tail).map((text) => ({

@@ -37,8 +37,8 @@ export async function logsCommand(options: LogsOptions): Promise<number> {
     return offlineLogs({ ...options, tail }, appHostPath, printer);
   }
   const { host, client } = selected;
-  const names = options.service ? [options.service] : (host.services ?? []).map((s) => s.name);
-  const print = printer(options, Math.max(0, ...names.map((n) => n.length)));
+  const names = (host.services ?? []).map((s) => s.name);
+  const print = printer(options, options.service ? [options.service] : names, names);
   if (!options.follow) {
     try {
       print(await client.logs({ service: options.service, tail }));
@@ -71,10 +71,14 @@ function projectOf(options: LogsOptions, notRunning: BerthError): string {
   }
 }
 
-/** Prints lines as `<service> | <text>` (padded, coloured) or, with --json, as objects. */
+/**
+ * Prints lines as `<service> | <text>` (padded to the widest of `shown`, coloured as
+ * `berth run` colours them: in the order of `all`) or, with --json, as objects.
+ */
 export function printer(
   options: Pick<LogsOptions, "json" | "timestamps">,
-  nameWidth: number,
+  shown: readonly string[],
+  all: readonly string[] = shown,
 ): (lines: PrintedLine[]) => void {
   if (options.json) {
     return (lines) => {
@@ -82,7 +86,8 @@ export function printer(
     };
   }
   const styles = createStyles(shouldUseColor(process.stdout, process.env));
-  let width = nameWidth;
+  for (const name of all) styles.service(name);
+  let width = Math.max(0, ...shown.map((name) => name.length));
   return (lines) => {
     let out = "";
     for (const line of lines) {
