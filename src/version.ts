@@ -28,7 +28,7 @@ function findRoot(dir: string): string {
       const { name } = JSON.parse(readFileSync(join(current, "package.json"), "utf8")) as {
         name?: string;
       };
-      if (name === "berth") return current;
+      if (name === "berth-dev") return current;
     } catch {
       // no package.json here: keep walking up
     }
