@@ -1,8 +1,8 @@
 // Discovery benchmark: how long after an app host's control socket appears does a running
 // monitor hold a live connection to it?
 //
-// Starts a Monitor (from dist/, so run `npm run build` first) on a temporary runtime dir,
-// then starts real control servers (dist/control/server.js over a FakeTarget) one after
+// Starts a Monitor (from source, through bench/berth.mjs) on a temporary runtime dir,
+// then starts real control servers (control/server.ts over a FakeTarget) one after
 // another, leaving each running, and measures from the moment each socket appears (just
 // after `listen`, which creates the socket file synchronously) to the monitor's `changed`
 // event with status `live` for it: the file-system watch, the scan, connecting,
@@ -17,8 +17,10 @@ import { Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { startFakeHost } from "../dist/control/fake-target.js";
-import { Monitor } from "../dist/monitor/monitor.js";
+import { importSource } from "./berth.mjs";
+
+const { startFakeHost } = await importSource("control/fake-target.ts");
+const { Monitor } = await importSource("monitor/monitor.ts");
 
 const TARGET_P99_MS = 50;
 const HOST_TIMEOUT_MS = 5000;

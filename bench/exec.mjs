@@ -13,8 +13,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { berthCli } from "./berth.mjs";
 
-const berth = fileURLToPath(new URL("../bin/berth.cjs", import.meta.url));
+const berth = berthCli();
 const server = fileURLToPath(new URL("./fixtures/late-server.mjs", import.meta.url));
 const floor = fileURLToPath(new URL("./fixtures/exec-floor.mjs", import.meta.url));
 const sst = join(

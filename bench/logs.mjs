@@ -26,6 +26,7 @@ import { performance } from "node:perf_hooks";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { berthCli } from "./berth.mjs";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -106,8 +107,7 @@ const concurrentlyBin = join(
   "bin",
   "concurrently.js",
 );
-const berthBin = join(repo, "bin", "berth.cjs");
-const berthBuilt = existsSync(join(repo, "dist", "cli", "main.js"));
+const berthBin = berthCli();
 
 const berthEnv = {
   ...process.env,
@@ -158,12 +158,6 @@ const contenders = [
   { name: "concurrently 1 MB", short: true, run: () => runConcurrently(10_000) },
   { name: "berth 1 MB", short: true, run: () => runBerth(10_000) },
 ];
-
-if (!berthBuilt) {
-  console.error("berth is not built: run `npm run build` first (or `npm run bench:logs`).");
-  console.error("Measuring the others only.\n");
-  contenders.splice(0, contenders.length, ...contenders.filter((c) => !c.name.startsWith("berth")));
-}
 
 console.log(`# ${megabytes} MB of 100-byte lines, ${runs} run(s) each, output to /dev/null`);
 const results = new Map(contenders.map((c) => [c.name, []]));

@@ -12,9 +12,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { berthCli } from "./berth.mjs";
 
-const berth = fileURLToPath(new URL("../bin/berth.cjs", import.meta.url));
+const berth = berthCli();
 const pm2 = join(createRequire(import.meta.url).resolve("pm2/package.json"), "..", "bin", "pm2");
 const runsFlag = process.argv.indexOf("--runs");
 const RUNS = runsFlag === -1 ? 15 : Number(process.argv[runsFlag + 1]);

@@ -4,7 +4,7 @@
 // and again, and measures from the moment its listen callback fires to the moment it is
 // seen as ready: by berth's supervisor (which spawns it and emits "ready"), by berth's
 // `waitUntilReady` alone, and by `wait-on` (JS API, default 250 ms interval), all from
-// dist/ (run `npm run build` first), taking turns, in one run. Measuring from listen, not from spawn, keeps
+// source (bench/berth.mjs), taking turns, in one run. Measuring from listen, not from spawn, keeps
 // Node's own start-up (and the ~40 ms NODE_EXTRA_CA_CERTS adds to it) out of the figures.
 //
 // Usage: node bench/readiness.mjs [--starts N]   (default 50 starts per waiter)
@@ -18,8 +18,10 @@ import waitOn from "wait-on";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { waitUntilReady } from "../dist/supervisor/readiness/index.js";
-import { Supervisor } from "../dist/supervisor/supervisor.js";
+import { importSource } from "./berth.mjs";
+
+const { waitUntilReady } = await importSource("supervisor/readiness/index.ts");
+const { Supervisor } = await importSource("supervisor/supervisor.ts");
 
 const fixture = fileURLToPath(new URL("./fixtures/late-server.mjs", import.meta.url));
 const TIMEOUT_MS = 30_000;

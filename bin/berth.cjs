@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 "use strict";
-const { join } = require("node:path");
-
-const dist = join(__dirname, "..", "dist", "cli");
-require(join(dist, "launch.cjs")).launch(join(dist, "berth.cjs"));
+// Node 22.1 and later keep V8's compiled code between runs when asked; Node 20 lacks it.
+require("node:module").enableCompileCache?.();
+require("../dist/cli/berth.cjs");

@@ -2,7 +2,7 @@
  * berth's public entry: what a `berth.config.ts` imports.
  *
  * @example
- * import { defineConfig } from "berth";
+ * import { defineConfig } from "berth-dev";
  * export default defineConfig({ services: { api: { command: "node api.js" } } });
  */
 export { defineConfig } from "./config/types.js";

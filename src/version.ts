@@ -12,7 +12,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /**
  * The folder of berth's own package.json. Found by walking up from this module, because the
- * module may run from `src/` (tests), `dist/` (the library) or the CLI bundle (`dist/cli/berth.cjs`).
+ * module may run from `src/` (tests) or the CLI bundle (`dist/cli/berth.cjs`).
  */
 export const packageRoot: string = bundled ? join(here, "..", "..") : findRoot(here);
 
@@ -28,7 +28,7 @@ function findRoot(dir: string): string {
       const { name } = JSON.parse(readFileSync(join(current, "package.json"), "utf8")) as {
         name?: string;
       };
-      if (name === "berth") return current;
+      if (name === "berth-dev") return current;
     } catch {
       // no package.json here: keep walking up
     }

@@ -1,4 +1,4 @@
-import { defineConfig } from "berth";
+import { defineConfig } from "berth-dev";
 
 /**
  * A small but real app: a one-shot migration prepares the database file, the API serves

@@ -9,7 +9,7 @@ describe("resolveConfig", () => {
     const dir = realpathSync(
       tempProject({
         "berth.config.ts": `
-          import { defineConfig } from "berth";
+          import { defineConfig } from "berth-dev";
           export default defineConfig({
             name: "shop",
             services: {

@@ -18,11 +18,11 @@ async function loadError(file: string): Promise<BerthError> {
 }
 
 describe("loadConfig", () => {
-  test("a .ts config with TypeScript syntax that imports defineConfig from berth", async () => {
-    // No node_modules in the temp project: "berth" must resolve to this package.
+  test("a .ts config with TypeScript syntax that imports defineConfig from berth-dev", async () => {
+    // No node_modules in the temp project: "berth-dev" must resolve to this package.
     const dir = tempProject({
       "berth.config.ts": `
-        import { defineConfig, type ServiceConfig } from "berth";
+        import { defineConfig, type ServiceConfig } from "berth-dev";
         interface Options { port: number }
         const options: Options = { port: 3000 };
         const api = { command: "node api.js", port: options.port } satisfies ServiceConfig;
@@ -34,7 +34,7 @@ describe("loadConfig", () => {
 
   test.each(["mts", "js", "mjs"])("a .%s config", async (extension) => {
     const dir = tempProject({
-      [`berth.config.${extension}`]: `import { defineConfig } from "berth";\nexport default defineConfig(${JSON.stringify(expected)});\n`,
+      [`berth.config.${extension}`]: `import { defineConfig } from "berth-dev";\nexport default defineConfig(${JSON.stringify(expected)});\n`,
     });
     expect(await loadConfig(join(dir, `berth.config.${extension}`))).toEqual(expected);
   });

@@ -1,15 +1,14 @@
 import { createRequire } from "node:module";
 import { readFile } from "node:fs/promises";
-import { dirname, extname, join } from "node:path";
-import { codeCacheHook } from "../platform/code-cache.js";
+import { extname, join } from "node:path";
 import { BerthError } from "../errors.js";
 import { packageRoot } from "../version.js";
 import { codeFrame, thrownAt } from "./thrown-at.js";
 
 const moduleExtensions = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
 
-// A config imports `defineConfig` from "berth", and its project need not have berth
-// installed: "berth" is this very package, from source (tests, dev) or built (dist).
+// A config imports `defineConfig` from "berth-dev", and its project need not have it
+// installed: "berth-dev" is this very package, from source (tests, dev) or built (dist).
 const ownEntry = import.meta.url.endsWith(".ts")
   ? join(packageRoot, "src", "index.ts")
   : join(packageRoot, "dist", "index.js");
@@ -34,12 +33,9 @@ export async function loadConfig(file: string): Promise<unknown> {
   // Loaded only here: jiti is large, and JSON configs and running hosts never need it.
   // Required, not imported: jiti's ES entry imports its CommonJS build, and Node then
   // scans those 190 kB for export names before running them, a third of a config's load.
-  const requireHere = createRequire(import.meta.url);
-  // jiti's entry only wraps its build, dist/jiti.cjs, which is what takes compiling.
-  codeCacheHook()?.preload(join(dirname(requireHere.resolve("jiti")), "..", "dist", "jiti.cjs"));
-  const { createJiti } = requireHere("jiti") as typeof import("jiti");
+  const { createJiti } = createRequire(import.meta.url)("jiti") as typeof import("jiti");
   const jiti = createJiti(import.meta.url, {
-    alias: { berth: ownEntry },
+    alias: { "berth-dev": ownEntry },
     moduleCache: false,
     interopDefault: false,
   });
