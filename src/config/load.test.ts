@@ -98,7 +98,7 @@ describe("loadConfig", () => {
   test("a TypeScript config that throws: the place as written, not as transpiled", async () => {
     const dir = tempProject({
       "berth.config.ts": [
-        'import { defineConfig } from "berth";',
+        'import { defineConfig } from "berth-dev";',
         "interface Env { [key: string]: string | undefined }",
         "const env: Env = process.env;",
         "const url: string = env.NO_SUCH_VARIABLE_HERE!.trim();",
