@@ -67,6 +67,18 @@ describe("the packed package, installed into a fresh project", () => {
         },
         include: ["berth.config.ts"],
       }),
+      // A CommonJS project: TypeScript resolves packages the old way (node10), without exports.
+      "tsconfig.cjs.json": JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: "commonjs",
+          moduleResolution: "node10",
+          target: "es2022",
+          noEmit: true,
+          types: [],
+        },
+        include: ["berth.config.ts"],
+      }),
       "berth.config.ts": config("services"),
       "api.mjs": api,
     });
@@ -106,6 +118,16 @@ describe("the packed package, installed into a fresh project", () => {
 
   it("type-checks a config that imports defineConfig from the package", async () => {
     const { code, output } = await attempt(process.execPath, [tsc, "-p", "."], project);
+    expect(output).toBe("");
+    expect(code).toBe(0);
+  });
+
+  it("type-checks it in a CommonJS project too (moduleResolution node10)", async () => {
+    const { code, output } = await attempt(
+      process.execPath,
+      [tsc, "-p", "tsconfig.cjs.json"],
+      project,
+    );
     expect(output).toBe("");
     expect(code).toBe(0);
   });

@@ -34,6 +34,12 @@ describe("findCommand", () => {
     );
   });
 
+  test("skips PATH entries that are files, as a shell does", () => {
+    // `other/plain` is a file: looking inside it fails with ENOTDIR.
+    const odd = [join(dir, "other", "plain"), join(dir, "bin")].join(":");
+    expect(findCommand("tool", { cwd: dir, path: odd })).toBe(join(dir, "bin", "tool"));
+  });
+
   test("a name nowhere on PATH is 127, naming it", () => {
     const error = failure(() => findCommand("vitset", { cwd: dir, path }));
     expect(error).toMatchObject({ code: "COMMAND_NOT_FOUND", exitCode: 127 });

@@ -44,7 +44,14 @@ function notExecutable(name: string, file: string, kind: "file" | "folder"): Ber
 }
 
 function kindOf(file: string): "executable" | "file" | "folder" | undefined {
-  const stats = statSync(file, { throwIfNoEntry: false });
+  let stats;
+  try {
+    stats = statSync(file, { throwIfNoEntry: false });
+  } catch {
+    // A PATH entry that cannot be searched (EACCES) or is not a folder (ENOTDIR): the
+    // shell skips it, and so do we.
+    return undefined;
+  }
   if (!stats) return undefined;
   if (stats.isDirectory()) return "folder";
   try {

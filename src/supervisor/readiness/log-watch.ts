@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import { truncate } from "./describe.js";
 
 /**
@@ -9,7 +10,8 @@ export type LogSubscribe = (listener: (lines: string[]) => void) => () => void;
 
 /**
  * Resolves on the first line matching `pattern` — driven by the lines themselves, no
- * polling. Rejects with the signal's reason when aborted. `onLine` hears every line that
+ * polling. Lines are matched as a reader sees them, without colour and other terminal
+ * codes: a service coloured by `FORCE_COLOR` matches as it would in a pipe. Rejects with the signal's reason when aborted. `onLine` hears every line that
  * did not match, as `last line "…"`, for the waiting notice.
  */
 export function waitForLogLine(
@@ -32,8 +34,9 @@ export function waitForLogLine(
     const onAbort = () => finish(signal.reason ?? new Error("aborted"));
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
-    unsubscribe = subscribe((lines) => {
+    unsubscribe = subscribe((raw) => {
       if (settled) return;
+      const lines = raw.map((line) => stripVTControlCharacters(line));
       // `search` ignores `lastIndex`, so a /g or /y pattern matches every line alike.
       if (lines.some((line) => line.search(pattern) !== -1)) return finish();
       const last = lines.at(-1);

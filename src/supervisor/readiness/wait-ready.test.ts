@@ -161,6 +161,15 @@ describe("waitUntilReady with a log check", () => {
     expect(clock.pending).toBe(0);
   });
 
+  it("matches a coloured line as it reads without colour (FORCE_COLOR)", async () => {
+    const log = fakeLog();
+    const check: ReadyCheck = { kind: "log", pattern: /listening on \d+/, timeoutMs: 30_000 };
+    const wait = observe(waitUntilReady({ check, signal: signal(), logLines: log.subscribe }));
+    log.emit("listening on \u001b[33m3000\u001b[39m");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(wait).toEqual({ settled: true });
+  });
+
   it("sees a line replayed while subscribing", async () => {
     const log = fakeLog(["ready"]);
     const check: ReadyCheck = { kind: "log", pattern: /ready/, timeoutMs: 30_000 };
