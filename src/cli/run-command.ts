@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { ControlClosedError, ControlError, UnresponsiveError } from "../control/errors.js";
 import { BerthError, isBerthError } from "../errors.js";
+import { withLocalBins } from "../platform/local-bins.js";
 
 /** The error of `berth exec` when the services did not come up (exit code 125). */
 export function bringUpFailed(
@@ -42,7 +43,8 @@ export function runCommand(command: string[], env: Record<string, string>): Prom
   return new Promise((resolve, reject) => {
     const child = spawn(command[0]!, command.slice(1), {
       stdio: "inherit",
-      env: { ...process.env, ...env },
+      // Found by findCommand with the same PATH: the project's node_modules/.bin first.
+      env: { ...process.env, PATH: withLocalBins(process.env.PATH, process.cwd()), ...env },
     });
     // Ctrl-C reaches the command from the terminal (it shares berth's foreground group):
     // berth waits for it to end. A SIGTERM or SIGHUP sent to berth alone is passed on.

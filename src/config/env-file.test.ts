@@ -43,6 +43,25 @@ describe("envFile", () => {
     expect(worker!.env).toEqual({ A: "top", B: "top", C: "top", D: "top" });
   });
 
+  test("berth's own environment wins over a file, and env over both", () => {
+    const dir = tempProject({ ".env": "A=file\nB=file\nC=file\n" });
+    const raw = { envFile: ".env", services: { api: { command: "x", env: { B: "env" } } } };
+    const file = join(dir, "berth.config.ts");
+    const [api] = validateConfig(raw, file, { A: "shell", B: "shell" }).services;
+    expect(api!.env).toEqual({ B: "env", C: "file" });
+  });
+
+  test("a line without = is an error, not a variable lost", () => {
+    expect(
+      problems(
+        { ".env": "A=1\nthis is not valid\nB=2\n" },
+        { envFile: ".env", services: { api: { command: "x" } } },
+      ),
+    ).toEqual([
+      'envFile: env file <dir>/.env has a line that is not NAME=value: "this is not valid"; add "=" or make it a comment (#)',
+    ]);
+  });
+
   test("values keep their templates, and what they refer to gets a port", () => {
     const { result } = validate(
       { ".env": "DATABASE_URL={{services.db.url}}/app\n" },

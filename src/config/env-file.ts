@@ -76,7 +76,19 @@ export function readEnvFiles(
       issues.push({ path, message: unreadable(file, spec.path, code) });
       continue;
     }
-    files.push({ at: path, path: spec.path, vars: parseEnv(content) as Record<string, string> });
+    const vars = parseEnv(content) as Record<string, string>;
+    // Node's parser takes a line without `=` as the start of the next line's name
+    // ("oops\nB" = "2"), which would silently lose B: refuse such a name instead.
+    const odd = Object.keys(vars).find((name) => /\s/.test(name));
+    if (odd !== undefined) {
+      const line = odd.split(/\r?\n/)[0]!.trim();
+      issues.push({
+        path,
+        message: `env file ${file} has a line that is not NAME=value: ${JSON.stringify(line)}; add "=" or make it a comment (#)`,
+      });
+      continue;
+    }
+    files.push({ at: path, path: spec.path, vars });
   }
   return { files, issues };
 }

@@ -19,7 +19,12 @@ import { configSchema, runProblems, serviceSchema, type ParsedService } from "./
  * @throws BerthError `CONFIG_INVALID` naming `file`, one line per problem in `details`:
  *   `services.api.port: expected a port number (1-65535), "auto" or false, got "3000x"`.
  */
-export function validateConfig(raw: unknown, file: string): NormalizedConfig {
+export function validateConfig(
+  raw: unknown,
+  file: string,
+  /** berth's own environment: a variable set there wins over the env files' value. */
+  environment: Readonly<Record<string, string | undefined>> = process.env,
+): NormalizedConfig {
   const issues: ConfigIssue[] = [];
   const top = configSchema.safeParse(raw, PARSE);
   if (!top.success) issues.push(...fromZod(top.error.issues, []));
@@ -61,7 +66,7 @@ export function validateConfig(raw: unknown, file: string): NormalizedConfig {
     file,
     projectDir,
     ...(top.data.name === undefined ? {} : { name: top.data.name }),
-    services: entries.map((entry) => normalizeService(entry, entries)),
+    services: entries.map((entry) => normalizeService(entry, entries, environment)),
   };
 }
 
@@ -71,11 +76,14 @@ function fromZod(issues: readonly core.$ZodIssue[], prefix: PropertyKey[]): Conf
 
 /**
  * A dependency listed by name only waits for what its kind of service can reach. The env
- * files' variables go under the service's own `env`, in order: a later value wins.
+ * files' variables go under the service's own `env`, in order: a later value wins. As with
+ * dotenv, Vite and Node's `--env-file`, a variable already set in berth's environment is
+ * not replaced by a file's (`DATABASE_URL=… berth run` overrides `.env`); `env` wins over both.
  */
 function normalizeService(
   entry: ServiceEntry,
   entries: readonly ServiceEntry[],
+  environment: Readonly<Record<string, string | undefined>>,
 ): NormalizedService {
   const { envFiles, port, ...service } = entry.parsed! as ParsedService;
   void envFiles; // read into `entry.envFiles` by now
@@ -84,7 +92,11 @@ function normalizeService(
     name: dep.name,
     condition: dep.condition ?? (oneshot(dep.name) ? "completed" : "ready"),
   }));
-  const files = (entry.envFiles ?? []).map((file: LoadedEnvFile) => file.vars);
+  const files = (entry.envFiles ?? []).map((file: LoadedEnvFile) =>
+    Object.fromEntries(
+      Object.entries(file.vars).filter(([name]) => environment[name] === undefined),
+    ),
+  );
   const env: Record<string, string> = Object.assign({}, ...files, service.env);
   if (port === "when-needed") throw new Error(`the port of ${entry.name} was not settled`);
   return { name: entry.name, ...service, port, env, dependsOn };

@@ -2,6 +2,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import type { NormalizedConfig, NormalizedReady, NormalizedService } from "../config/normalized.js";
 import { READY_TIMEOUT_MS } from "../config/ready.js";
 import type { AppModel, CommandSpec, InstanceIdentity, ReadyCheck, ServiceModel } from "./app.js";
+import { withLocalBins } from "../platform/local-bins.js";
 import { dependencyOrder } from "./graph.js";
 import { renderTemplate, type TemplateContext } from "./template.js";
 
@@ -13,6 +14,8 @@ export interface PlanInput {
   stateDir: string;
   /** Unique per host run; every service carries it so a crashed host's processes can be found. */
   runId: string;
+  /** berth's own `PATH`, which services inherit (default `process.env.PATH`). */
+  path?: string;
   /** The executable of each binary service (`ensureBinary(...).executable`), by service name. */
   executables?: ReadonlyMap<string, string>;
 }
@@ -87,6 +90,9 @@ function planService(
 
   const rendered = service.cwd === undefined ? context.projectDir : render(service.cwd, "cwd");
   const cwd = isAbsolute(rendered) ? rendered : resolve(context.projectDir, rendered);
+  const inherited = env.PATH ?? input.path ?? process.env.PATH;
+  const path = withLocalBins(inherited, cwd);
+  if (path !== undefined && path !== inherited) env.PATH = path;
   return {
     name: service.name,
     oneshot: service.oneshot,

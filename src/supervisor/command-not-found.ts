@@ -19,8 +19,9 @@ export function commandNotFound(
 ): string | undefined {
   if (exit.code !== 127 || !runsInShell(command)) return undefined;
   return (
-    `command not found: \`${command.display}\` exited with code 127 (the shell could not ` +
-    "find a program it names); check that the program is installed and on PATH. Not restarted"
+    `command not found: \`${command.display}\` exited with code 127, the shell's "command ` +
+    'not found": it, or a program it runs, is missing (its last lines name which); check ' +
+    "that the program is installed and on PATH. Not restarted"
   );
 }
 

@@ -47,9 +47,9 @@ describe("a shell command that is not found (exit 127)", () => {
     expect(snapshot.restarts).toBe(0);
     expect(states(events, "web")).not.toContain("restarting");
     expect(snapshot.reason).toBe(
-      "command not found: `berth-no-such-program-xyz --port 4000` exited with code 127 " +
-        "(the shell could not find a program it names); check that the program is installed " +
-        "and on PATH. Not restarted",
+      "command not found: `berth-no-such-program-xyz --port 4000` exited with code 127, " +
+        'the shell\'s "command not found": it, or a program it runs, is missing (its last ' +
+        "lines name which); check that the program is installed and on PATH. Not restarted",
     );
     const lastLines = messages(events).find((m) => m.text === "last lines of web:");
     expect(lastLines?.details?.join("\n")).toMatch(

@@ -8,6 +8,7 @@ import { projectHosts } from "../hosts.js";
 import { serviceEnv } from "../exec-env.js";
 import { findCommand } from "../find-command.js";
 import { asBringUpFailure, bringUpFailed, runCommand } from "../run-command.js";
+import { withLocalBins } from "../../platform/local-bins.js";
 
 export interface ExecOptions {
   cwd: string;
@@ -31,7 +32,9 @@ export async function execCommand(options: ExecOptions): Promise<number> {
     throw new BerthError("USAGE", "berth exec needs a command: `berth exec -- npm test`.");
   }
   // Before anything starts: a typo must not cost the services' start-up (and stop).
-  findCommand(options.command[0]!, { cwd: options.cwd, path: process.env.PATH });
+  // The project's own commands (vitest, playwright) run as they would in `npm run`.
+  const path = withLocalBins(process.env.PATH, options.cwd);
+  findCommand(options.command[0]!, { cwd: options.cwd, path });
   let live: TrackedHost | undefined;
   try {
     // Finding the file is enough to recognise a running host; loading it (TypeScript through
