@@ -45,6 +45,18 @@ describe("berth exec", () => {
     expect(isAlive(pid)).toBe(false);
   });
 
+  it("says what it waits on when a service is slow to be ready, without --logs", async () => {
+    const slow = JSON.stringify([
+      process.execPath,
+      "-e",
+      "setTimeout(() => console.log('up now'), 2600); setInterval(() => {}, 1000)",
+    ]);
+    const dir = project(`slow: { command: ${slow}, port: false, ready: { log: "up now" } },`);
+    const result = await runBerth(["exec", "--", "true"], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.output).toMatch(/still waiting for slow: a log line/);
+  });
+
   it("passes the command's exit code through", async () => {
     const dir = project(`idle: { command: [${node}, ${fixture("forever.mjs")}], port: false },`);
     const result = await runBerth(["exec", "--", "sh", "-c", "exit 42"], { cwd: dir });

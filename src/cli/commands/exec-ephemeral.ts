@@ -26,10 +26,13 @@ export async function execEphemeral(options: ExecOptions): Promise<number> {
     // A one-off command runs with what is installed; `berth run` looks for newer versions.
     preferInstalled: true,
     onEvent: (event) => {
-      // With --logs every line is shown already; without, the failure's last lines say why.
+      // With --logs every line is shown already; without, what it waits on and the
+      // failure's last lines say why it takes long or failed.
       const shown = options.logs
         ? !repeatsShownOutput(event)
-        : event.type === "message" || (event.type === "state" && event.state === "failed");
+        : event.type === "message" ||
+          event.type === "waiting" ||
+          (event.type === "state" && event.state === "failed");
       if (shown) reporter.handle(event);
     },
     // Only with --logs does the services' output reach the terminal.
