@@ -27,6 +27,8 @@ export interface ServiceRunnerOptions {
   onProcess?: (service: string, pgid: number | undefined) => void;
   /** Lines of the log kept in memory. */
   ringLines?: number;
+  /** Masks secrets in berth's own lines of the log file (`--- starting: <command>`). */
+  hide?: (text: string) => string;
 }
 
 /** What a reader may know about a service at one moment; never its environment. */
@@ -81,6 +83,7 @@ export class ServiceRunner {
     this.log = new ServiceLog({
       file: options.model.logFile,
       ringLines: options.ringLines,
+      hide: options.hide,
       onLines: (stream, lines, time) => this.onLines(stream, lines, time),
     });
   }
