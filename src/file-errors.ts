@@ -22,15 +22,16 @@ const CODES: Record<string, ErrorCode> = {
  * is not one (it is returned unchanged by {@link asFileError}).
  *
  * @example
- * fileError(enospc); // BerthError DISK_FULL: "Could not write /p/.berth/host.json: the disk is full…"
+ * fileError(enospc, stateDir); // BerthError DISK_FULL: "Could not write /p/.berth/host.json: the disk is full…"
  */
-export function fileError(error: unknown): BerthError | undefined {
+export function fileError(error: unknown, where?: string): BerthError | undefined {
   if (isBerthError(error) || !(error instanceof Error)) return undefined;
   const { code, path, dest, syscall } = error as NodeJS.ErrnoException & { dest?: string };
   const berthCode = code === undefined ? undefined : CODES[code];
   if (berthCode === undefined) return undefined;
   // A link or rename names the new path as `dest`: that is the file berth was making.
-  const file = dest ?? path;
+  // A write on an open file says no path: `where` is the file or folder it was.
+  const file = dest ?? path ?? where;
   // Without a path it was no file (an EPERM from signalling a process, say), unless it is
   // the process's descriptors that ran out.
   if (file === undefined && berthCode !== "TOO_MANY_OPEN_FILES") return undefined;
@@ -39,8 +40,8 @@ export function fileError(error: unknown): BerthError | undefined {
 }
 
 /** {@link fileError}, or `error` itself when it is not a file system error of the user's. */
-export function asFileError(error: unknown): unknown {
-  return fileError(error) ?? error;
+export function asFileError(error: unknown, where?: string): unknown {
+  return fileError(error, where) ?? error;
 }
 
 function verbOf(syscall: string | undefined): string {

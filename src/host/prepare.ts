@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { NormalizedConfig } from "../config/normalized.js";
 import type { InstanceIdentity } from "../model/app.js";
 import { ensureInstance } from "../model/instance.js";
@@ -36,7 +37,10 @@ export async function prepareProject(
 ): Promise<PreparedProject> {
   // A full disk, a folder without write permission, too many open files: the user's to fix,
   // and said so, not "berth hit a bug".
-  return prepare(config, options).catch((error: unknown) => Promise.reject(asFileError(error)));
+  const stateDir = join(config.projectDir, ".berth");
+  return prepare(config, options).catch((error: unknown) =>
+    Promise.reject(asFileError(error, stateDir)),
+  );
 }
 
 interface PrepareOptions {

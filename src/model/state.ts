@@ -38,7 +38,12 @@ export function emptyState(): ProjectState {
  */
 export async function ensureStateDir(projectDir: string): Promise<string> {
   const stateDir = join(projectDir, ".berth");
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  // Not recursive: the project folder exists (its config is there), and a recursive mkdir
+  // reports a read-only file system as ENOENT.
+  await mkdir(stateDir, { mode: 0o700 }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    else if (error.code !== "EEXIST") throw error;
+  });
   await tightenModes(stateDir);
   const gitignore = join(stateDir, ".gitignore");
   const current = await readFile(gitignore, "utf8").catch(() => "");
@@ -189,6 +194,11 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
+    // A failed write names no file, or the temp one: the file meant is the one to tell of.
+    const failed = error as NodeJS.ErrnoException;
+    if (error instanceof Error && (failed.path === undefined || failed.path === temp)) {
+      failed.path = file;
+    }
     throw error;
   }
 }
