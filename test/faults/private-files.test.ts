@@ -46,9 +46,11 @@ describe("the project's .berth folder", () => {
       .map((path) => relative(dir, path));
     expect(open).toEqual([]);
 
-    const secret = (JSON.parse(readFileSync(join(berthDir, "state.json"), "utf8")) as {
-      instance: { secret: string };
-    }).instance.secret;
+    const secret = (
+      JSON.parse(readFileSync(join(berthDir, "state.json"), "utf8")) as {
+        instance: { secret: string };
+      }
+    ).instance.secret;
     const holding = walk(berthDir)
       .filter((path) => statSync(path).isFile() && readFileSync(path, "utf8").includes(secret))
       .map((path) => relative(berthDir, path));
