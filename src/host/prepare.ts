@@ -50,7 +50,10 @@ interface PrepareOptions {
   preferInstalled?: boolean;
 }
 
-async function prepare(config: NormalizedConfig, options: PrepareOptions): Promise<PreparedProject> {
+async function prepare(
+  config: NormalizedConfig,
+  options: PrepareOptions,
+): Promise<PreparedProject> {
   const { say, runId } = options;
   const stateDir = await ensureStateDir(config.projectDir);
   const lock = await acquireHostLock(stateDir, {

@@ -28,6 +28,7 @@ describe("control sequences in a service's output", () => {
     expect(run.output()).toContain(`noisy | ${SHOWN}\n`);
     expect(logs.output).toBe(`noisy | ${SHOWN}\n`);
     for (const output of [run.output(), logs.output]) {
+      // eslint-disable-next-line no-control-regex -- the sequences that must not pass
       expect(output).not.toMatch(/\x1b\]|\x1b\[2J|\x1b\[5;1H|\x07/);
     }
     // Not running: `berth logs` reads the file, and shows it the same way.

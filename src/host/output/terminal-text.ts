@@ -8,15 +8,18 @@
 
 // Anything that might need removing: C0 controls but tab, DEL, and the C1 controls (some
 // terminals act on U+009B as on `ESC[`).
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const SUSPECT = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
 
 // One escape sequence or control character: CSI (`ESC[` params, intermediates, a final
 // byte), OSC (`ESC]` to BEL or ST, or the end of the line), DCS/SOS/PM/APC (to ST or the
 // end), any other `ESC` sequence, then a lone control character.
 const SEQUENCE =
+  // eslint-disable-next-line no-control-regex -- control characters are what it looks for
   /\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[ -/]*[0-~]?|[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
 
 /** Select Graphic Rendition: colours and styles, the one sequence that passes. */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const SGR = /^\x1b\[[0-9;:]*m$/;
 
 /**
