@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BerthError } from "./errors.js";
-import { asFileError, fileError } from "./file-errors.js";
+import { asFileError, fileError, fileProblem } from "./file-errors.js";
 
 const errno = (code: string, fields: Record<string, string> = {}) =>
   Object.assign(new Error(`${code}: something`), { code, ...fields });
@@ -49,5 +49,13 @@ describe("fileError", () => {
     const own = new BerthError("USAGE", "no");
     expect(asFileError(own)).toBe(own);
     expect(fileError("a string")).toBeUndefined();
+  });
+});
+
+describe("fileProblem", () => {
+  it("says the cause in a few words, for a problem of the user's only", () => {
+    expect(fileProblem(errno("ENOSPC"))).toBe("the disk is full");
+    expect(fileProblem(errno("EMFILE"))).toMatch(/^too many open files: .*ulimit -n`?\)?$/);
+    expect(fileProblem(errno("ENOENT"))).toBeUndefined();
   });
 });

@@ -44,6 +44,16 @@ export function asFileError(error: unknown, where?: string): unknown {
   return fileError(error, where) ?? error;
 }
 
+/**
+ * What went wrong, in a few words ("the disk is full"), for a file system error of the
+ * user's (see {@link fileError}); undefined for any other error.
+ */
+export function fileProblem(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined || CODES[code] === undefined) return undefined;
+  return advice(code, undefined).split(".")[0];
+}
+
 function verbOf(syscall: string | undefined): string {
   switch (syscall) {
     case "open":

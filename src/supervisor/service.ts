@@ -8,6 +8,7 @@ import { waitUntilReady } from "./readiness/wait-ready.js";
 import { commandNotFound } from "./command-not-found.js";
 import { durationText } from "./duration-text.js";
 import { decideRestart, describeExit } from "./restart-policy.js";
+import { fileProblem } from "../file-errors.js";
 import { spawnInGroup, type SpawnedProcess } from "./spawn.js";
 import { stopGroup } from "./stop-group.js";
 
@@ -84,6 +85,17 @@ export class ServiceRunner {
       file: options.model.logFile,
       ringLines: options.ringLines,
       hide: options.hide,
+      // Once per failure: the service keeps running, its output still reaches the terminal.
+      onError: (error) =>
+        this.options.emit({
+          type: "message",
+          level: "warn",
+          service: this.name,
+          text:
+            `${this.name}: could not write ${options.model.logFile} ` +
+            `(${fileProblem(error) ?? error.message}); its output is not kept there until it can be written again`,
+          time: Date.now(),
+        }),
       onLines: (stream, lines, time) => this.onLines(stream, lines, time),
     });
   }
