@@ -12,7 +12,7 @@ import type {
 } from "../../supervisor/events.js";
 import { childForceColor, createStyles, shouldUseColor, type Styles } from "./colors.js";
 import { findCat, terminalPipe } from "./terminal-pipe.js";
-import { terminalSafe } from "./terminal-text.js";
+import { terminalSafe, terminalSafeLines } from "./terminal-text.js";
 
 /**
  * `berth run`'s terminal output: one consumer of the supervisor's events. Log lines get their
@@ -241,7 +241,7 @@ export class TerminalReporter {
     if (this.dropped.size > 0) this.noticeDue();
     const prefix = this.prefixOf(event.service)[event.stream];
     // Colours pass; a title, a clear screen or a cursor move would rewrite the terminal.
-    const body = this.masked(event.lines.map(terminalSafe).join(`\n${prefix}`));
+    const body = this.masked(terminalSafeLines(event.lines).join(`\n${prefix}`));
     if (!this.output.writeParts) {
       this.write(`${prefix}${body}\n`);
       return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { terminalSafe } from "./terminal-text.js";
+import { terminalSafe, terminalSafeLines } from "./terminal-text.js";
 
 describe("terminalSafe", () => {
   it("returns plain text unchanged, tabs and Unicode included", () => {
@@ -27,5 +27,11 @@ describe("terminalSafe", () => {
     expect(terminalSafe("title \x1b]0;never ends")).toBe("title ");
     expect(terminalSafe("cut \x1b[")).toBe("cut ");
     expect(terminalSafe("cut \x1b")).toBe("cut ");
+  });
+
+  it("gives back the same lines when there is nothing to take out", () => {
+    const clean = ["one", "\ttwo"];
+    expect(terminalSafeLines(clean)).toBe(clean);
+    expect(terminalSafeLines(["one", "\x1b[2Jtwo"])).toEqual(["one", "two"]);
   });
 });

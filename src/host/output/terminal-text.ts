@@ -33,3 +33,8 @@ export function terminalSafe(text: string): string {
   if (!SUSPECT.test(text)) return text;
   return text.replace(SEQUENCE, (sequence) => (SGR.test(sequence) ? sequence : ""));
 }
+
+/** {@link terminalSafe} for each line; the same array when there is nothing to take out. */
+export function terminalSafeLines(lines: string[]): string[] {
+  return lines.some((line) => SUSPECT.test(line)) ? lines.map(terminalSafe) : lines;
+}
