@@ -41,6 +41,8 @@ describe("fileError", () => {
     const tooMany = fileError(errno("EMFILE", { syscall: "open", path: "/p/.berth/logs/a.log" }));
     expect(tooMany?.code).toBe("TOO_MANY_OPEN_FILES");
     expect(tooMany?.message).toMatch(/too many open files: .*ulimit -n.*Raise it/);
+    const spawn = fileError(errno("EMFILE", { syscall: "spawn sleep" }));
+    expect(spawn?.message).toMatch(/^Could not start a process: too many open files/);
   });
 
   it("leaves everything else alone: other codes, pathless EPERM (a signal), berth's errors", () => {

@@ -35,7 +35,11 @@ export function fileError(error: unknown, where?: string): BerthError | undefine
   // Without a path it was no file (an EPERM from signalling a process, say), unless it is
   // the process's descriptors that ran out.
   if (file === undefined && berthCode !== "TOO_MANY_OPEN_FILES") return undefined;
-  const what = file ? `${verbOf(syscall)} ${file}` : `${verbOf(syscall)} a file`;
+  const what = file
+    ? `${verbOf(syscall)} ${file}`
+    : syscall?.startsWith("spawn")
+      ? "start a process"
+      : `${verbOf(syscall)} a file`;
   return new BerthError(berthCode, `Could not ${what}: ${advice(code!, file)}`, { cause: error });
 }
 
