@@ -47,7 +47,9 @@ export async function runHost(options: RunHostOptions): Promise<number> {
     config,
     onEvent: (event) => {
       if (detached && event.type === "log") return;
-      if (!repeatsShownOutput(event)) reporter.handle(event);
+      // In the background nothing was shown: a failure's last lines (at most 15) are kept,
+      // so `run --detach` can show why when the host has already exited.
+      if (detached || !repeatsShownOutput(event)) reporter.handle(event);
     },
     verbose: options.verbose,
     detached: options.detached,

@@ -27,4 +27,14 @@ describe("a detached host's own log", () => {
     expect(text).toMatch(/^berth \| flood is ready/m);
     expect(text).toMatch(/^berth \| stopping flood/m);
   });
+
+  it("keeps what `run --detach` shows of a failure when the host has already exited", async () => {
+    const dir = projectWith(`
+      broken: { command: "echo fatal: cannot open database; exit 1", port: false,
+                ready: { log: "never" } },`);
+    const result = await runBerth(["run", "--detach"], { cwd: dir });
+    expect(result.output).toContain("broken failed: exited before it was ready");
+    expect(result.output).toContain("fatal: cannot open database");
+    expect(result.code).toBe(4);
+  });
 });
