@@ -61,9 +61,9 @@ const FLUSH_BYTES = 1024 * 1024;
 
 /**
  * Opens (creating its folder) a size-rotated log file for appending. The file and the
- * folder it creates are private to the user (0600, 0700): service output can hold anything. Never throws: a disk
- * error is reported through `onError` and the data is dropped, because a full disk must not
- * take the app host down.
+ * folder it creates are private to the user (0600, 0700): service output can hold anything.
+ * Never throws: a disk error is reported through `onError` and the data is dropped, because
+ * a full disk must not take the app host down.
  *
  * @example
  * const log = openLogFile(".berth/logs/api.log", { onError: (e) => warn(e.message) });
