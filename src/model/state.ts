@@ -71,7 +71,8 @@ async function restrict(path: string): Promise<boolean> {
   const info = await lstat(path).catch(() => undefined);
   // A symbolic link's own mode means nothing; what it points to may not be berth's.
   if (!info || info.isSymbolicLink()) return false;
-  if ((info.mode & 0o077) !== 0) await chmod(path, info.mode & 0o700);
+  // Another user's file (EPERM) is theirs to keep private: berth cannot, and need not stop.
+  if ((info.mode & 0o077) !== 0) await chmod(path, info.mode & 0o700).catch(() => {});
   return info.isDirectory();
 }
 
