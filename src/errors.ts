@@ -18,6 +18,10 @@ export type ErrorCode =
   | "SPAWN_FAILED"
   | "STATE_INVALID"
   | "RUNTIME_DIR_UNUSABLE"
+  | "DISK_FULL"
+  | "FILE_NOT_PERMITTED"
+  | "READ_ONLY_FILE_SYSTEM"
+  | "TOO_MANY_OPEN_FILES"
   | "NOT_RUNNING"
   | "AMBIGUOUS_HOST"
   | "HOST_UNRESPONSIVE"
@@ -64,6 +68,12 @@ const exitCodeOf: Record<ErrorCode, number> = {
   STATE_INVALID: ExitCode.config,
   // Where the control socket goes is set by the environment, like the config's location.
   RUNTIME_DIR_UNUSABLE: ExitCode.config,
+  // berth's own files (`.berth/`, the runtime dir, the cache) cannot be written: like an
+  // unusable runtime dir, the machine's setup is to fix, not the services.
+  DISK_FULL: ExitCode.config,
+  FILE_NOT_PERMITTED: ExitCode.config,
+  READ_ONLY_FILE_SYSTEM: ExitCode.config,
+  TOO_MANY_OPEN_FILES: ExitCode.config,
   PORT_TAKEN: ExitCode.portTaken,
   ALREADY_RUNNING: ExitCode.alreadyRunning,
   SERVICE_FAILED: ExitCode.serviceFailed,

@@ -9,6 +9,17 @@ import { printError } from "./print-error.js";
  * so a quick command (`berth ps`) never pays for the modules of another (`berth run`).
  */
 
+// `berth logs | head`: the reader has gone, and there is no one left to tell anything to.
+// Exit quietly instead of crashing with a stack; a writer that handles the error itself (a
+// host's terminal output, which must keep the services running) is left to do so.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (stream.listenerCount("error") > 1) return;
+    if (error.code === "EPIPE") process.exit();
+    throw error;
+  });
+}
+
 const program = new Command("berth")
   .description("A local-development app host: every service of a project up, ready and logged.")
   .version(berthVersion, "-V, --version")

@@ -1,6 +1,7 @@
 import { ControlClosedError, ControlError, UnresponsiveError } from "../control/errors.js";
 import { RpcErrorCode } from "../control/codes.js";
 import { ExitCode, isBerthError } from "../errors.js";
+import { fileError } from "../file-errors.js";
 import { createStyles, shouldUseColor } from "../host/output/colors.js";
 
 /** Exit codes for the errors an app host answers with. */
@@ -16,7 +17,9 @@ const exitCodeOfRpc: Record<number, number> = {
  * details without a stack (the stack with --verbose); anything else as a bug, with its
  * stack. Returns the exit code that goes with it.
  */
-export function printError(error: unknown, verbose: boolean): number {
+export function printError(thrown: unknown, verbose: boolean): number {
+  // A full disk or a folder berth may not write is the user's to fix, wherever it was met.
+  const error = fileError(thrown) ?? thrown;
   const styles = createStyles(shouldUseColor(process.stderr, process.env));
   const print = (message: string, details: string[], code: number) => {
     const lines = [`${styles.red("error")} ${message}`, ...details.map((d) => `  ${d}`)];

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { maskSecret } from "../control/target.js";
 import type { NormalizedConfig } from "../config/normalized.js";
 import type { AppModel } from "../model/app.js";
 import { planApp } from "../model/plan.js";
@@ -79,6 +80,8 @@ export class AppHost {
       const firstSpawn = new Promise<void>((resolve) => (spawned = resolve));
       const supervisor = new Supervisor(app, {
         reservations: project.reservations,
+        // The log files are readable by the user only, but a secret is kept in one place.
+        hide: (text) => maskSecret(text, app.instance.secret),
         onProcess: (service, pgid) => {
           const previous = groups.get(service);
           if (previous !== undefined) started.untrack(previous);

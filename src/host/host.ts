@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { resolveConfig } from "../config/index.js";
 import { selectServices } from "../config/select-services.js";
@@ -5,6 +6,7 @@ import { ExitCode } from "../errors.js";
 import { plural } from "../plural.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 import { AppHost, type Say } from "./app-host.js";
+import { hostLog } from "./output/host-log.js";
 import { TerminalReporter } from "./output/terminal-reporter.js";
 import { repeatsShownOutput } from "./shown-output.js";
 import { watchSignals } from "./signals.js";
@@ -28,7 +30,15 @@ export interface RunHostOptions {
 export async function runHost(options: RunHostOptions): Promise<number> {
   const project = await resolveConfig({ cwd: options.cwd, configPath: options.configPath });
   const config = selectServices(project, options.only, "berth run");
-  const reporter = new TerminalReporter({ output: options.output });
+  // In the background, berth's own lines go to `.berth/host.log` (rotated), and the services'
+  // output only to their own logs: copied there too, a flood would fill the disk twice over.
+  const detached = options.detached !== undefined;
+  const reporter = detached
+    ? new TerminalReporter({
+        output: hostLog(join(config.projectDir, ".berth")),
+        color: false,
+      })
+    : new TerminalReporter({ output: options.output });
   // Known before the host says anything: every `berth |` line is padded like the services'.
   reporter.setServices(config.services.map(({ name }) => ({ name })));
   const say: Say = (level, text) =>
@@ -36,7 +46,10 @@ export async function runHost(options: RunHostOptions): Promise<number> {
   const host = await AppHost.open({
     config,
     onEvent: (event) => {
-      if (!repeatsShownOutput(event)) reporter.handle(event);
+      if (detached && event.type === "log") return;
+      // In the background nothing was shown: a failure's last lines (at most 15) are kept,
+      // so `run --detach` can show why when the host has already exited.
+      if (detached || !repeatsShownOutput(event)) reporter.handle(event);
     },
     verbose: options.verbose,
     detached: options.detached,
@@ -46,6 +59,7 @@ export async function runHost(options: RunHostOptions): Promise<number> {
     throw error;
   });
   reporter.setServices(host.app.services);
+  reporter.hideSecret(host.app.instance.secret);
 
   let forced = false;
   const signals = watchSignals({

@@ -1,8 +1,10 @@
+import { join } from "node:path";
 import type { NormalizedConfig } from "../config/normalized.js";
 import type { InstanceIdentity } from "../model/app.js";
 import { ensureInstance } from "../model/instance.js";
 import { allocatePorts, releaseAll } from "../model/ports.js";
-import { ensureStateDir, readState, writeState } from "../model/state.js";
+import { asFileError } from "../file-errors.js";
+import { ensureStateDir, readState, removeLeftoverTempFiles, writeState } from "../model/state.js";
 import { processStartTime } from "../platform/process-info.js";
 import type { PortReservation } from "../supervisor/service.js";
 import { cleanupLeftovers } from "./leftovers.js";
@@ -31,12 +33,26 @@ type Say = (level: "info" | "warn" | "error", text: string) => void;
  */
 export async function prepareProject(
   config: NormalizedConfig,
-  options: {
-    runId: string;
-    say: Say;
-    /** Use the installed version of a `latest` binary without looking up a newer one. */
-    preferInstalled?: boolean;
-  },
+  options: PrepareOptions,
+): Promise<PreparedProject> {
+  // A full disk, a folder without write permission, too many open files: the user's to fix,
+  // and said so, not "berth hit a bug".
+  const stateDir = join(config.projectDir, ".berth");
+  return prepare(config, options).catch((error: unknown) =>
+    Promise.reject(asFileError(error, stateDir)),
+  );
+}
+
+interface PrepareOptions {
+  runId: string;
+  say: Say;
+  /** Use the installed version of a `latest` binary without looking up a newer one. */
+  preferInstalled?: boolean;
+}
+
+async function prepare(
+  config: NormalizedConfig,
+  options: PrepareOptions,
 ): Promise<PreparedProject> {
   const { say, runId } = options;
   const stateDir = await ensureStateDir(config.projectDir);
@@ -50,6 +66,8 @@ export async function prepareProject(
   let allocations: Awaited<ReturnType<typeof allocatePorts>> | undefined;
   try {
     if (lock.stale) await cleanupLeftovers(lock.stale, { log: (text) => say("warn", text) });
+    // Only now: before the lock, another host's temp file may be one it is still writing.
+    await removeLeftoverTempFiles(stateDir);
     const loaded = await readState(stateDir, { warn: (text) => say("warn", text) });
     const { state, instance } = ensureInstance(loaded, {
       configName: config.name,

@@ -1,10 +1,26 @@
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempProject } from "../../test/helpers/project.js";
 import { isBerthError } from "../errors.js";
 import { appHostHash, ensureInstance, instanceName } from "./instance.js";
-import { emptyState, ensureStateDir, readState, writeState, type ProjectState } from "./state.js";
+import {
+  emptyState,
+  ensureStateDir,
+  readState,
+  removeLeftoverTempFiles,
+  writeState,
+  type ProjectState,
+} from "./state.js";
 
 const quiet = { warn: () => {} };
 
@@ -18,6 +34,68 @@ describe("ensureStateDir", () => {
     writeFileSync(join(stateDir, ".gitignore"), "*\n!keep\n");
     await ensureStateDir(project);
     expect(readFileSync(join(stateDir, ".gitignore"), "utf8")).toBe("*\n!keep\n");
+  });
+});
+
+describe("ensureStateDir on a folder an older berth made", () => {
+  it("writes an empty .gitignore again", async () => {
+    const project = tempProject({ ".berth/.gitignore": "" });
+    await ensureStateDir(project);
+    expect(readFileSync(join(project, ".berth", ".gitignore"), "utf8")).toBe("*\n");
+  });
+
+  it("makes it private: folders 0700, files 0600, a service's data left as it is", async () => {
+    const project = tempProject({
+      ".berth/state.json": "{}",
+      ".berth/logs/api.log": "x",
+      ".berth/logs/api.log.1": "x",
+      ".berth/data/db/PG_VERSION": "16",
+      "outside.txt": "x",
+    });
+    const berth = join(project, ".berth");
+    for (const file of ["state.json", "logs/api.log", "logs/api.log.1", "data/db/PG_VERSION"]) {
+      chmodSync(join(berth, file), 0o644);
+    }
+    for (const folder of ["", "logs", "data", "data/db"]) chmodSync(join(berth, folder), 0o755);
+    chmodSync(join(project, "outside.txt"), 0o644);
+    symlinkSync(join(project, "outside.txt"), join(berth, "logs", "link.log"));
+    mkdirSync(join(berth, "data", "db", "base"), { mode: 0o755 });
+
+    await ensureStateDir(project);
+    const mode = (path: string) => statSync(join(berth, path)).mode & 0o777;
+    expect([mode(""), mode("logs"), mode("data"), mode("data/db")]).toEqual([
+      0o700, 0o700, 0o700, 0o700,
+    ]);
+    expect([mode("state.json"), mode("logs/api.log"), mode("logs/api.log.1")]).toEqual([
+      0o600, 0o600, 0o600,
+    ]);
+    // Inside a data folder: the service's own files (unreachable through data/db anyway).
+    expect([mode("data/db/PG_VERSION"), mode("data/db/base")]).toEqual([0o644, 0o755]);
+    // A link is not followed: what it points to is not berth's.
+    expect(statSync(join(project, "outside.txt")).mode & 0o777).toBe(0o644);
+  });
+});
+
+describe("removeLeftoverTempFiles", () => {
+  it("removes the temp files of writers that are gone, and only those", async () => {
+    const dead = spawnSync("true").pid;
+    const project = tempProject({
+      [`.berth/host.json.${dead}.0123abcd.tmp`]: "{",
+      [`.berth/state.json.${dead}.89abcdef.tmp`]: "{",
+      [`.berth/host.json.${process.pid}.0123abcd.tmp`]: "{",
+      [`.berth/notes.${dead}.tmp`]: "not ours",
+      ".berth/host.json": "{}",
+    });
+    const removed = await removeLeftoverTempFiles(join(project, ".berth"));
+    expect(removed.sort()).toEqual([
+      `host.json.${dead}.0123abcd.tmp`,
+      `state.json.${dead}.89abcdef.tmp`,
+    ]);
+    expect(readdirSync(join(project, ".berth")).sort()).toEqual([
+      "host.json",
+      `host.json.${process.pid}.0123abcd.tmp`,
+      `notes.${dead}.tmp`,
+    ]);
   });
 });
 

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { BerthError } from "../errors.js";
+import { isAlive } from "../platform/process-info.js";
 
 /**
  * The project's `.berth/` folder and its `state.json`: what berth remembers between runs
@@ -27,20 +28,71 @@ export function emptyState(): ProjectState {
 
 /**
  * Creates `<projectDir>/.berth/` (and its `.gitignore` holding `*`, so nothing in it is ever
- * committed) if needed; returns its path.
+ * committed) if needed; returns its path. Everything in it is private to the user (it holds
+ * the instance secret, and logs that may hold anything): folders 0700, files 0600, also
+ * those an older berth made with wider modes. A `.gitignore` left empty (a first run on a
+ * full disk) is written again.
  *
  * @example
  * const stateDir = await ensureStateDir("/home/me/shop"); // "/home/me/shop/.berth"
  */
 export async function ensureStateDir(projectDir: string): Promise<string> {
   const stateDir = join(projectDir, ".berth");
-  await mkdir(stateDir, { recursive: true });
-  await writeFile(join(stateDir, ".gitignore"), "*\n", { flag: "wx" }).catch(
-    (error: NodeJS.ErrnoException) => {
-      if (error.code !== "EEXIST") throw error;
-    },
-  );
+  // Not recursive: the project folder exists (its config is there), and a recursive mkdir
+  // reports a read-only file system as ENOENT.
+  await mkdir(stateDir, { mode: 0o700 }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    else if (error.code !== "EEXIST") throw error;
+  });
+  await tightenModes(stateDir);
+  const gitignore = join(stateDir, ".gitignore");
+  const current = await readFile(gitignore, "utf8").catch(() => "");
+  // Written whole or not at all: a create that fails half-way must not leave it empty.
+  if (current.trim() === "") await writeFileAtomic(gitignore, "*\n");
   return stateDir;
+}
+
+/**
+ * Makes `.berth/` private: itself, its folders and their entries lose the group's and
+ * others' rights (folders 0700, files 0600). What lies deeper (inside a service's data
+ * folder) is the service's, and unreachable by others through the folders above it.
+ */
+export async function tightenModes(stateDir: string): Promise<void> {
+  await restrict(stateDir);
+  for (const name of await readdir(stateDir).catch(() => [])) {
+    const path = join(stateDir, name);
+    if (!(await restrict(path))) continue;
+    for (const child of await readdir(path).catch(() => [])) await restrict(join(path, child));
+  }
+}
+
+/** Takes the group's and others' rights off `path`; true when it is a folder. */
+async function restrict(path: string): Promise<boolean> {
+  const info = await lstat(path).catch(() => undefined);
+  // A symbolic link's own mode means nothing; what it points to may not be berth's.
+  if (!info || info.isSymbolicLink()) return false;
+  // Another user's file (EPERM) is theirs to keep private: berth cannot, and need not stop.
+  if ((info.mode & 0o077) !== 0) await chmod(path, info.mode & 0o700).catch(() => {});
+  return info.isDirectory();
+}
+
+/** The temp file name of {@link writeFileAtomic}: `<file>.<pid>.<8 hex>.tmp`. */
+const TEMP_FILE = /^.+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Removes the temp files of atomic writes (`host.json.<pid>.<rand>.tmp`, `state.json.…`)
+ * left in `stateDir` by a berth killed mid-write. A file whose writer still runs is kept:
+ * it is about to be renamed.
+ */
+export async function removeLeftoverTempFiles(stateDir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(stateDir).catch(() => [])) {
+    const pid = TEMP_FILE.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || isAlive(Number(pid))) continue;
+    await rm(join(stateDir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /**
@@ -143,6 +195,11 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
+    // A failed write names no file, or the temp one: the file meant is the one to tell of.
+    const failed = error as NodeJS.ErrnoException;
+    if (error instanceof Error && (failed.path === undefined || failed.path === temp)) {
+      failed.path = file;
+    }
     throw error;
   }
 }

@@ -8,6 +8,7 @@ import { waitUntilReady } from "./readiness/wait-ready.js";
 import { commandNotFound } from "./command-not-found.js";
 import { durationText } from "./duration-text.js";
 import { decideRestart, describeExit } from "./restart-policy.js";
+import { fileProblem } from "../file-errors.js";
 import { spawnInGroup, type SpawnedProcess } from "./spawn.js";
 import { stopGroup } from "./stop-group.js";
 
@@ -27,6 +28,8 @@ export interface ServiceRunnerOptions {
   onProcess?: (service: string, pgid: number | undefined) => void;
   /** Lines of the log kept in memory. */
   ringLines?: number;
+  /** Masks secrets in berth's own lines of the log file (`--- starting: <command>`). */
+  hide?: (text: string) => string;
 }
 
 /** What a reader may know about a service at one moment; never its environment. */
@@ -81,6 +84,18 @@ export class ServiceRunner {
     this.log = new ServiceLog({
       file: options.model.logFile,
       ringLines: options.ringLines,
+      hide: options.hide,
+      // Once per failure: the service keeps running, its output still reaches the terminal.
+      onError: (error) =>
+        this.options.emit({
+          type: "message",
+          level: "warn",
+          service: this.name,
+          text:
+            `${this.name}: could not write ${options.model.logFile} ` +
+            `(${fileProblem(error) ?? error.message}); its output is not kept there until it can be written again`,
+          time: Date.now(),
+        }),
       onLines: (stream, lines, time) => this.onLines(stream, lines, time),
     });
   }

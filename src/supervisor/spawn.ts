@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { BerthError } from "../errors.js";
+import { openFilesLimitText } from "../platform/open-files-limit.js";
 import type { CommandSpec } from "../model/app.js";
 
 export interface SpawnedProcess {
@@ -48,5 +49,12 @@ function hintFor(error: NodeJS.ErrnoException, cwd: string): string {
     return `Check that the program exists and is on PATH, and that the folder ${cwd} exists.`;
   }
   if (error.code === "EACCES") return "The program is not executable: check its permissions.";
+  if (error.code === "EMFILE" || error.code === "ENFILE") {
+    // Not the command's fault: berth itself ran out of descriptors for the service's pipes.
+    return `berth has too many files open: ${openFilesLimitText()}. Raise it (ulimit -n 4096) and start berth again.`;
+  }
+  if (error.code === "EAGAIN") {
+    return "The system refused to start another process (too many processes: `ulimit -u`). Stop some, or raise the limit.";
+  }
   return "Check the service's command and cwd.";
 }

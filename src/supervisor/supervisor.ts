@@ -13,6 +13,8 @@ export interface SupervisorOptions {
   reservations?: Map<string, PortReservation>;
   /** Told about each process group as it starts and ends (the host's crash guard). */
   onProcess?: (service: string, pgid: number | undefined) => void;
+  /** Masks secrets in berth's own lines of the log files (`--- starting: <command>`). */
+  hide?: (text: string) => string;
 }
 
 export type Listener = (event: SupervisorEvent) => void;
@@ -45,6 +47,7 @@ export class Supervisor {
           emit: (event) => this.emit(event),
           reservation: options.reservations?.get(model.name),
           onProcess: options.onProcess,
+          hide: options.hide,
         }),
       );
     }

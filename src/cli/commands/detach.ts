@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, constants as fsConstants, openSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { resolveConfig } from "../../config/index.js";
@@ -7,6 +7,7 @@ import { appHostHash, socketAddress } from "../../control/address.js";
 import { connectControl, type ControlClient } from "../../control/client.js";
 import type { ServiceInfo } from "../../control/protocol.js";
 import { ExitCode } from "../../errors.js";
+import { cleanupNotices } from "../../host/output/host-log.js";
 import { ensureStateDir } from "../../model/state.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
 import { unresponsiveError } from "../../monitor/select.js";
@@ -48,7 +49,9 @@ export async function detachCommand(options: {
 
   const stateDir = await ensureStateDir(config.projectDir);
   const logFile = join(stateDir, "host.log");
-  const out = openSync(logFile, "w", 0o600);
+  // Appending: the host writes this file too, and rotates it in place (see host-log.ts).
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND } = fsConstants;
+  const out = openSync(logFile, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o600);
   const child = spawn(
     process.execPath,
     [
@@ -80,6 +83,7 @@ export async function detachCommand(options: {
   ]);
   if ("code" in connected) return hostEnded(connected.code, logFile);
   const client = connected.client;
+  for (const notice of cleanupNotices(logFile)) say(notice);
   try {
     const settled = await Promise.race([waitUntilSettled(client), exited]);
     // A host whose services all completed stops by itself, possibly before the answer.

@@ -1,3 +1,4 @@
+import { maskSecret } from "../../control/target.js";
 import { resolveConfig } from "../../config/index.js";
 import { selectServices } from "../../config/select-services.js";
 import { ExitCode } from "../../errors.js";
@@ -42,6 +43,7 @@ export async function execEphemeral(options: ExecOptions): Promise<number> {
     throw asBringUpFailure(error);
   });
   reporter.setServices(host.app.services);
+  reporter.hideSecret(host.app.instance.secret);
   // While the services start, a signal stops them (a second Ctrl-C kills them) and the
   // command never runs; once it runs, runCommand leaves Ctrl-C to the command.
   let interrupted = false;
@@ -60,9 +62,8 @@ export async function execEphemeral(options: ExecOptions): Promise<number> {
     const services = host.supervisor.services();
     const failed = services.filter((s) => s.state === "failed" || s.state === "stopped");
     if (failed.length > 0) {
-      throw bringUpFailed(
-        failed.map((s) => `${s.name} ${s.state}: ${s.reason ?? "unknown reason"}`).join("; "),
-      );
+      const why = failed.map((s) => `${s.name} ${s.state}: ${s.reason ?? "unknown reason"}`);
+      throw bringUpFailed(maskSecret(why.join("; "), host.app.instance.secret));
     }
     signals.dispose();
     return await runCommand(

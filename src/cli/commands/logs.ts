@@ -2,6 +2,7 @@ import { findConfig } from "../../config/find.js";
 import type { LogEntry } from "../../control/protocol.js";
 import { BerthError, isBerthError } from "../../errors.js";
 import { createStyles, shouldUseColor } from "../../host/output/colors.js";
+import { terminalSafe } from "../../host/output/terminal-text.js";
 import { countFlag } from "../flags.js";
 import { connectSelected, type HostFlags } from "../hosts.js";
 
@@ -95,7 +96,8 @@ export function printer(
       const time =
         options.timestamps && line.time !== null ? `${new Date(line.time).toISOString()} ` : "";
       const prefix = styles.service(line.service)(`${line.service.padEnd(width)} |`);
-      out += `${time}${prefix} ${line.text}\n`;
+      // Colours pass; a title, a clear screen or a cursor move would rewrite the terminal.
+      out += `${time}${prefix} ${terminalSafe(line.text)}\n`;
     }
     if (out) process.stdout.write(out);
   };

@@ -334,6 +334,36 @@ describe("TerminalReporter", () => {
     expect(chunks).toHaveLength(1);
   });
 
+  it("shows colours but no other control sequence of a service's output", () => {
+    const output = memoryOutput();
+    const reporter = new TerminalReporter({ output, color: false });
+    reporter.handle(log("api", ["\x1b]0;title\x07\x1b[2J\x1b[Hup \x1b[32mgreen\x1b[0m", "a\rb"]));
+    reporter.handle({ type: "message", level: "info", text: "two\nlines", time: 0 });
+    expect(output.text()).toBe(
+      "api   | up \x1b[32mgreen\x1b[0m\napi   | ab\nberth | two\nberth | lines\n",
+    );
+  });
+
+  it("masks the instance secret in service output and in its own lines", () => {
+    const output = memoryOutput();
+    const secret = "f41f".repeat(16);
+    const reporter = new TerminalReporter({ output, color: false });
+    reporter.hideSecret(secret);
+    reporter.handle(log("api", [`admin key ${secret}`]));
+    reporter.handle({
+      type: "state",
+      service: "api",
+      state: "failed",
+      previous: "starting",
+      time: 0,
+      restarts: 0,
+      reason: `could not start \`server --admin-key ${secret}\``,
+    });
+    expect(output.text()).not.toContain(secret);
+    expect(output.text()).toContain("api   | admin key ***f41f\n");
+    expect(output.text()).toContain("could not start `server --admin-key ***f41f`");
+  });
+
   it("stops writing, without throwing, once the output fails (EPIPE)", () => {
     let writes = 0;
     const output = new Writable({

@@ -1,6 +1,7 @@
 import { writeSync } from "node:fs";
 import { Socket } from "node:net";
 import { isAbsolute, relative } from "node:path";
+import { maskSecret } from "../../control/target.js";
 import type { ServiceModel } from "../../model/app.js";
 import type {
   LogEvent,
@@ -11,6 +12,7 @@ import type {
 } from "../../supervisor/events.js";
 import { childForceColor, createStyles, shouldUseColor, type Styles } from "./colors.js";
 import { findCat, terminalPipe } from "./terminal-pipe.js";
+import { terminalSafe, terminalSafeLines } from "./terminal-text.js";
 
 /**
  * `berth run`'s terminal output: one consumer of the supervisor's events. Log lines get their
@@ -130,6 +132,7 @@ export class TerminalReporter {
   private readonly noticeIntervalMs: number;
   // Closed, or the output failed (EPIPE): nothing more is written.
   private silent = false;
+  private secret = "";
   /**
    * `FORCE_COLOR` for the services when this reporter colours a terminal and the user's
    * environment says nothing of colour ({@link childForceColor}); else undefined.
@@ -166,6 +169,15 @@ export class TerminalReporter {
       // Colours are given in the order services are first declared: config order.
       this.styles.service(service.name);
     }
+  }
+
+  /**
+   * Masks the instance secret (`***` and its last four characters, as the control socket
+   * does) wherever it would be written: in berth's lines (a command line in a failure) and
+   * in the services' output.
+   */
+  hideSecret(secret: string): void {
+    this.secret = secret;
   }
 
   /** Writes one event, or counts its lines as dropped while the output is backed up. */
@@ -228,7 +240,8 @@ export class TerminalReporter {
     }
     if (this.dropped.size > 0) this.noticeDue();
     const prefix = this.prefixOf(event.service)[event.stream];
-    const body = event.lines.join(`\n${prefix}`);
+    // Colours pass; a title, a clear screen or a cursor move would rewrite the terminal.
+    const body = this.masked(terminalSafeLines(event.lines).join(`\n${prefix}`));
     if (!this.output.writeParts) {
       this.write(`${prefix}${body}\n`);
       return;
@@ -278,7 +291,15 @@ export class TerminalReporter {
   // berth's own lines are never dropped, however far behind the output is: there are few of
   // them, and they are what the user most needs to see (ready, failed, stopped).
   private say(lines: string[]): void {
-    this.write(`${this.berthPrefix}${lines.join(`\n${this.berthPrefix}`)}\n`);
+    const text = lines
+      .flatMap((line) => line.split("\n"))
+      .map(terminalSafe)
+      .join(`\n${this.berthPrefix}`);
+    this.write(`${this.berthPrefix}${this.masked(text)}\n`);
+  }
+
+  private masked(text: string): string {
+    return this.secret && text.includes(this.secret) ? maskSecret(text, this.secret) : text;
   }
 
   private write(text: string): void {

@@ -1,4 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -75,5 +85,30 @@ describe("openLogFile", () => {
     file.close();
     expect(onError).toHaveBeenCalledTimes(1);
     expect(onError.mock.calls[0]![0]).toBeInstanceOf(Error);
+  });
+
+  it("is private to the user, its folder too", () => {
+    const path = join(tempDir(), "logs", "api.log");
+    const file = openLogFile(path);
+    file.write("secret output\n");
+    file.close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(path, "..")).mode & 0o777).toBe(0o700);
+  });
+
+  it("rotated in place, keeps another descriptor appending to the current file", () => {
+    const path = join(tempDir(), "host.log");
+    const { O_WRONLY, O_CREAT, O_APPEND } = constants;
+    // A detached host's stdout: opened by the launcher, appending to the same file.
+    const stdout = openSync(path, O_WRONLY | O_CREAT | O_APPEND, 0o600);
+    const file = openLogFile(path, { maxBytes: 100, keep: 2, rotateInPlace: true });
+    for (let i = 0; i < 4; i++) file.write(line(i));
+    file.flush();
+    writeSync(stdout, "a warning of node's\n");
+    file.close();
+    closeSync(stdout);
+    expect(readFileSync(`${path}.1`, "utf8")).toBe(line(0) + line(1) + line(2));
+    expect(readFileSync(path, "utf8")).toBe(`${line(3)}a warning of node's\n`);
+    expect(statSync(`${path}.1`).mode & 0o777).toBe(0o600);
   });
 });

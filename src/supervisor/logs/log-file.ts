@@ -1,6 +1,8 @@
 import {
   closeSync,
+  copyFileSync,
   fstatSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   renameSync,
@@ -30,6 +32,12 @@ export interface LogFileOptions {
   onError?: (error: Error) => void;
   /** Time between attempts to reopen a file that could not be opened (default 1000 ms). */
   retryMs?: number;
+  /**
+   * Rotate by copying the file to `<file>.1` and emptying it in place, instead of renaming
+   * it: for a file that other descriptors append to as well (a detached host's stdout and
+   * stderr are its `host.log`), which would otherwise keep writing into the rotated copy.
+   */
+  rotateInPlace?: boolean;
 }
 
 export interface LogFile {
@@ -52,9 +60,10 @@ export const DEFAULT_LOG_FILE_KEEP = 3;
 const FLUSH_BYTES = 1024 * 1024;
 
 /**
- * Opens (creating its folder) a size-rotated log file for appending. Never throws: a disk
- * error is reported through `onError` and the data is dropped, because a full disk must not
- * take the app host down.
+ * Opens (creating its folder) a size-rotated log file for appending. The file and the
+ * folder it creates are private to the user (0600, 0700): service output can hold anything.
+ * Never throws: a disk error is reported through `onError` and the data is dropped, because
+ * a full disk must not take the app host down.
  *
  * @example
  * const log = openLogFile(".berth/logs/api.log", { onError: (e) => warn(e.message) });
@@ -83,8 +92,8 @@ export function openLogFile(path: string, options: LogFileOptions = {}): LogFile
   const open = (flags: "a" | "w" = "a"): boolean => {
     if (Date.now() < retryAt) return false;
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      fd = openSync(path, flags);
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      fd = openSync(path, flags, 0o600);
       size = fstatSync(fd).size;
       return true;
     } catch (error) {
@@ -94,6 +103,7 @@ export function openLogFile(path: string, options: LogFileOptions = {}): LogFile
   };
 
   const rotate = (): boolean => {
+    if (options.rotateInPlace) return rotateInPlace();
     closeQuietly(fd);
     fd = -1;
     if (keep === 0) return open("w");
@@ -103,6 +113,24 @@ export function openLogFile(path: string, options: LogFileOptions = {}): LogFile
     for (let i = keep - 1; i >= 1; i--) renameIfExists(`${path}.${i}`, `${path}.${i + 1}`);
     renameIfExists(path, `${path}.1`);
     return open();
+  };
+
+  // Other writers append too (O_APPEND), so after the truncation they write at its new end.
+  // What they write between the copy and the truncation is lost: a rare line, not a file.
+  const rotateInPlace = (): boolean => {
+    try {
+      if (keep > 0) {
+        rmSync(`${path}.${keep}`, { force: true });
+        for (let i = keep - 1; i >= 1; i--) renameIfExists(`${path}.${i}`, `${path}.${i + 1}`);
+        copyFileSync(path, `${path}.1`);
+      }
+      ftruncateSync(fd, 0);
+      size = 0;
+      return true;
+    } catch (error) {
+      fail(error);
+      return false;
+    }
   };
 
   // Writes wait for the end of the event loop turn, so the chunks read in one turn go out in

@@ -22,6 +22,19 @@ function recording(options: Partial<ConstructorParameters<typeof ServiceLog>[0]>
 }
 
 describe("ServiceLog", () => {
+  it("hides what `hide` hides in berth's notes, and writes the output as it came", async () => {
+    const { log, file } = recording({ hide: (text) => text.replace("s3cret", "***cret") });
+    const out = new PassThrough();
+    log.note("--- starting: server --key s3cret");
+    log.attach(out, "stdout");
+    out.end("my key is s3cret\n");
+    await log.drain();
+    log.close();
+    expect(readFileSync(file, "utf8")).toBe(
+      "--- starting: server --key ***cret\nmy key is s3cret\n",
+    );
+  });
+
   it("sends complete lines to the file, the ring and the callback", async () => {
     const { log, file, batches } = recording();
     const out = new PassThrough();

@@ -35,6 +35,11 @@ export interface ServiceLogOptions {
   onError?: (error: Error) => void;
   /** Wall clock for line times (default `Date.now`). */
   now?: () => number;
+  /**
+   * Applied to berth's own notes before they are written (it masks the instance secret in
+   * a command line); the service's output is written as it came.
+   */
+  hide?: (text: string) => string;
 }
 
 /** How long `drain` waits for pipes still held open (a daemonised grandchild) by default. */
@@ -133,7 +138,8 @@ export class ServiceLog {
   /** Appends a line of berth's own to the log file only ("--- started pid 123 ---"). */
   note(text: string): void {
     if (this.closed) return;
-    this.file.write(text.endsWith("\n") ? text : `${text}\n`);
+    const shown = this.options.hide ? this.options.hide(text) : text;
+    this.file.write(shown.endsWith("\n") ? shown : `${shown}\n`);
   }
 
   /** The last `n` lines kept in memory (all by default), oldest first. */
