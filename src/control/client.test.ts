@@ -10,13 +10,16 @@ import {
   ControlConnectError,
   ControlError,
   UnresponsiveError,
-  isControlError,
 } from "./errors.js";
-import { startFakeHost, type FakeHost, type FakeHostOptions } from "./fake-target.js";
-import type { LogLinesParams, ServiceChangedParams } from "./protocol.js";
+import {
+  startFakeHost,
+  type FakeHost,
+  type FakeHostOptions,
+} from "../../test/helpers/control-host.js";
+import { RpcErrorCode, type LogLinesParams, type ServiceChangedParams } from "./protocol.js";
 import { runtimeDir } from "./address.js";
 import { rejection } from "../../test/helpers/errors.js";
-import { frame, SECRET, SERVICES } from "./control.test-helper.js";
+import { frame, SECRET, SERVICES } from "../../test/helpers/control-host.js";
 
 const hosts: FakeHost[] = [];
 const clients: ControlClient[] = [];
@@ -55,6 +58,10 @@ function countResources(): Map<string, number> {
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   return counts;
 }
+
+/** True for a `ControlError` with the named code, as a caller tells errors apart. */
+const isControlError = (error: unknown, name: keyof typeof RpcErrorCode) =>
+  error instanceof ControlError && error.code === RpcErrorCode[name];
 
 /** A socket path in the test's runtime dir. */
 const pathFor = (name: string) => join(runtimeDir(), name);
@@ -346,12 +353,18 @@ describe("closing", () => {
     const client = await connect(address.socketPath);
     const reasons: string[] = [];
     client.onClose((reason) => reasons.push(reason));
-    target.beforeAction = () => new Promise(() => {});
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let begun = false;
+    target.beforeAction = () => ((begun = true), gate);
     const pending = rejection(client.restartService("api"));
+    await waitFor(() => begun, "the restart to begin");
     await client.close();
     expect(await pending).toBeInstanceOf(ControlClosedError);
     expect(await rejection(client.info())).toBeInstanceOf(ControlClosedError);
     expect(reasons).toEqual(["closed"]);
+    // The host answers what it was asked, finds nobody, and lets the connection go.
+    release();
     await waitFor(() => hosts[0]!.server.stats().connections === 0, "the server to notice");
   });
 

@@ -6,7 +6,6 @@
 
 /** Capabilities are strings, so old clients and new hosts keep working. */
 export const CAPABILITIES = ["berth.v1"] as const;
-export type Capability = (typeof CAPABILITIES)[number] | (string & {});
 
 /** Errors that cross the wire: numeric JSON-RPC codes in −32099..−32000. */
 export const RpcErrorCode = {
@@ -21,3 +20,6 @@ export const RpcErrorCode = {
   /** The client has not negotiated a capability the method needs. */
   capabilityRequired: -32005,
 } as const;
+
+/** The one capability every method of protocol.ts needs today. */
+export const V1 = "berth.v1";

@@ -4,10 +4,6 @@
  * why no answer came: the socket was not there, the host never answered, or the
  * connection went away.
  */
-import { RpcErrorCode } from "./codes.js";
-
-/** Our codes by name (`RpcErrorCode`'s keys). */
-export type ControlErrorName = keyof typeof RpcErrorCode;
 
 /** The code LSP gives a request that was cancelled; the host uses it for a cancelled wait. */
 export const REQUEST_CANCELLED = -32800;
@@ -31,16 +27,6 @@ export class ControlError extends Error {
   ) {
     super(message);
   }
-}
-
-/**
- * True for a `ControlError`, optionally one with the named code.
- *
- * @example
- * if (isControlError(error, "serviceNotFound")) process.exitCode = 2;
- */
-export function isControlError(error: unknown, name?: ControlErrorName): error is ControlError {
-  return error instanceof ControlError && (name === undefined || error.code === RpcErrorCode[name]);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   chmodSync,
   mkdirSync,
   renameSync,
+  rmSync,
   statSync,
   unlinkSync,
   writeFileSync,
@@ -22,8 +23,6 @@ export interface FileIdentity {
 }
 
 const identity = (stats: Stats): FileIdentity => ({ dev: stats.dev, ino: stats.ino });
-
-const codeOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException)?.code;
 
 /**
  * Creates `dir` (and missing parents) with mode 0700, or tightens an existing one of ours
@@ -57,7 +56,7 @@ export function writeFileAtomic(path: string, content: string): FileIdentity {
     writeFileSync(temp, content, { mode: 0o600, flag: "wx" });
     renameSync(temp, path);
   } catch (error) {
-    removeQuietly(temp);
+    rmSync(temp, { force: true });
     throw error;
   }
   return identity(statSync(path));
@@ -68,18 +67,6 @@ export function identify(path: string): FileIdentity {
   return identity(statSync(path));
 }
 
-/**
- * Removes whatever is left at a socket path. The name carries this process's pid, so a
- * file there was left by an earlier process that had the same pid.
- */
-export function removeStale(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    if (codeOf(error) !== "ENOENT") throw error;
-  }
-}
-
 /** Removes `path` if it is still the file `expected` names. */
 export function removeIfSame(path: string, expected: FileIdentity): void {
   try {
@@ -87,14 +74,6 @@ export function removeIfSame(path: string, expected: FileIdentity): void {
     if (now.dev === expected.dev && now.ino === expected.ino) unlinkSync(path);
   } catch {
     // Gone already (the socket's listener unlinks it on close), or not ours to touch.
-  }
-}
-
-function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // It was never made.
   }
 }
 

@@ -2,7 +2,7 @@
  * The app host's control socket: a unix socket in the runtime dir serving protocol.ts to
  * any number of clients at once, one JSON-RPC session per connection.
  */
-import { chmodSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { systemClock, type Clock } from "../clock.js";
 import type { SocketAddress, Sidecar } from "./address.js";
@@ -11,13 +11,13 @@ import {
   ensurePrivateDir,
   identify,
   removeIfSame,
-  removeStale,
   writeFileAtomic,
   type FileIdentity,
 } from "./runtime-files.js";
 import { DEFAULT_LIMITS, Session, type ControlLimits } from "./session.js";
-import { Masks } from "./target.js";
+import { Masks } from "./mask.js";
 import type { ControlTarget } from "./target.js";
+import { socketTransport } from "./transport.js";
 
 export interface ControlServerOptions {
   target: ControlTarget;
@@ -75,8 +75,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
   // Half-open: a client that ends its side after asking still gets its answers.
   const server = createServer({ allowHalfOpen: true }, (socket) => {
-    const session = new Session({
-      socket,
+    const session = new Session(socketTransport(socket, limits.maxMessageBytes), {
       target,
       clock,
       masks,
@@ -87,7 +86,9 @@ export async function startControlServer(options: ControlServerOptions): Promise
     sessions.add(session);
   });
   try {
-    removeStale(address.socketPath);
+    // The name carries this process's pid: a file there was left by an earlier process
+    // that had the same pid.
+    rmSync(address.socketPath, { force: true });
     await listen(server, address.socketPath);
     chmodSync(address.socketPath, 0o600);
     socketId = identify(address.socketPath);
