@@ -1,20 +1,10 @@
 /**
  * The files a host keeps in the runtime dir: the dir itself (private to the user), the
- * JSON sidecar (written whole or not at all), and the socket. Each is removed only while
+ * JSON sidecar (written whole or not at all, by model/state's writer), and the socket. Each is removed only while
  * it is still the very file this host made.
  */
-import {
-  chmodSync,
-  mkdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-  type Stats,
-} from "node:fs";
+import { chmodSync, mkdirSync, statSync, unlinkSync, type Stats } from "node:fs";
 import { BerthError } from "../errors.js";
-import { lazyCrypto } from "../platform/builtins.js";
 
 /** Which file a path held when this host made it (a later file there is someone else's). */
 export interface FileIdentity {
@@ -47,19 +37,6 @@ export function ensurePrivateDir(dir: string): void {
     );
   }
   if ((stats.mode & 0o077) !== 0) chmodSync(dir, 0o700);
-}
-
-/** Writes `content` to `path` (mode 0600) through a temp file and a rename. */
-export function writeFileAtomic(path: string, content: string): FileIdentity {
-  const temp = `${path}.${lazyCrypto().randomBytes(4).toString("hex")}.tmp`;
-  try {
-    writeFileSync(temp, content, { mode: 0o600, flag: "wx" });
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  return identity(statSync(path));
 }
 
 /** Identity of what is at `path` now. */

@@ -5,13 +5,13 @@
 import { chmodSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { systemClock, type Clock } from "../clock.js";
+import { writeFileAtomic } from "../model/state.js";
 import type { SocketAddress, Sidecar } from "./address.js";
 import {
   cleanUpAtExit,
   ensurePrivateDir,
   identify,
   removeIfSame,
-  writeFileAtomic,
   type FileIdentity,
 } from "./runtime-files.js";
 import { DEFAULT_LIMITS, Session, type ControlLimits } from "./session.js";
@@ -63,10 +63,8 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
   ensurePrivateDir(address.dir);
   // Before the socket exists, so a lister that sees the socket can always read who owns it.
-  const sidecarId = writeFileAtomic(
-    address.sidecarPath,
-    `${JSON.stringify(options.sidecar, null, 2)}\n`,
-  );
+  await writeFileAtomic(address.sidecarPath, `${JSON.stringify(options.sidecar, null, 2)}\n`);
+  const sidecarId = identify(address.sidecarPath);
   let socketId: FileIdentity | undefined;
   const removeFiles = () => {
     if (socketId) removeIfSame(address.socketPath, socketId);
