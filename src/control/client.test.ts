@@ -177,7 +177,7 @@ describe("connectControl against a host", () => {
     const waiting = rejection(
       client.waitForService({ service: "api", states: ["ready"], timeoutMs: 5000 }),
     );
-    await waitFor(() => clock.pending === 1, "the wait's timer");
+    await waitFor(() => target.subscribers === 1, "the wait to begin");
     await clock.advance(4999);
     expect(target.subscribers).toBe(1);
     await clock.advance(1);

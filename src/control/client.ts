@@ -5,6 +5,7 @@
  * Every call has a timeout: a host that accepts but never answers is reported as
  * unresponsive, never waited on.
  */
+import { createConnection, type Socket } from "node:net";
 import {
   CancellationTokenSource,
   ConnectionError,
@@ -15,12 +16,12 @@ import {
   type RequestType,
 } from "vscode-jsonrpc/node";
 import { systemClock, type Clock } from "../clock.js";
-import { connectSocket } from "./connect.js";
 import {
   ControlClosedError,
   ControlConnectError,
   ControlError,
   UnresponsiveError,
+  type ConnectFailure,
 } from "./errors.js";
 import * as p from "./protocol.js";
 import { socketTransport, type Transport } from "./transport.js";
@@ -256,4 +257,48 @@ export class ControlClient {
     this.connection.dispose();
     for (const listener of this.closeListeners) listener(reason);
   }
+}
+
+/** Why connecting failed, by the error's code ("failed" for any other). */
+const kinds: Record<string, ConnectFailure> = {
+  ENOENT: "missing",
+  ENOTDIR: "missing",
+  ECONNREFUSED: "refused",
+  ENOTSOCK: "refused",
+  EACCES: "denied",
+  EPERM: "denied",
+  EAGAIN: "timeout",
+  ETIMEDOUT: "timeout",
+};
+
+const words: Record<ConnectFailure, string> = {
+  missing: "there is no socket there",
+  refused: "nothing is listening there",
+  denied: "permission denied",
+  timeout: "connecting timed out",
+  incompatible: "no capability in common",
+  failed: "connecting failed",
+};
+
+/** Connects to `socketPath`, or rejects with a `ControlConnectError` within `timeoutMs`. */
+function connectSocket(socketPath: string, timeoutMs: number, clock: Clock): Promise<Socket> {
+  const socket = createConnection(socketPath);
+  return new Promise<Socket>((resolve, reject) => {
+    const fail = (kind: ConnectFailure, cause?: unknown) => {
+      cancel();
+      socket.destroy();
+      const detail = cause instanceof Error ? ` (${cause.message})` : "";
+      const message = `cannot connect to ${socketPath}: ${words[kind]}${detail}`;
+      reject(new ControlConnectError(kind, socketPath, message, { cause }));
+    };
+    const onError = (error: NodeJS.ErrnoException) =>
+      fail(kinds[error.code ?? ""] ?? "failed", error);
+    const cancel = clock.setTimeout(() => fail("timeout"), timeoutMs);
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      cancel();
+      socket.off("error", onError);
+      resolve(socket);
+    });
+  });
 }

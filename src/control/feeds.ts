@@ -21,7 +21,6 @@ export interface FeedsOptions {
   masks: Masks;
   sendServiceChanged: (params: ServiceChangedParams) => void;
   sendLogLines: (params: LogLinesParams) => void;
-  log: (message: string) => void;
 }
 
 export class Feeds {
@@ -34,6 +33,11 @@ export class Feeds {
   private closed = false;
 
   constructor(private readonly options: FeedsOptions) {}
+
+  /** True while notifications are wanted. */
+  get active(): boolean {
+    return !this.closed && (this.watching || this.following !== undefined);
+  }
 
   /** Starts `serviceChanged` notifications; a second call changes nothing. */
   watch(): void {
@@ -95,7 +99,6 @@ export class Feeds {
     for (const text of event.lines) size += text.length + event.service.length + 64;
     // Like the writer's bound: one large batch to a client that keeps up always goes out.
     if (this.dropping || (queued > 0 && queued + size > this.options.logBacklogBytes)) {
-      if (!this.dropping) this.options.log("control: a client reads too slowly; dropping lines");
       this.dropping = true;
       this.dropped += event.lines.length;
       return;

@@ -2,7 +2,7 @@
  * The one masker of the instance secret: whatever berth shows of a service (its command,
  * a reason, a log line) shows the secret as `***` plus its last four characters.
  */
-import type { LogEntry, ServiceInfo } from "./protocol.js";
+import type { ServiceInfo } from "./protocol.js";
 
 /**
  * Masks every occurrence of `secret` in `text` as `***` plus the secret's last four
@@ -34,9 +34,5 @@ export class Masks {
       command: this.text(info.command),
       reason: info.reason === null ? null : this.text(info.reason),
     };
-  }
-
-  entry(entry: LogEntry): LogEntry {
-    return { ...entry, text: this.text(entry.text) };
   }
 }

@@ -14,8 +14,6 @@ function request<P, R>(method: string): RequestType<P, R, void> {
   return new RequestType<P, R, void>(method, ParameterStructures.byName);
 }
 
-// ---------------------------------------------------------------- shapes
-
 export interface HostInfo {
   /** Real path of the config file: the host's identity on the machine. */
   appHostPath: string;
@@ -65,8 +63,6 @@ export interface LogEntry {
   stream: LogStream;
   text: string;
 }
-
-// ---------------------------------------------------------------- requests
 
 export interface GetCapabilitiesParams {
   /** Who is asking ("berth-cli 0.2.0"), for the host's log. */

@@ -53,23 +53,3 @@ export function removeIfSame(path: string, expected: FileIdentity): void {
     // Gone already (the socket's listener unlinks it on close), or not ours to touch.
   }
 }
-
-const atExit = new Set<() => void>();
-
-/**
- * Runs `cleanup` if the process exits before the returned function is called: a host that
- * exits in a hurry (process.exit) still leaves no files. One listener for every server, so
- * a test or benchmark with fifty hosts in one process raises no listener warning.
- */
-export function cleanUpAtExit(cleanup: () => void): () => void {
-  if (atExit.size === 0) process.on("exit", runAtExit);
-  atExit.add(cleanup);
-  return () => {
-    atExit.delete(cleanup);
-    if (atExit.size === 0) process.off("exit", runAtExit);
-  };
-}
-
-function runAtExit(): void {
-  for (const cleanup of atExit) cleanup();
-}

@@ -12,6 +12,7 @@ import { createConnection, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../../test/helpers/processes.js";
+import { ManualClock } from "../clock.js";
 import { BerthError } from "../errors.js";
 import { runtimeDir, socketAddress } from "./address.js";
 import { connectControl } from "./client.js";
@@ -393,6 +394,61 @@ describe("startControlServer: sessions", () => {
     expect(target.subscribers).toBe(1);
     await good.close();
     await waitFor(() => target.subscribers === 0, "the subscription to go with the connection");
+  });
+});
+
+describe("startControlServer: bounds on what clients hold", () => {
+  it("closes connections past its cap as they come, and stays reachable", async () => {
+    const { address, server } = await host({ limits: { maxConnections: 5 } });
+    const clients = Array.from({ length: 8 }, () => raw(address.socketPath));
+    await waitFor(() => clients.filter((c) => c.ended).length === 3, "three to be closed");
+    expect(server.stats().connections).toBe(5);
+    for (const client of clients) client.socket.destroy();
+    await waitFor(() => server.stats().connections === 0, "the rest to go");
+    const good = await connectControl(address.socketPath);
+    expect(await good.services()).toHaveLength(2);
+    await good.close();
+  });
+
+  it("closes a connection idle for its time, even mid-message, but not one that follows", async () => {
+    const clock = new ManualClock();
+    const { address, server } = await host({ clock, limits: { idleMs: 60_000 } });
+    const idle = raw(address.socketPath);
+    idle.write('Content-Length: 100\r\n\r\n{"jsonrpc":"2.0",');
+    const follower = await connectControl(address.socketPath);
+    await follower.followLogs({}, () => {});
+    await waitFor(() => server.stats().bufferedBytes > 0, "the partial message");
+    await clock.advance(59_999);
+    expect(idle.ended).toBe(false);
+    await clock.advance(1);
+    await waitFor(() => idle.ended, "the idle connection to close");
+    expect(server.stats().bufferedBytes).toBe(0);
+    expect(await follower.services()).toHaveLength(2);
+    await follower.close();
+  });
+
+  it("bounds unfinished input across connections, and lets it all go with them", async () => {
+    const maxBufferedBytes = 256 * 1024;
+    const { address, server } = await host({
+      limits: { maxMessageBytes: 64 * 1024, maxBufferedBytes },
+    });
+    const clients = Array.from({ length: 10 }, () => raw(address.socketPath));
+    for (const client of clients)
+      client.write(`Content-Length: 60000\r\n\r\n${"x".repeat(50_000)}`);
+    await waitFor(
+      () => clients.filter((c) => c.ended).length + server.stats().bufferedBytes / 50_000 >= 9,
+      "every partial message to be held or refused",
+    );
+    expect(server.stats().bufferedBytes).toBeLessThanOrEqual(maxBufferedBytes);
+    const refused = clients.filter((c) => c.ended);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]!.messages).toMatchObject([{ id: null, error: { code: -32700 } }]);
+    const good = await connectControl(address.socketPath);
+    expect(await good.services()).toHaveLength(2);
+    await good.close();
+    for (const client of clients) client.socket.destroy();
+    await waitFor(() => server.stats().connections === 0, "every connection to go");
+    expect(server.stats().bufferedBytes).toBe(0);
   });
 });
 

@@ -7,13 +7,7 @@ import { createServer, type Server } from "node:net";
 import { systemClock, type Clock } from "../clock.js";
 import { writeFileAtomic } from "../model/state.js";
 import type { SocketAddress, Sidecar } from "./address.js";
-import {
-  cleanUpAtExit,
-  ensurePrivateDir,
-  identify,
-  removeIfSame,
-  type FileIdentity,
-} from "./runtime-files.js";
+import { ensurePrivateDir, identify, removeIfSame, type FileIdentity } from "./runtime-files.js";
 import { DEFAULT_LIMITS, Session, type ControlLimits } from "./session.js";
 import { Masks } from "./mask.js";
 import type { ControlTarget } from "./target.js";
@@ -37,8 +31,8 @@ export interface ControlServerOptions {
 
 export interface ControlServer {
   readonly address: SocketAddress;
-  /** Open connections and the bytes queued for them (diagnostics). */
-  stats(): { connections: number; queuedBytes: number };
+  /** Open connections, the bytes queued for them and their unfinished input (diagnostics). */
+  stats(): { connections: number; queuedBytes: number; bufferedBytes: number };
   /** Stops accepting, ends every connection, removes the socket and the sidecar. Runs once. */
   close(): Promise<void>;
 }
@@ -58,6 +52,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const log = options.log ?? (() => {});
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const sessions = new Set<Session>();
+  const pool = { bytes: 0, maxBytes: limits.maxBufferedBytes };
   const clock = options.clock ?? systemClock;
   const masks = new Masks(options.secrets ?? []);
 
@@ -73,7 +68,8 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
   // Half-open: a client that ends its side after asking still gets its answers.
   const server = createServer({ allowHalfOpen: true }, (socket) => {
-    const session = new Session(socketTransport(socket, limits.maxMessageBytes), {
+    const transport = socketTransport(socket, { maxMessageBytes: limits.maxMessageBytes, pool });
+    const session = new Session(transport, {
       target,
       clock,
       masks,
@@ -96,7 +92,11 @@ export async function startControlServer(options: ControlServerOptions): Promise
     throw error;
   }
   server.on("error", (error) => log(`control: ${error.message}`));
-  const forget = cleanUpAtExit(removeFiles);
+  // Node closes connections past this as they are accepted.
+  server.maxConnections = limits.maxConnections;
+  server.on("drop", () => log("control: refused a connection: too many open"));
+  // A host that exits in a hurry (process.exit) still leaves no files.
+  process.on("exit", removeFiles);
 
   let closing: Promise<void> | undefined;
   return {
@@ -104,6 +104,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     stats: () => ({
       connections: sessions.size,
       queuedBytes: [...sessions].reduce((sum, session) => sum + session.queuedBytes, 0),
+      bufferedBytes: pool.bytes,
     }),
     close() {
       closing ??= (async () => {
@@ -111,7 +112,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
         await Promise.all([...sessions].map((session) => session.end()));
         await stopped;
         removeFiles();
-        forget();
+        process.off("exit", removeFiles);
       })();
       return closing;
     },

@@ -1,43 +1,26 @@
 /**
  * One client connection on the host's side: a vscode-jsonrpc `MessageConnection` over a
- * transport, with a handler for each method of protocol.ts. Around the handlers: capability
- * negotiation, errors in the wire's words, the instance secret masked in all that goes out,
- * and bounds on what one client can make the host hold.
- *
- * Capabilities are strings (`berth.v1`, later `berth.v2`, …), so an old client and a new
- * host, or the reverse, find out what they share instead of failing on the first unknown
- * field; each session starts with `getCapabilities`.
+ * transport, serving the methods of methods.ts, for as long as the client keeps it open and
+ * within bounds on what one client can make the host hold.
  */
 import {
   createMessageConnection,
   ErrorCodes,
   Message,
-  ResponseError,
-  type CancellationToken,
   type MessageConnection,
   type MessageReader,
   type MessageWriter,
   type NotificationType,
-  type RequestType,
 } from "vscode-jsonrpc/node";
 import type { Clock } from "../clock.js";
-import { isBerthError } from "../errors.js";
-import { CAPABILITIES, RpcErrorCode, V1 } from "./codes.js";
+import { RpcErrorCode } from "./codes.js";
 import { ControlError, REQUEST_CANCELLED } from "./errors.js";
 import { Feeds } from "./feeds.js";
 import type { Masks } from "./mask.js";
-import {
-  count,
-  optionalService,
-  paramsObject,
-  requiredService,
-  states,
-  type Params,
-} from "./params.js";
+import { serveMethods, type MethodContext } from "./methods.js";
 import * as p from "./protocol.js";
 import type { ControlTarget } from "./target.js";
 import type { Transport } from "./transport.js";
-import { waitForState } from "./wait.js";
 
 /** Bounds that keep one client from growing the host's memory. */
 export interface ControlLimits {
@@ -47,16 +30,23 @@ export interface ControlLimits {
   logBacklogBytes: number;
   /** A client with more than this waiting (log lines aside, so rarely) is disconnected. */
   maxBacklogBytes: number;
+  /** Unfinished input held across all connections; past it, the connection adding to it ends. */
+  maxBufferedBytes: number;
+  /** Connections open at once; more are closed as they come (file descriptors stay for services). */
+  maxConnections: number;
+  /** A connection with nothing asked, pending or followed for this long is closed. */
+  idleMs: number;
 }
 
 export const DEFAULT_LIMITS: ControlLimits = {
   maxMessageBytes: 1024 * 1024,
   logBacklogBytes: 1024 * 1024,
   maxBacklogBytes: 8 * 1024 * 1024,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  maxConnections: 256,
+  idleMs: 60_000,
 };
 
-const DEFAULT_TAIL = 100;
-const DEFAULT_WAIT_MS = 30_000;
 /** How long a closing connection may take to flush what was already queued. */
 const FLUSH_MS = 500;
 
@@ -78,12 +68,13 @@ export class Session {
   private readonly feeds: Feeds;
   /** Aborted when the connection ends: pending waits answer with its reason. */
   private readonly ended = new AbortController();
-  private capabilities?: string[];
-  private client = "a client";
+  /** What the handlers share with the session (the client's name, its capabilities). */
+  private readonly context: MethodContext;
   /** Ids of the requests read and not yet answered. */
   private readonly unanswered = new Set<string | number>();
   private inputEnded = false;
   private closing = false;
+  private cancelIdle = () => {};
 
   constructor(
     private readonly transport: Transport,
@@ -114,7 +105,6 @@ export class Session {
       masks,
       sendServiceChanged: (params) => this.notify(p.serviceChanged, params),
       sendLogLines: (params) => this.notify(p.logLines, params),
-      log: options.log,
     });
     this.connection = createMessageConnection(this.countingReader(), this.writer);
     // A reader's error is input that is no message; a writer's, a connection that broke.
@@ -130,8 +120,17 @@ export class Session {
       this.feeds.close();
       this.endIfDone();
     });
-    this.handleMethods();
+    this.context = {
+      ...options,
+      client: "a client",
+      feeds: this.feeds,
+      signal: this.ended.signal,
+      // Once this answer is written (or has had its moment): the client hears it.
+      afterAnswer: (action) => setImmediate(() => void this.flushed().then(action)),
+    };
+    serveMethods(this.connection, this.context);
     this.connection.listen();
+    this.resetIdle();
   }
 
   /** Bytes queued for this client and not yet written. */
@@ -146,7 +145,7 @@ export class Session {
   end(): Promise<void> {
     if (!this.closing) {
       this.closing = true;
-      this.abort(new ControlError(RpcErrorCode.shuttingDown, "the app host is stopping"));
+      this.ended.abort(new ControlError(RpcErrorCode.shuttingDown, "the app host is stopping"));
       // Lets the rejected waits' answers reach the writer before waiting for it to drain.
       setImmediate(() => void this.flushed().then(() => this.transport.end()));
     }
@@ -154,90 +153,6 @@ export class Session {
     const deadline = setTimeout(() => this.transport.destroy(), 2 * FLUSH_MS);
     deadline.unref();
     return this.transport.closed.then(() => clearTimeout(deadline));
-  }
-
-  private handleMethods(): void {
-    const { target, masks } = this.options;
-    const services = () => target.services().map((service) => masks.service(service));
-    const logs = (method: string, params: Params) =>
-      target
-        .logs(optionalService(method, params), count(method, params, "tail", DEFAULT_TAIL))
-        .map((entry) => masks.entry(entry));
-    const action = (type: typeof p.startService, run: (name: string) => Promise<p.ServiceInfo>) =>
-      this.handle(type, async (params) => ({
-        service: masks.service(await run(requiredService(type.method, params))),
-      }));
-
-    this.connection.onRequest((method) => {
-      throw new ResponseError(ErrorCodes.MethodNotFound, `this app host has no method ${method}`);
-    });
-    this.handle(p.getCapabilities, (params) => this.negotiate(params));
-    this.handle(p.getHostInfo, () => target.info());
-    this.handle(p.listServices, () => ({ services: services() }));
-    this.handle(p.watchServices, () => {
-      this.feeds.watch();
-      return { services: services() };
-    });
-    this.handle(p.getLogs, (params) => ({ lines: logs(p.getLogs.method, params) }));
-    this.handle(p.followLogs, (params) => {
-      // Lines first, then the subscription, in one turn: none is missed or repeated.
-      const lines = logs(p.followLogs.method, params);
-      this.feeds.follow(optionalService(p.followLogs.method, params));
-      return { lines };
-    });
-    action(p.startService, (name) => target.startService(name));
-    action(p.stopService, (name) => target.stopService(name));
-    action(p.restartService, (name) => target.restartService(name));
-    this.handle(p.waitForService, async (params, token) => {
-      const method = p.waitForService.method;
-      const cancelled = new AbortController();
-      const listener = token.onCancellationRequested(() =>
-        cancelled.abort(new ControlError(REQUEST_CANCELLED, `${method} was cancelled`)),
-      );
-      try {
-        const info = await waitForState({
-          target,
-          clock: this.options.clock,
-          service: requiredService(method, params),
-          states: states(method, params),
-          timeoutMs: count(method, params, "timeoutMs", DEFAULT_WAIT_MS),
-          signal: AbortSignal.any([this.ended.signal, cancelled.signal]),
-        });
-        return { service: masks.service(info) };
-      } finally {
-        listener.dispose();
-      }
-    });
-    this.handle(p.stopHost, () => {
-      // Stops once this answer is written (or has had its moment): the client hears it.
-      setImmediate(() => void this.flushed().then(() => target.stopHost()));
-      return { stopping: true as const };
-    });
-  }
-
-  /** Serves `type`: gated on negotiation, its params checked, its errors put in wire words. */
-  private handle<P, R>(
-    type: RequestType<P, R, void>,
-    run: (params: Params, token: CancellationToken) => R | Promise<R>,
-  ): void {
-    const { method } = type;
-    this.connection.onRequest<P, R, void>(type, (async (params: P, token: CancellationToken) => {
-      try {
-        if (type !== p.getCapabilities) requireCapability(method, this.capabilities);
-        return await run(paramsObject(method, params), token);
-      } catch (error) {
-        throw this.toWireError(method, error);
-      }
-    }) as never);
-  }
-
-  private negotiate(params: Params): p.GetCapabilitiesResult {
-    this.capabilities = negotiate(params.capabilities);
-    if (typeof params.client === "string") this.client = params.client.slice(0, 200);
-    const offered = Array.isArray(params.capabilities) ? params.capabilities.join(", ") : "nothing";
-    const shared = this.capabilities.join(", ") || "nothing";
-    this.options.log(`control: ${this.client} connected (offers ${offered}; shares ${shared})`);
-    return { capabilities: [...this.capabilities], version: this.options.target.info().version };
   }
 
   /**
@@ -255,6 +170,7 @@ export class Session {
       listen: (callback) =>
         reader.listen((message) => {
           if (this.closing) return;
+          this.resetIdle();
           if (Message.isRequest(message)) {
             this.unanswered.add(message.id!);
             // One params object per method: left out means `{}`.
@@ -276,25 +192,6 @@ export class Session {
         message: "not a JSON-RPC 2.0 request or notification (a method and an id are needed)",
       },
     });
-  }
-
-  private toWireError(method: string, error: unknown): ResponseError<unknown> {
-    const { masks } = this.options;
-    if (error instanceof ResponseError) return error;
-    if (error instanceof ControlError) {
-      return new ResponseError(error.code, masks.text(error.message), error.data);
-    }
-    // A user-facing error from the host (a taken port, say) keeps its words and its code.
-    if (isBerthError(error)) {
-      return new ResponseError(RpcErrorCode.invalidState, masks.text(error.message), {
-        code: error.code,
-      });
-    }
-    this.options.log(`control: ${method} failed: ${(error as Error)?.stack ?? String(error)}`);
-    return new ResponseError(
-      ErrorCodes.InternalError,
-      `${method} failed inside the app host; its log has the details`,
-    );
   }
 
   private notify<P>(type: NotificationType<P>, params: P): void {
@@ -330,76 +227,51 @@ export class Session {
    * does not read must not hold up the host).
    */
   private flushed(): Promise<void> {
-    if (!this.queuedBytes) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, FLUSH_MS);
-      timer.unref();
-      this.flushWaiters.add(() => (clearTimeout(timer), resolve()));
+      if (!this.queuedBytes) return resolve();
+      this.flushWaiters.add(resolve);
+      setTimeout(resolve, FLUSH_MS).unref();
     });
   }
 
   /** Malformed input: say so in JSON-RPC's words (-32700), then end this connection only. */
-  private refuse(error: Error): void {
+  private refuse(cause: Error): void {
     if (this.closing) return;
     this.closing = true;
     // A bad header is quoted in the error; neither the log nor the sender needs a megabyte.
-    const reason = error.message.length > 200 ? `${error.message.slice(0, 200)}…` : error.message;
+    const reason = cause.message.length > 200 ? `${cause.message.slice(0, 200)}…` : cause.message;
     this.options.log(`control: closing a connection that sent malformed input: ${reason}`);
-    this.abort(new ControlError(REQUEST_CANCELLED, "malformed input"));
+    this.ended.abort(new ControlError(REQUEST_CANCELLED, "malformed input"));
     const message = `the app host could not read this connection's input (${reason}); closing it`;
-    void this.write({
-      jsonrpc: "2.0",
-      id: null,
-      error: { code: ErrorCodes.ParseError, message },
-    }).finally(() => this.transport.end());
+    const error = { code: ErrorCodes.ParseError, message };
+    void this.write({ jsonrpc: "2.0", id: null, error }).finally(() => this.transport.end());
     setTimeout(() => this.transport.destroy(), FLUSH_MS).unref();
   }
 
   /** Ends this connection at once, without a word. */
   private drop(reason: string): void {
-    if (!this.closing) this.options.log(`control: disconnecting ${this.client}: ${reason}`);
+    if (!this.closing) this.options.log(`control: disconnecting ${this.context.client}: ${reason}`);
     this.closing = true;
-    this.abort(new ControlError(REQUEST_CANCELLED, reason));
+    this.ended.abort(new ControlError(REQUEST_CANCELLED, reason));
     this.transport.destroy();
   }
 
-  private abort(reason: ControlError): void {
-    if (!this.ended.signal.aborted) this.ended.abort(reason);
+  /** Closes the connection once it has been idle for `idleMs` (waits and feeds are not idle). */
+  private resetIdle(): void {
+    this.cancelIdle();
+    const { clock, limits } = this.options;
+    this.cancelIdle = clock.setTimeout(() => {
+      if (this.unanswered.size > 0 || this.feeds.active) this.resetIdle();
+      else this.drop(`it was idle for ${limits.idleMs} ms`);
+    }, limits.idleMs);
   }
 
   private onClosed(): void {
     this.closing = true;
-    this.abort(new ControlError(REQUEST_CANCELLED, "the connection closed"));
+    this.cancelIdle();
+    this.ended.abort(new ControlError(REQUEST_CANCELLED, "the connection closed"));
     this.feeds.close();
     this.connection.dispose();
     this.options.onClosed(this);
-  }
-}
-
-/**
- * What this host and a client share: the host's capabilities the client listed, in the
- * host's order. A client that lists nothing is taken to understand all of them.
- *
- * @example
- * negotiate(["berth.v1", "berth.v9"]); // ["berth.v1"]
- */
-export function negotiate(offered: unknown): string[] {
-  if (!Array.isArray(offered)) return [...CAPABILITIES];
-  return CAPABILITIES.filter((capability) => offered.includes(capability));
-}
-
-/** Throws `capabilityRequired` unless the session negotiated what `method` needs. */
-export function requireCapability(method: string, negotiated: readonly string[] | undefined): void {
-  if (!negotiated) {
-    throw new ControlError(
-      RpcErrorCode.capabilityRequired,
-      `call getCapabilities before ${method}: every session starts by negotiating capabilities`,
-    );
-  }
-  if (!negotiated.includes(V1)) {
-    throw new ControlError(
-      RpcErrorCode.capabilityRequired,
-      `${method} needs ${V1}, which this session did not negotiate`,
-    );
   }
 }

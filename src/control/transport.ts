@@ -33,13 +33,24 @@ export interface Transport {
   readonly queuedBytes: number;
 }
 
+/** Bounds on the input a socket transport holds until it becomes a message. */
+export interface InputBounds {
+  /** Input that does not become a message within this many bytes is an error. */
+  maxMessageBytes: number;
+  /** Shared by every transport of a server: unfinished input held by all of them. */
+  pool?: { bytes: number; maxBytes: number };
+}
+
 /**
  * Messages over a connected socket. Input is framed as it arrives, in the same turn, so
  * when the peer's end of input is seen every message before it has been handed over.
- * Input that does not become a message within `maxMessageBytes` is an error: without a
- * bound a peer sending garbage with no header end grows this process's memory.
+ * Input past its bounds is an error: without them peers sending garbage with no header
+ * end, or huge messages they never finish, grow this process's memory.
  */
-export function socketTransport(socket: Socket, maxMessageBytes = 8 * 1024 * 1024): Transport {
+export function socketTransport(
+  socket: Socket,
+  bounds: InputBounds = { maxMessageBytes: 8 * 1024 * 1024 },
+): Transport {
   // Errors end in `close`, which is what the reader reports.
   socket.on("error", () => {});
   const closed = new Promise<void>((resolve) => {
@@ -47,7 +58,7 @@ export function socketTransport(socket: Socket, maxMessageBytes = 8 * 1024 * 102
     else socket.once("close", () => resolve());
   });
   return {
-    reader: new SocketReader(socket, maxMessageBytes),
+    reader: new SocketReader(socket, bounds),
     writer: new SocketWriter(socket),
     onInputEnd: (listener) => void socket.once("end", listener),
     end: () => void socket.end(),
@@ -62,25 +73,35 @@ export function socketTransport(socket: Socket, maxMessageBytes = 8 * 1024 * 102
 class SocketReader extends AbstractMessageReader {
   private buffer: Buffer = Buffer.alloc(0);
 
+  private readonly limit: number;
+
   constructor(
     private readonly socket: Socket,
-    private readonly limit: number,
+    private readonly bounds: InputBounds,
   ) {
     super();
-    socket.once("close", () => this.fireClose());
+    this.limit = bounds.maxMessageBytes;
+    socket.once("close", () => {
+      this.hold(Buffer.alloc(0));
+      this.fireClose();
+    });
   }
 
   listen(callback: DataCallback): Disposable {
     const onData = (chunk: Buffer) => {
-      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
       try {
+        this.hold(this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]));
+        const { pool } = this.bounds;
+        if (pool && pool.bytes > pool.maxBytes) {
+          throw new Error(`more unfinished input than the host holds (${pool.maxBytes} bytes)`);
+        }
         for (let message = this.next(); message !== undefined; message = this.next()) {
           callback(message);
         }
       } catch (error) {
         this.socket.off("data", onData);
         this.socket.pause();
-        this.buffer = Buffer.alloc(0);
+        this.hold(Buffer.alloc(0));
         this.fireError(error);
       }
     };
@@ -103,8 +124,14 @@ class SocketReader extends AbstractMessageReader {
     const start = headerEnd + 4;
     if (this.buffer.length < start + length) return undefined;
     const body = this.buffer.subarray(start, start + length).toString("utf8");
-    this.buffer = this.buffer.subarray(start + length);
+    this.hold(this.buffer.subarray(start + length));
     return JSON.parse(body) as Message;
+  }
+
+  /** Keeps `buffer` as the unfinished input, counted in the shared pool. */
+  private hold(buffer: Buffer): void {
+    if (this.bounds.pool) this.bounds.pool.bytes += buffer.length - this.buffer.length;
+    this.buffer = buffer;
   }
 }
 
