@@ -51,6 +51,7 @@ async function startHost(appHostPath, env) {
   const target = {
     info: () => info,
     services: () => [service("api"), service("worker")],
+    service,
     subscribe: () => () => {},
     logs: () => [],
     startService: async (name) => service(name),

@@ -4,8 +4,11 @@
  * for its method descriptors) in a command that never opens a connection.
  */
 
+/** The one capability every method of protocol.ts needs today. */
+export const V1 = "berth.v1";
+
 /** Capabilities are strings, so old clients and new hosts keep working. */
-export const CAPABILITIES = ["berth.v1"] as const;
+export const CAPABILITIES = [V1] as const;
 
 /** Errors that cross the wire: numeric JSON-RPC codes in −32099..−32000. */
 export const RpcErrorCode = {
@@ -20,6 +23,3 @@ export const RpcErrorCode = {
   /** The client has not negotiated a capability the method needs. */
   capabilityRequired: -32005,
 } as const;
-
-/** The one capability every method of protocol.ts needs today. */
-export const V1 = "berth.v1";

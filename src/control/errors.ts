@@ -30,10 +30,9 @@ export class ControlError extends Error {
 }
 
 /**
- * Why a connection could not be made. `missing`: no file at the path (ENOENT); `refused`:
- * a file but nobody listening (ECONNREFUSED, also a plain file where a socket should be);
- * `denied`: not ours to open (EACCES/EPERM); `timeout`: connect did not finish in time;
- * `incompatible`: the host shares no capability with this client; `failed`: anything else.
+ * Why a connection could not be made: no socket file (`missing`), nobody listening
+ * (`refused`), not ours (`denied`), too slow (`timeout`), no capability in common
+ * (`incompatible`), anything else (`failed`).
  */
 export type ConnectFailure =
   "missing" | "refused" | "denied" | "timeout" | "incompatible" | "failed";
@@ -74,13 +73,11 @@ export class ControlClosedError extends Error {
 
   constructor(
     readonly socketPath: string,
-    readonly method: string | undefined,
+    readonly method: string,
     options?: { cause?: unknown },
   ) {
     super(
-      method
-        ? `the connection to the app host at ${socketPath} closed before it answered ${method}`
-        : `the connection to the app host at ${socketPath} is closed`,
+      `the connection to the app host at ${socketPath} closed before it answered ${method}`,
       options,
     );
   }

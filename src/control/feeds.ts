@@ -82,12 +82,8 @@ export class Feeds {
   }
 
   private onState(event: StateEvent): void {
-    const info = this.options.target.services().find((service) => service.name === event.service);
-    if (!info) return;
-    this.options.sendServiceChanged({
-      service: this.options.masks.service(info),
-      previous: event.previous,
-    });
+    const info = this.options.masks.service(this.options.target.service(event.service));
+    this.options.sendServiceChanged({ service: info, previous: event.previous });
   }
 
   private onLog(event: LogEvent): void {

@@ -19,8 +19,7 @@ import { CAPABILITIES, RpcErrorCode, V1 } from "./codes.js";
 import { ControlError, REQUEST_CANCELLED } from "./errors.js";
 import type { Feeds } from "./feeds.js";
 import type { Masks } from "./mask.js";
-import { count, optionalService, paramsObject, requiredService, states } from "./params.js";
-import type { Params } from "./params.js";
+import { count, optionalService, requiredService, states, type Params } from "./params.js";
 import * as p from "./protocol.js";
 import type { ControlTarget } from "./target.js";
 import { waitForState } from "./wait.js";
@@ -56,7 +55,8 @@ export function serveMethods(connection: MessageConnection, ctx: MethodContext):
     connection.onRequest<P, R, void>(type, (async (params: P, token: CancellationToken) => {
       try {
         if (type !== p.getCapabilities) requireCapability(type.method, ctx.capabilities);
-        return await run(paramsObject(type.method, params), token);
+        // Left out, params are `{}` (the session sees to it); a list is refused by the library.
+        return await run(params as Params, token);
       } catch (error) {
         throw toWireError(ctx, type.method, error);
       }

@@ -14,15 +14,6 @@ function invalid(method: string, message: string): ControlError {
   return new ControlError(ErrorCodes.InvalidParams, `${method}: ${message}`);
 }
 
-/** One params object per method; left out means `{}`. */
-export function paramsObject(method: string, params: unknown): Params {
-  if (params === undefined || params === null) return {};
-  if (typeof params !== "object" || Array.isArray(params)) {
-    throw invalid(method, "params must be one object (by name), not a list");
-  }
-  return params as Params;
-}
-
 export function requiredService(method: string, params: Params): string {
   const value = params.service;
   if (typeof value !== "string" || value === "") {

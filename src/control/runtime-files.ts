@@ -1,7 +1,6 @@
 /**
  * The files a host keeps in the runtime dir: the dir itself (private to the user), the
- * JSON sidecar (written whole or not at all, by model/state's writer), and the socket. Each is removed only while
- * it is still the very file this host made.
+ * JSON sidecar and the socket, each removed only while it is still the file it made.
  */
 import { chmodSync, mkdirSync, statSync, unlinkSync, type Stats } from "node:fs";
 import { BerthError } from "../errors.js";

@@ -398,16 +398,22 @@ describe("startControlServer: sessions", () => {
 });
 
 describe("startControlServer: bounds on what clients hold", () => {
-  it("closes connections past its cap as they come, and stays reachable", async () => {
+  it("makes room past its cap by closing the longest idle connections, never a busy one", async () => {
     const { address, server } = await host({ limits: { maxConnections: 5 } });
-    const clients = Array.from({ length: 8 }, () => raw(address.socketPath));
-    await waitFor(() => clients.filter((c) => c.ended).length === 3, "three to be closed");
-    expect(server.stats().connections).toBe(5);
-    for (const client of clients) client.socket.destroy();
-    await waitFor(() => server.stats().connections === 0, "the rest to go");
-    const good = await connectControl(address.socketPath);
-    expect(await good.services()).toHaveLength(2);
-    await good.close();
+    const follower = await connectControl(address.socketPath);
+    await follower.followLogs({}, () => {});
+    const idle: ReturnType<typeof raw>[] = [];
+    for (let i = 0; i < 8; i++) {
+      idle.push(raw(address.socketPath));
+      await waitFor(() => server.stats().connections === Math.min(5, i + 2), "the connection");
+    }
+    // The oldest four made room in turn; the follower kept its connection.
+    await waitFor(() => idle.filter((c) => c.ended).length === 4, "four to be closed");
+    expect(idle.map((c) => c.ended)).toEqual([true, true, true, true, false, false, false, false]);
+    expect(await follower.services()).toHaveLength(2);
+    const newcomer = await connectControl(address.socketPath);
+    expect(await newcomer.services()).toHaveLength(2);
+    await Promise.all([newcomer.close(), follower.close()]);
   });
 
   it("closes a connection idle for its time, even mid-message, but not one that follows", async () => {

@@ -2,10 +2,9 @@
  * The app host's control socket: a unix socket in the runtime dir serving protocol.ts to
  * any number of clients at once, one JSON-RPC session per connection.
  */
-import { chmodSync, rmSync } from "node:fs";
+import { chmodSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { systemClock, type Clock } from "../clock.js";
-import { writeFileAtomic } from "../model/state.js";
 import type { SocketAddress, Sidecar } from "./address.js";
 import { ensurePrivateDir, identify, removeIfSame, type FileIdentity } from "./runtime-files.js";
 import { DEFAULT_LIMITS, Session, type ControlLimits } from "./session.js";
@@ -57,8 +56,11 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const masks = new Masks(options.secrets ?? []);
 
   ensurePrivateDir(address.dir);
-  // Before the socket exists, so a lister that sees the socket can always read who owns it.
-  await writeFileAtomic(address.sidecarPath, `${JSON.stringify(options.sidecar, null, 2)}\n`);
+  // Whole (temp file + rename) and before the socket exists, so a lister that sees the
+  // socket can always read who owns it.
+  const temp = `${address.sidecarPath}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(options.sidecar, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temp, address.sidecarPath);
   const sidecarId = identify(address.sidecarPath);
   let socketId: FileIdentity | undefined;
   const removeFiles = () => {
@@ -68,16 +70,18 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
   // Half-open: a client that ends its side after asking still gets its answers.
   const server = createServer({ allowHalfOpen: true }, (socket) => {
+    if (sessions.size >= limits.maxConnections) {
+      // The longest idle connection makes room, so the host stays reachable; when every
+      // one is busy, the newcomer is turned away.
+      const idle = [...sessions].filter((s) => s.idle);
+      const oldest = idle.sort((a, b) => a.lastMessageAt - b.lastMessageAt)[0];
+      if (!oldest) return void socket.destroy();
+      oldest.drop(`the host is at its ${limits.maxConnections} connections and it was idle`);
+    }
     const transport = socketTransport(socket, { maxMessageBytes: limits.maxMessageBytes, pool });
-    const session = new Session(transport, {
-      target,
-      clock,
-      masks,
-      limits,
-      log,
-      onClosed: (closed) => sessions.delete(closed),
-    });
+    const session = new Session(transport, { target, clock, masks, limits, log });
     sessions.add(session);
+    void transport.closed.then(() => sessions.delete(session));
   });
   try {
     // The name carries this process's pid: a file there was left by an earlier process
@@ -92,9 +96,6 @@ export async function startControlServer(options: ControlServerOptions): Promise
     throw error;
   }
   server.on("error", (error) => log(`control: ${error.message}`));
-  // Node closes connections past this as they are accepted.
-  server.maxConnections = limits.maxConnections;
-  server.on("drop", () => log("control: refused a connection: too many open"));
   // A host that exits in a hurry (process.exit) still leaves no files.
   process.on("exit", removeFiles);
 
@@ -103,7 +104,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     address,
     stats: () => ({
       connections: sessions.size,
-      queuedBytes: [...sessions].reduce((sum, session) => sum + session.queuedBytes, 0),
+      queuedBytes: [...sessions].reduce((sum, session) => sum + session.transport.queuedBytes, 0),
       bufferedBytes: pool.bytes,
     }),
     close() {

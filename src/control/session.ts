@@ -32,7 +32,7 @@ export interface ControlLimits {
   maxBacklogBytes: number;
   /** Unfinished input held across all connections; past it, the connection adding to it ends. */
   maxBufferedBytes: number;
-  /** Connections open at once; more are closed as they come (file descriptors stay for services). */
+  /** Connections open at once; past it the longest idle one makes room (fds stay for services). */
   maxConnections: number;
   /** A connection with nothing asked, pending or followed for this long is closed. */
   idleMs: number;
@@ -56,7 +56,6 @@ export interface SessionOptions {
   masks: Masks;
   limits: ControlLimits;
   log: (message: string) => void;
-  onClosed: (session: Session) => void;
 }
 
 export class Session {
@@ -75,9 +74,11 @@ export class Session {
   private inputEnded = false;
   private closing = false;
   private cancelIdle = () => {};
+  /** When the last message came (or the connection, before any). */
+  lastMessageAt = 0;
 
   constructor(
-    private readonly transport: Transport,
+    readonly transport: Transport,
     private readonly options: SessionOptions,
   ) {
     const { target, masks, limits } = options;
@@ -131,11 +132,6 @@ export class Session {
     serveMethods(this.connection, this.context);
     this.connection.listen();
     this.resetIdle();
-  }
-
-  /** Bytes queued for this client and not yet written. */
-  get queuedBytes(): number {
-    return this.transport.queuedBytes;
   }
 
   /**
@@ -206,7 +202,12 @@ export class Session {
 
   /** Ends a session whose client asks nothing more, once all is answered and written. */
   private endIfDone(): void {
-    if (this.inputEnded && !this.closing && this.unanswered.size === 0 && !this.queuedBytes) {
+    if (
+      this.inputEnded &&
+      !this.closing &&
+      this.unanswered.size === 0 &&
+      !this.transport.queuedBytes
+    ) {
       this.closing = true;
       this.transport.end();
     }
@@ -214,7 +215,7 @@ export class Session {
 
   /** After each write: lines resume after a drop, a finished session ends, waiters go on. */
   private written(): void {
-    const queued = this.queuedBytes;
+    const queued = this.transport.queuedBytes;
     this.feeds.drained(queued);
     this.endIfDone();
     if (queued > 0) return;
@@ -228,7 +229,7 @@ export class Session {
    */
   private flushed(): Promise<void> {
     return new Promise((resolve) => {
-      if (!this.queuedBytes) return resolve();
+      if (!this.transport.queuedBytes) return resolve();
       this.flushWaiters.add(resolve);
       setTimeout(resolve, FLUSH_MS).unref();
     });
@@ -249,20 +250,26 @@ export class Session {
   }
 
   /** Ends this connection at once, without a word. */
-  private drop(reason: string): void {
+  drop(reason: string): void {
     if (!this.closing) this.options.log(`control: disconnecting ${this.context.client}: ${reason}`);
     this.closing = true;
     this.ended.abort(new ControlError(REQUEST_CANCELLED, reason));
     this.transport.destroy();
   }
 
-  /** Closes the connection once it has been idle for `idleMs` (waits and feeds are not idle). */
+  /** True while nothing is pending, followed or watched. */
+  get idle(): boolean {
+    return !this.closing && this.unanswered.size === 0 && !this.feeds.active;
+  }
+
+  /** Closes the connection once it has been idle for `idleMs`. */
   private resetIdle(): void {
     this.cancelIdle();
     const { clock, limits } = this.options;
+    this.lastMessageAt = clock.now();
     this.cancelIdle = clock.setTimeout(() => {
-      if (this.unanswered.size > 0 || this.feeds.active) this.resetIdle();
-      else this.drop(`it was idle for ${limits.idleMs} ms`);
+      if (this.idle) this.drop(`it was idle for ${limits.idleMs} ms`);
+      else this.resetIdle();
     }, limits.idleMs);
   }
 
@@ -272,6 +279,5 @@ export class Session {
     this.ended.abort(new ControlError(REQUEST_CANCELLED, "the connection closed"));
     this.feeds.close();
     this.connection.dispose();
-    this.options.onClosed(this);
   }
 }

@@ -15,6 +15,8 @@ export interface ControlTarget {
   info(): HostInfo;
   /** Every service, in config order; never environment values. */
   services(): ServiceInfo[];
+  /** One service, as `services` shows it. */
+  service(name: string): ServiceInfo;
   /** The supervisor's one event stream; returns a function that unsubscribes. */
   subscribe(listener: (event: SupervisorEvent) => void): () => void;
   /** The last `tail` lines of one service, or of all of them merged by time when undefined. */

@@ -53,10 +53,7 @@ export function socketTransport(
 ): Transport {
   // Errors end in `close`, which is what the reader reports.
   socket.on("error", () => {});
-  const closed = new Promise<void>((resolve) => {
-    if (socket.closed) resolve();
-    else socket.once("close", () => resolve());
-  });
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
   return {
     reader: new SocketReader(socket, bounds),
     writer: new SocketWriter(socket),
@@ -71,18 +68,21 @@ export function socketTransport(
 }
 
 class SocketReader extends AbstractMessageReader {
-  private buffer: Buffer = Buffer.alloc(0);
-
-  private readonly limit: number;
+  /** Input not yet handed over, as it came: joined only to read a header or a whole body. */
+  private chunks: Buffer[] = [];
+  private held = 0;
+  /** Where the body starts and how long it is, once its header is read. */
+  private body?: { start: number; length: number };
+  /** What this reader counts in the shared pool: its input, or the body it was promised. */
+  private counted = 0;
 
   constructor(
     private readonly socket: Socket,
     private readonly bounds: InputBounds,
   ) {
     super();
-    this.limit = bounds.maxMessageBytes;
     socket.once("close", () => {
-      this.hold(Buffer.alloc(0));
+      this.release();
       this.fireClose();
     });
   }
@@ -90,18 +90,14 @@ class SocketReader extends AbstractMessageReader {
   listen(callback: DataCallback): Disposable {
     const onData = (chunk: Buffer) => {
       try {
-        this.hold(this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]));
-        const { pool } = this.bounds;
-        if (pool && pool.bytes > pool.maxBytes) {
-          throw new Error(`more unfinished input than the host holds (${pool.maxBytes} bytes)`);
-        }
+        this.keep([...this.chunks, chunk]);
         for (let message = this.next(); message !== undefined; message = this.next()) {
           callback(message);
         }
       } catch (error) {
         this.socket.off("data", onData);
         this.socket.pause();
-        this.hold(Buffer.alloc(0));
+        this.release();
         this.fireError(error);
       }
     };
@@ -109,33 +105,60 @@ class SocketReader extends AbstractMessageReader {
     return Disposable.create(() => this.socket.off("data", onData));
   }
 
-  /** The next whole message in the buffer; throws on input that cannot become one. */
+  /** The next whole message; throws on input that cannot become one within the bounds. */
   private next(): Message | undefined {
-    const headerEnd = this.buffer.indexOf("\r\n\r\n");
-    if (headerEnd < 0) {
-      if (this.buffer.length > this.limit) throw new Error(tooLong(this.limit));
-      return undefined;
+    const limit = this.bounds.maxMessageBytes;
+    if (!this.body) {
+      const input = this.joined();
+      const headerEnd = input.indexOf("\r\n\r\n");
+      if (headerEnd < 0) {
+        if (input.length > MAX_HEADER_BYTES) throw new Error("a header that never ends");
+        return undefined;
+      }
+      const header = input.subarray(0, headerEnd).toString("latin1");
+      const match = /^content-length:[ \t]*(\d+)[ \t]*$/im.exec(header);
+      if (!match) throw new Error("a message without a valid Content-Length header");
+      const length = Number(match[1]);
+      if (length > limit) throw new Error(`a message longer than ${limit} bytes`);
+      this.body = { start: headerEnd + 4, length };
+      this.keep(this.chunks);
     }
-    const header = this.buffer.subarray(0, headerEnd).toString("latin1");
-    const match = /^content-length:[ \t]*(\d+)[ \t]*$/im.exec(header);
-    if (!match) throw new Error("a message without a valid Content-Length header");
-    const length = Number(match[1]);
-    if (length > this.limit) throw new Error(tooLong(this.limit));
-    const start = headerEnd + 4;
-    if (this.buffer.length < start + length) return undefined;
-    const body = this.buffer.subarray(start, start + length).toString("utf8");
-    this.hold(this.buffer.subarray(start + length));
-    return JSON.parse(body) as Message;
+    const { start, length } = this.body;
+    if (this.held < start + length) return undefined;
+    const input = this.joined();
+    this.body = undefined;
+    this.keep(input.length > start + length ? [input.subarray(start + length)] : []);
+    return JSON.parse(input.subarray(start, start + length).toString("utf8")) as Message;
   }
 
-  /** Keeps `buffer` as the unfinished input, counted in the shared pool. */
-  private hold(buffer: Buffer): void {
-    if (this.bounds.pool) this.bounds.pool.bytes += buffer.length - this.buffer.length;
-    this.buffer = buffer;
+  private joined(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  /** Lets go of all input: none will become a message any more. */
+  private release(): void {
+    this.body = undefined;
+    this.keep([]);
+  }
+
+  /** Keeps `chunks` as the input not yet handed over, counted in the shared pool. */
+  private keep(chunks: Buffer[]): void {
+    this.chunks = chunks;
+    this.held = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    const { pool } = this.bounds;
+    if (!pool) return;
+    const counted = Math.max(this.held, this.body ? this.body.start + this.body.length : 0);
+    pool.bytes += counted - this.counted;
+    this.counted = counted;
+    if (counted > 0 && pool.bytes > pool.maxBytes) {
+      throw new Error(`more unfinished input than the host holds (${pool.maxBytes} bytes)`);
+    }
   }
 }
 
-const tooLong = (limit: number) => `a message longer than ${limit} bytes`;
+/** A header is a line or two; input with no header end within this is not a message. */
+const MAX_HEADER_BYTES = 4096;
 
 class SocketWriter extends AbstractMessageWriter {
   constructor(private readonly socket: Socket) {

@@ -57,6 +57,10 @@ export function controlTarget(
   return {
     info: host.info,
     services: () => supervisor.services().map(toInfo),
+    service(name) {
+      known(name);
+      return toInfo(supervisor.services().find((snapshot) => snapshot.name === name)!);
+    },
     subscribe: (listener) => supervisor.subscribe(listener),
     logs(service, tail) {
       if (service !== undefined) known(service);

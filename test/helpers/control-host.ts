@@ -81,6 +81,10 @@ export class FakeTarget implements ControlTarget {
     return [...this.table.values()].map((service) => ({ ...service }));
   }
 
+  service(name: string): ServiceInfo {
+    return { ...this.get(name) };
+  }
+
   subscribe(listener: (event: SupervisorEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
