@@ -101,6 +101,19 @@ describe("connectControl against a host", () => {
     expect(await client.logs({ tail: 0 })).toEqual([]);
   });
 
+  it("reads a log tail of more than 8 MiB in one answer", async () => {
+    const { target, address } = await host();
+    const client = await connect(address.socketPath);
+    const line = "x".repeat(100_000);
+    target.emitLog(
+      "worker",
+      Array.from({ length: 100 }, () => line),
+    );
+    const lines = await client.logs({ service: "worker", tail: 100 }, { timeoutMs: 20_000 });
+    expect(lines).toHaveLength(100);
+    expect(lines.every((entry) => entry.text === line)).toBe(true);
+  });
+
   it("answers serviceNotFound and invalid params with their codes", async () => {
     const { address } = await host();
     const client = await connect(address.socketPath);

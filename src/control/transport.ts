@@ -44,12 +44,12 @@ export interface InputBounds {
 /**
  * Messages over a connected socket. Input is framed as it arrives, in the same turn, so
  * when the peer's end of input is seen every message before it has been handed over.
- * Input past its bounds is an error: without them peers sending garbage with no header
- * end, or huge messages they never finish, grow this process's memory.
+ * Input past its bounds is an error: a host sets them, or clients sending garbage grow its
+ * memory; a client reads its own host's answers (long log tails too) without a bound.
  */
 export function socketTransport(
   socket: Socket,
-  bounds: InputBounds = { maxMessageBytes: 8 * 1024 * 1024 },
+  bounds: InputBounds = { maxMessageBytes: Number.POSITIVE_INFINITY },
 ): Transport {
   // Errors end in `close`, which is what the reader reports.
   socket.on("error", () => {});
