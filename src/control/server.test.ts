@@ -238,6 +238,18 @@ describe("startControlServer: sessions", () => {
     });
   });
 
+  it("reads a message whose header also names its Content-Type, in either order", async () => {
+    const { address } = await host();
+    const client = raw(address.socketPath);
+    const body = (id: number) =>
+      JSON.stringify({ jsonrpc: "2.0", id, method: "getCapabilities", params: {} });
+    const type = "Content-Type: application/vscode-jsonrpc; charset=utf-8";
+    client.write(`Content-Length: ${body(1).length}\r\n${type}\r\n\r\n${body(1)}`);
+    client.write(`${type}\r\nContent-Length: ${body(2).length}\r\n\r\n${body(2)}`);
+    await waitFor(() => client.messages.length === 2, "both answers");
+    expect(client.messages.every((m) => "result" in m)).toBe(true);
+  });
+
   it("answers a message that is neither a request nor a notification, and keeps the connection", async () => {
     const { address } = await host();
     const client = raw(address.socketPath);

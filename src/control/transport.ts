@@ -116,7 +116,7 @@ class SocketReader extends AbstractMessageReader {
         return undefined;
       }
       const header = input.subarray(0, headerEnd).toString("latin1");
-      const match = /^content-length:[ \t]*(\d+)[ \t]*$/im.exec(header);
+      const match = /^content-length:[ \t]*(\d+)[ \t]*\r?$/im.exec(header);
       if (!match) throw new Error("a message without a valid Content-Length header");
       const length = Number(match[1]);
       if (length > limit) throw new Error(`a message longer than ${limit} bytes`);
