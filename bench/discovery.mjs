@@ -2,7 +2,7 @@
 // monitor hold a live connection to it?
 //
 // Starts a Monitor (from source, through bench/berth.mjs) on a temporary runtime dir,
-// then starts real control servers (control/server.ts over a FakeTarget) one after
+// then starts real control servers (control/server.ts over a target without processes) one after
 // another, leaving each running, and measures from the moment each socket appears (just
 // after `listen`, which creates the socket file synchronously) to the monitor's `changed`
 // event with status `live` for it: the file-system watch, the scan, connecting,
@@ -15,12 +15,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { Server } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { importSource } from "./berth.mjs";
 
-const { startFakeHost } = await importSource("control/fake-target.ts");
+const { appHostHash, socketAddress } = await importSource("control/address.ts");
+const { startControlServer } = await importSource("control/server.ts");
 const { Monitor } = await importSource("monitor/monitor.ts");
+const { processStartTime } = await importSource("platform/process-info.ts");
 
 const TARGET_P99_MS = 50;
 const HOST_TIMEOUT_MS = 5000;
@@ -30,6 +32,43 @@ export function summarize(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const rank = (p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
   return { median: rank(0.5), p99: rank(0.99), max: sorted[sorted.length - 1] };
+}
+
+/** A control server over a target with two ready services and no processes. */
+async function startHost(appHostPath, env) {
+  const hash = appHostHash(appHostPath);
+  const address = socketAddress(hash, process.pid, env);
+  const startedAt = new Date().toISOString();
+  const started = processStartTime(process.pid) ?? "unknown";
+  const info = {
+    ...{ appHostPath, projectDir: dirname(appHostPath), hash, instanceName: "bench" },
+    ...{ pid: process.pid, processStartTime: started, launcherPid: null, startedAt },
+    ...{ version: "bench", dashboardUrl: null, detached: false },
+  };
+  const service = (name) => ({
+    ...{ name, state: "ready", oneshot: false, pid: null, port: null, url: null, ready: true },
+    ...{ restarts: 0, exitCode: null, startedAt: null, readyAt: null, reason: null },
+    command: `node ${name}.js`,
+  });
+  const target = {
+    info: () => info,
+    services: () => [service("api"), service("worker")],
+    service,
+    subscribe: () => () => {},
+    logs: () => [],
+    startService: async (name) => service(name),
+    stopService: async (name) => service(name),
+    restartService: async (name) => service(name),
+    stopHost() {},
+  };
+  const sidecar = {
+    appHostPath,
+    pid: process.pid,
+    processStartTime: started,
+    startedAt,
+    version: "bench",
+  };
+  return { address, server: await startControlServer({ target, address, sidecar }) };
 }
 
 /**
@@ -64,10 +103,8 @@ async function main() {
   try {
     await monitor.start();
     for (let i = 0; i < count; i++) {
-      const host = await startFakeHost({
-        info: { appHostPath: join(dir, `project-${i}`, "berth.config.ts") },
-        services: { api: {}, worker: {} },
-        env: { BERTH_RUNTIME_DIR: dir },
+      const host = await startHost(join(dir, `project-${i}`, "berth.config.ts"), {
+        BERTH_RUNTIME_DIR: dir,
       });
       hosts.push(host);
       const { socketPath } = host.address;

@@ -1,7 +1,5 @@
 import type { ControlClient } from "../control/client.js";
-import type { HostSnapshot } from "../control/query.js";
 import { appHostHash } from "../model/instance.js";
-import type { ConnectOptions } from "../monitor/connection.js";
 import { listHosts } from "../monitor/list.js";
 import { requireLive, selectHost, unresponsiveError } from "../monitor/select.js";
 import type { TrackedHost } from "../monitor/tracked.js";
@@ -17,12 +15,11 @@ export interface HostFlags {
 const CLIENT = `berth-cli ${berthVersion}`;
 
 /**
- * Every app host on the machine, each live (with its services) or unresponsive. Each host
- * is asked one question and hung up on (`queryHost`); a command that goes on to talk to
- * one of them connects again.
+ * Every app host on the machine, each live (with its services) or unresponsive, asked in
+ * parallel; a command that goes on to talk to one of them connects again.
  */
-export function allHosts(): Promise<TrackedHost<HostSnapshot>[]> {
-  return listHosts<HostSnapshot>({ connect: query });
+export function allHosts(): Promise<TrackedHost[]> {
+  return listHosts({ client: CLIENT });
 }
 
 /**
@@ -30,13 +27,8 @@ export function allHosts(): Promise<TrackedHost<HostSnapshot>[]> {
  * names: no other host is asked anything, and when none runs the protocol code is not
  * even loaded, which is most of what `berth exec` would spend finding that out.
  */
-export function projectHosts(appHostPath: string): Promise<TrackedHost<HostSnapshot>[]> {
-  return listHosts<HostSnapshot>({ connect: query, hash: appHostHash(appHostPath) });
-}
-
-async function query(socketPath: string, options: ConnectOptions) {
-  const { queryHost } = await import("../control/query.js");
-  return queryHost(socketPath, { ...options, client: CLIENT });
+export function projectHosts(appHostPath: string): Promise<TrackedHost[]> {
+  return listHosts({ client: CLIENT, hash: appHostHash(appHostPath) });
 }
 
 /**

@@ -10,13 +10,16 @@ import {
   ControlConnectError,
   ControlError,
   UnresponsiveError,
-  isControlError,
 } from "./errors.js";
-import { startFakeHost, type FakeHost, type FakeHostOptions } from "./fake-target.js";
-import type { LogLinesParams, ServiceChangedParams } from "./protocol.js";
+import {
+  startFakeHost,
+  type FakeHost,
+  type FakeHostOptions,
+} from "../../test/helpers/control-host.js";
+import { RpcErrorCode, type LogLinesParams, type ServiceChangedParams } from "./protocol.js";
 import { runtimeDir } from "./address.js";
 import { rejection } from "../../test/helpers/errors.js";
-import { frame, SECRET, SERVICES } from "./control.test-helper.js";
+import { frame, SECRET, SERVICES } from "../../test/helpers/control-host.js";
 
 const hosts: FakeHost[] = [];
 const clients: ControlClient[] = [];
@@ -56,6 +59,10 @@ function countResources(): Map<string, number> {
   return counts;
 }
 
+/** True for a `ControlError` with the named code, as a caller tells errors apart. */
+const isControlError = (error: unknown, name: keyof typeof RpcErrorCode) =>
+  error instanceof ControlError && error.code === RpcErrorCode[name];
+
 /** A socket path in the test's runtime dir. */
 const pathFor = (name: string) => join(runtimeDir(), name);
 
@@ -92,6 +99,19 @@ describe("connectControl against a host", () => {
       "key=***0a08",
     ]);
     expect(await client.logs({ tail: 0 })).toEqual([]);
+  });
+
+  it("reads a log tail of more than 8 MiB in one answer", async () => {
+    const { target, address } = await host();
+    const client = await connect(address.socketPath);
+    const line = "x".repeat(100_000);
+    target.emitLog(
+      "worker",
+      Array.from({ length: 100 }, () => line),
+    );
+    const lines = await client.logs({ service: "worker", tail: 100 }, { timeoutMs: 20_000 });
+    expect(lines).toHaveLength(100);
+    expect(lines.every((entry) => entry.text === line)).toBe(true);
   });
 
   it("answers serviceNotFound and invalid params with their codes", async () => {
@@ -170,7 +190,7 @@ describe("connectControl against a host", () => {
     const waiting = rejection(
       client.waitForService({ service: "api", states: ["ready"], timeoutMs: 5000 }),
     );
-    await waitFor(() => clock.pending === 1, "the wait's timer");
+    await waitFor(() => target.subscribers === 1, "the wait to begin");
     await clock.advance(4999);
     expect(target.subscribers).toBe(1);
     await clock.advance(1);
@@ -346,12 +366,18 @@ describe("closing", () => {
     const client = await connect(address.socketPath);
     const reasons: string[] = [];
     client.onClose((reason) => reasons.push(reason));
-    target.beforeAction = () => new Promise(() => {});
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let begun = false;
+    target.beforeAction = () => ((begun = true), gate);
     const pending = rejection(client.restartService("api"));
+    await waitFor(() => begun, "the restart to begin");
     await client.close();
     expect(await pending).toBeInstanceOf(ControlClosedError);
     expect(await rejection(client.info())).toBeInstanceOf(ControlClosedError);
     expect(reasons).toEqual(["closed"]);
+    // The host answers what it was asked, finds nobody, and lets the connection go.
+    release();
     await waitFor(() => hosts[0]!.server.stats().connections === 0, "the server to notice");
   });
 

@@ -5,21 +5,26 @@
  * Every call has a timeout: a host that accepts but never answers is reported as
  * unresponsive, never waited on.
  */
-import type { Socket } from "node:net";
+import { createConnection, type Socket } from "node:net";
 import {
   CancellationTokenSource,
   ConnectionError,
+  createMessageConnection,
   ErrorCodes,
   ResponseError,
   type MessageConnection,
   type RequestType,
 } from "vscode-jsonrpc/node";
 import { systemClock, type Clock } from "../clock.js";
-import { incompatible, V1 } from "./capabilities.js";
-import { connectSocket } from "./connect.js";
-import { openConnection } from "./connection.js";
-import { ControlClosedError, ControlError, UnresponsiveError } from "./errors.js";
+import {
+  ControlClosedError,
+  ControlConnectError,
+  ControlError,
+  UnresponsiveError,
+  type ConnectFailure,
+} from "./errors.js";
 import * as p from "./protocol.js";
+import { socketTransport, type Transport } from "./transport.js";
 
 /** Default bound on connecting and on each query. */
 export const DEFAULT_TIMEOUT_MS = 2_000;
@@ -43,41 +48,6 @@ export interface CallOptions {
 /** `closed`: this client called `close()`. `lost`: the host ended it, or it broke. */
 export type CloseReason = "closed" | "lost";
 
-/** A live session with one app host. */
-export interface ControlClient {
-  readonly socketPath: string;
-  /** The capabilities both ends understand (always includes `berth.v1`). */
-  readonly capabilities: readonly string[];
-  /** The host's berth version. */
-  readonly hostVersion: string;
-  readonly closed: boolean;
-  info(options?: CallOptions): Promise<p.HostInfo>;
-  services(options?: CallOptions): Promise<p.ServiceInfo[]>;
-  logs(params?: p.GetLogsParams, options?: CallOptions): Promise<p.LogEntry[]>;
-  /** Answers the recent lines; `onLines` then gets each new batch. One follow per client. */
-  followLogs(
-    params: p.GetLogsParams,
-    onLines: (params: p.LogLinesParams) => void,
-    options?: CallOptions,
-  ): Promise<p.LogEntry[]>;
-  /** Answers the current list; `onChange` then gets each state change. */
-  watchServices(
-    onChange: (change: p.ServiceChangedParams) => void,
-    options?: CallOptions,
-  ): Promise<p.ServiceInfo[]>;
-  startService(name: string, options?: CallOptions): Promise<p.ServiceInfo>;
-  stopService(name: string, options?: CallOptions): Promise<p.ServiceInfo>;
-  restartService(name: string, options?: CallOptions): Promise<p.ServiceInfo>;
-  /** Waits on the host's side; this call's own bound is the wait's timeout plus a margin. */
-  waitForService(params: p.WaitForServiceParams): Promise<p.ServiceInfo>;
-  /** Resolves once the host has agreed to stop (it stops after answering). */
-  stopHost(options?: CallOptions): Promise<void>;
-  /** Ends the session; pending calls reject with `ControlClosedError`. */
-  close(): Promise<void>;
-  /** Called once when the connection ends; returns a function that removes the listener. */
-  onClose(listener: (reason: CloseReason) => void): () => void;
-}
-
 /**
  * Connects to an app host's control socket and negotiates capabilities. Rejects with
  * `ControlConnectError` (kind `missing`, `refused`, `denied`, `timeout`, `incompatible`)
@@ -99,10 +69,23 @@ export async function connectControl(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const started = clock.now();
   const socket = await connectSocket(socketPath, timeoutMs, clock);
-  const client = new Client(socketPath, socket, clock, timeoutMs);
+  const remaining = Math.max(1, Math.ceil(timeoutMs - (clock.now() - started)));
+  return openClient(socketTransport(socket), socketPath, { ...options, timeoutMs: remaining });
+}
+
+/**
+ * A client over any transport (`connectControl` opens a socket for it), once capabilities
+ * are negotiated. `socketPath` names the host in errors.
+ */
+export async function openClient(
+  transport: Transport,
+  socketPath: string,
+  options: ConnectOptions = {},
+): Promise<ControlClient> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const client = new ControlClient(socketPath, transport, options.clock ?? systemClock, timeoutMs);
   try {
-    const remaining = Math.max(1, Math.ceil(timeoutMs - (clock.now() - started)));
-    await client.negotiate(options.client, remaining);
+    await client.negotiate(options.client, timeoutMs);
     return client;
   } catch (error) {
     await client.close();
@@ -110,36 +93,46 @@ export async function connectControl(
   }
 }
 
-class Client implements ControlClient {
+/** A live session with one app host; `connectControl` opens one. */
+export class ControlClient {
+  /** The capabilities both ends understand (always includes `berth.v1`). */
   capabilities: readonly string[] = [];
+  /** The host's berth version. */
   hostVersion = "";
   closed = false;
   private readonly connection: MessageConnection;
-  /** Rejects each pending call with `ControlClosedError` (naming its method). */
-  private readonly pending = new Set<() => void>();
   private readonly closeListeners = new Set<(reason: CloseReason) => void>();
   private onLines?: (params: p.LogLinesParams) => void;
   private onChange?: (change: p.ServiceChangedParams) => void;
 
   constructor(
     readonly socketPath: string,
-    private readonly socket: Socket,
+    private readonly transport: Transport,
     private readonly clock: Clock,
     private readonly timeoutMs: number,
   ) {
-    this.connection = openConnection(socket);
+    this.connection = createMessageConnection(transport.reader, transport.writer);
     this.connection.onNotification(p.logLines, (params) => this.onLines?.(params));
     this.connection.onNotification(p.serviceChanged, (params) => this.onChange?.(params));
     this.connection.onClose(() => this.shutdown("lost"));
-    // A read or write error leaves the stream unusable; closing it rejects what is pending.
-    this.connection.onError(() => socket.destroy());
+    // A read or write error leaves the link unusable; closing it rejects what is pending.
+    this.connection.onError(() => transport.destroy());
     this.connection.listen();
   }
 
+  /** The first call of every session (`openClient` makes it). */
   async negotiate(client: string | undefined, timeoutMs: number): Promise<void> {
     const params = { capabilities: [...p.CAPABILITIES], ...(client ? { client } : {}) };
     const result = await this.call(p.getCapabilities, params, timeoutMs);
-    if (!result.capabilities.includes(V1)) throw incompatible(this.socketPath, result);
+    if (!result.capabilities.includes(p.V1)) {
+      throw new ControlConnectError(
+        "incompatible",
+        this.socketPath,
+        `the app host at ${this.socketPath} (berth ${result.version}) offers ` +
+          `${result.capabilities.join(", ") || "nothing"}, and this berth needs ${p.V1}: ` +
+          `use the same berth version for both`,
+      );
+    }
     this.capabilities = result.capabilities;
     this.hostVersion = result.version;
   }
@@ -156,6 +149,7 @@ class Client implements ControlClient {
     return (await this.call(p.getLogs, params, options?.timeoutMs)).lines;
   }
 
+  /** Answers the recent lines; `onLines` then gets each new batch. One follow per client. */
   async followLogs(
     params: p.GetLogsParams,
     onLines: (params: p.LogLinesParams) => void,
@@ -172,6 +166,7 @@ class Client implements ControlClient {
     }
   }
 
+  /** Answers the current list; `onChange` then gets each state change. */
   async watchServices(onChange: (change: p.ServiceChangedParams) => void, options?: CallOptions) {
     this.onChange = onChange;
     return (await this.call(p.watchServices, {}, options?.timeoutMs)).services;
@@ -189,21 +184,24 @@ class Client implements ControlClient {
     return this.action(p.restartService, name, options);
   }
 
+  /** Waits on the host's side; this call's own bound is the wait's timeout plus a margin. */
   async waitForService(params: p.WaitForServiceParams) {
     const bound = (params.timeoutMs ?? WAIT_TIMEOUT_MS) + this.timeoutMs;
     return (await this.call(p.waitForService, params, bound)).service;
   }
 
+  /** Resolves once the host has agreed to stop (it stops after answering). */
   async stopHost(options?: CallOptions) {
     await this.call(p.stopHost, {}, options?.timeoutMs);
   }
 
+  /** Ends the session; pending calls reject with `ControlClosedError`. */
   close(): Promise<void> {
     this.shutdown("closed");
-    if (this.socket.closed) return Promise.resolve();
-    return new Promise((resolve) => this.socket.once("close", () => resolve()));
+    return this.transport.closed;
   }
 
+  /** Called once when the connection ends; returns a function that removes the listener. */
   onClose(listener: (reason: CloseReason) => void): () => void {
     this.closeListeners.add(listener);
     return () => this.closeListeners.delete(listener);
@@ -217,36 +215,27 @@ class Client implements ControlClient {
     return (await this.call(type, { service }, options?.timeoutMs ?? ACTION_TIMEOUT_MS)).service;
   }
 
-  private call<P, R>(type: RequestType<P, R, void>, params: P, timeoutMs = this.timeoutMs) {
-    if (this.closed) return Promise.reject(new ControlClosedError(this.socketPath, type.method));
-    return new Promise<R>((resolve, reject) => {
-      const source = new CancellationTokenSource();
-      let done = false;
-      const settle = (finish: () => void) => {
-        if (done) return;
-        done = true;
-        this.pending.delete(onClosed);
-        cancelTimer();
-        finish();
-      };
-      const abort = (error: Error) => settle(() => reject(error));
-      const onClosed = () => abort(new ControlClosedError(this.socketPath, type.method));
-      const cancelTimer = this.clock.setTimeout(() => {
+  private async call<P, R>(type: RequestType<P, R, void>, params: P, timeoutMs = this.timeoutMs) {
+    if (this.closed) throw new ControlClosedError(this.socketPath, type.method);
+    const source = new CancellationTokenSource();
+    let cancelTimer = () => {};
+    const timedOut = new Promise<never>((_, reject) => {
+      cancelTimer = this.clock.setTimeout(() => {
         // Tells the host to give up too (a wait stops watching); no answer is awaited.
         source.cancel();
-        abort(new UnresponsiveError(this.socketPath, type.method, timeoutMs));
+        reject(new UnresponsiveError(this.socketPath, type.method, timeoutMs));
       }, timeoutMs);
-      this.pending.add(onClosed);
-      try {
-        // `params as never`: the library types params with a conditional type a generic P cannot meet.
-        this.connection.sendRequest(type, params as never, source.token).then(
-          (result) => settle(() => resolve(result)),
-          (error: unknown) => abort(this.toError(type.method, error)),
-        );
-      } catch (error) {
-        abort(this.toError(type.method, error));
-      }
     });
+    try {
+      // `params as never`: the library types params with a conditional type a generic P cannot meet.
+      const answer = this.connection.sendRequest(type, params as never, source.token);
+      return await Promise.race([answer, timedOut]);
+    } catch (error) {
+      throw this.toError(type.method, error);
+    } finally {
+      cancelTimer();
+      source.dispose();
+    }
   }
 
   private toError(method: string, error: unknown): Error {
@@ -264,9 +253,52 @@ class Client implements ControlClient {
   private shutdown(reason: CloseReason): void {
     if (this.closed) return;
     this.closed = true;
-    for (const onClosed of [...this.pending]) onClosed();
-    // Disposing destroys the socket: nothing of this client keeps the process alive.
+    // Rejects every pending call, and closes the link: nothing of it keeps the process alive.
     this.connection.dispose();
     for (const listener of this.closeListeners) listener(reason);
   }
+}
+
+/** Why connecting failed, by the error's code ("failed" for any other). */
+const kinds: Record<string, ConnectFailure> = {
+  ENOENT: "missing",
+  ENOTDIR: "missing",
+  ECONNREFUSED: "refused",
+  ENOTSOCK: "refused",
+  EACCES: "denied",
+  EPERM: "denied",
+  EAGAIN: "timeout",
+  ETIMEDOUT: "timeout",
+};
+
+const words: Record<ConnectFailure, string> = {
+  missing: "there is no socket there",
+  refused: "nothing is listening there",
+  denied: "permission denied",
+  timeout: "connecting timed out",
+  incompatible: "no capability in common",
+  failed: "connecting failed",
+};
+
+/** Connects to `socketPath`, or rejects with a `ControlConnectError` within `timeoutMs`. */
+function connectSocket(socketPath: string, timeoutMs: number, clock: Clock): Promise<Socket> {
+  const socket = createConnection(socketPath);
+  return new Promise<Socket>((resolve, reject) => {
+    const fail = (kind: ConnectFailure, cause?: unknown) => {
+      cancel();
+      socket.destroy();
+      const detail = cause instanceof Error ? ` (${cause.message})` : "";
+      const message = `cannot connect to ${socketPath}: ${words[kind]}${detail}`;
+      reject(new ControlConnectError(kind, socketPath, message, { cause }));
+    };
+    const onError = (error: NodeJS.ErrnoException) =>
+      fail(kinds[error.code ?? ""] ?? "failed", error);
+    const cancel = clock.setTimeout(() => fail("timeout"), timeoutMs);
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      cancel();
+      socket.off("error", onError);
+      resolve(socket);
+    });
+  });
 }

@@ -4,9 +4,11 @@
  * for its method descriptors) in a command that never opens a connection.
  */
 
+/** The one capability every method of protocol.ts needs today. */
+export const V1 = "berth.v1";
+
 /** Capabilities are strings, so old clients and new hosts keep working. */
-export const CAPABILITIES = ["berth.v1"] as const;
-export type Capability = (typeof CAPABILITIES)[number] | (string & {});
+export const CAPABILITIES = [V1] as const;
 
 /** Errors that cross the wire: numeric JSON-RPC codes in −32099..−32000. */
 export const RpcErrorCode = {

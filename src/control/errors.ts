@@ -4,10 +4,6 @@
  * why no answer came: the socket was not there, the host never answered, or the
  * connection went away.
  */
-import { RpcErrorCode } from "./codes.js";
-
-/** Our codes by name (`RpcErrorCode`'s keys). */
-export type ControlErrorName = keyof typeof RpcErrorCode;
 
 /** The code LSP gives a request that was cancelled; the host uses it for a cancelled wait. */
 export const REQUEST_CANCELLED = -32800;
@@ -34,20 +30,9 @@ export class ControlError extends Error {
 }
 
 /**
- * True for a `ControlError`, optionally one with the named code.
- *
- * @example
- * if (isControlError(error, "serviceNotFound")) process.exitCode = 2;
- */
-export function isControlError(error: unknown, name?: ControlErrorName): error is ControlError {
-  return error instanceof ControlError && (name === undefined || error.code === RpcErrorCode[name]);
-}
-
-/**
- * Why a connection could not be made. `missing`: no file at the path (ENOENT); `refused`:
- * a file but nobody listening (ECONNREFUSED, also a plain file where a socket should be);
- * `denied`: not ours to open (EACCES/EPERM); `timeout`: connect did not finish in time;
- * `incompatible`: the host shares no capability with this client; `failed`: anything else.
+ * Why a connection could not be made: no socket file (`missing`), nobody listening
+ * (`refused`), not ours (`denied`), too slow (`timeout`), no capability in common
+ * (`incompatible`), anything else (`failed`).
  */
 export type ConnectFailure =
   "missing" | "refused" | "denied" | "timeout" | "incompatible" | "failed";
@@ -88,13 +73,11 @@ export class ControlClosedError extends Error {
 
   constructor(
     readonly socketPath: string,
-    readonly method: string | undefined,
+    readonly method: string,
     options?: { cause?: unknown },
   ) {
     super(
-      method
-        ? `the connection to the app host at ${socketPath} closed before it answered ${method}`
-        : `the connection to the app host at ${socketPath} is closed`,
+      `the connection to the app host at ${socketPath} closed before it answered ${method}`,
       options,
     );
   }

@@ -9,18 +9,18 @@
  * note says how many were lost and lines flow again.
  */
 import type { LogEvent, StateEvent, SupervisorEvent } from "../supervisor/events.js";
-import { batchBytes, type Backlog } from "./backlog.js";
 import type { LogEntry, LogLinesParams, ServiceChangedParams } from "./protocol.js";
-import type { ControlTarget, Masks } from "./target.js";
+import type { Masks } from "./mask.js";
+import type { ControlTarget } from "./target.js";
 
 export interface FeedsOptions {
   target: ControlTarget;
-  backlog: Backlog;
+  /** Bytes queued for this client and not yet written. */
+  queuedBytes: () => number;
   logBacklogBytes: number;
   masks: Masks;
   sendServiceChanged: (params: ServiceChangedParams) => void;
   sendLogLines: (params: LogLinesParams) => void;
-  log: (message: string) => void;
 }
 
 export class Feeds {
@@ -33,6 +33,11 @@ export class Feeds {
   private closed = false;
 
   constructor(private readonly options: FeedsOptions) {}
+
+  /** True while notifications are wanted. */
+  get active(): boolean {
+    return !this.closed && (this.watching || this.following !== undefined);
+  }
 
   /** Starts `serviceChanged` notifications; a second call changes nothing. */
   watch(): void {
@@ -77,22 +82,19 @@ export class Feeds {
   }
 
   private onState(event: StateEvent): void {
-    const info = this.options.target.services().find((service) => service.name === event.service);
-    if (!info) return;
-    this.options.sendServiceChanged({
-      service: this.options.masks.service(info),
-      previous: event.previous,
-    });
+    const info = this.options.masks.service(this.options.target.service(event.service));
+    this.options.sendServiceChanged({ service: info, previous: event.previous });
   }
 
   private onLog(event: LogEvent): void {
     if (this.following !== null && this.following !== event.service) return;
-    const queued = this.options.backlog.bytes;
+    const queued = this.options.queuedBytes();
     if (this.dropping) this.drained(queued);
-    const size = batchBytes(event.service, event.lines);
-    // Like the backlog itself: one large batch to a client that keeps up always goes out.
+    // About what the batch takes once encoded, without encoding it.
+    let size = 96;
+    for (const text of event.lines) size += text.length + event.service.length + 64;
+    // Like the writer's bound: one large batch to a client that keeps up always goes out.
     if (this.dropping || (queued > 0 && queued + size > this.options.logBacklogBytes)) {
-      if (!this.dropping) this.options.log("control: a client reads too slowly; dropping lines");
       this.dropping = true;
       this.dropped += event.lines.length;
       return;

@@ -1,123 +1,165 @@
 /**
- * What each method of protocol.ts does on the host's side of one connection: check the
- * params, ask the target, mask what goes back. The session around it handles capability
- * gating, errors and the connection's life.
+ * What each method of protocol.ts does on the host's side of a connection: check the
+ * params, ask the target, mask what goes back, and put errors in the wire's words.
+ *
+ * Capabilities are strings (`berth.v1`, later `berth.v2`, …), so an old client and a new
+ * host, or the reverse, find out what they share instead of failing on the first unknown
+ * field; each session starts with `getCapabilities`, and nothing else is answered before.
  */
-import type { CancellationToken } from "vscode-jsonrpc/node";
+import {
+  ErrorCodes,
+  ResponseError,
+  type CancellationToken,
+  type MessageConnection,
+  type RequestType,
+} from "vscode-jsonrpc/node";
 import type { Clock } from "../clock.js";
-import { V1 } from "./capabilities.js";
+import { isBerthError } from "../errors.js";
+import { CAPABILITIES, RpcErrorCode, V1 } from "./codes.js";
 import { ControlError, REQUEST_CANCELLED } from "./errors.js";
 import type { Feeds } from "./feeds.js";
+import type { Masks } from "./mask.js";
 import { count, optionalService, requiredService, states, type Params } from "./params.js";
 import * as p from "./protocol.js";
-import type { ControlTarget, Masks } from "./target.js";
+import type { ControlTarget } from "./target.js";
 import { waitForState } from "./wait.js";
 
 const DEFAULT_TAIL = 100;
 const DEFAULT_WAIT_MS = 30_000;
 
-/** What a handler reaches of its connection (the session) and of the host. */
+/** What the handlers reach of their connection and of the host. */
 export interface MethodContext {
   readonly target: ControlTarget;
   readonly clock: Clock;
-  /** This connection's notifications (made on first use). */
-  readonly feeds: Feeds;
-  /** The instance secret, masked in what is sent. */
   readonly masks: Masks;
-  negotiate(params: Params): p.GetCapabilitiesResult;
-  /** Aborted when the connection ends (the reason is what pending waits answer with). */
+  /** This connection's notifications. */
+  readonly feeds: Feeds;
+  /** Aborted when the connection ends (its reason is what pending waits answer). */
   readonly signal: AbortSignal;
-  /** Runs `action` once everything queued so far, this answer included, is written. */
-  afterReply(action: () => void): void;
-  /** The client will ask nothing more: answer what was read, then close the connection. */
-  closeWhenAnswered(): void;
+  log(message: string): void;
+  /** Runs `action` once the answer being made is written. */
+  afterAnswer(action: () => void): void;
+  /** Who the client says it is, for the log. */
+  client: string;
+  /** What the client negotiated; undefined before `getCapabilities`. */
+  capabilities?: string[];
 }
 
-export type Handler = (ctx: MethodContext, params: Params, token: CancellationToken) => unknown;
+/** Registers a handler for every method of protocol.ts on `connection`. */
+export function serveMethods(connection: MessageConnection, ctx: MethodContext): void {
+  const { target, masks } = ctx;
+  const handle = <P, R>(
+    type: RequestType<P, R, void>,
+    run: (params: Params, token: CancellationToken) => R | Promise<R>,
+  ) =>
+    connection.onRequest<P, R, void>(type, (async (params: P, token: CancellationToken) => {
+      try {
+        if (type !== p.getCapabilities) requireCapability(type.method, ctx.capabilities);
+        // Left out, params are `{}` (the session sees to it); a list is refused by the library.
+        return await run(params as Params, token);
+      } catch (error) {
+        throw toWireError(ctx, type.method, error);
+      }
+    }) as never);
+  const services = () => target.services().map((service) => masks.service(service));
+  const logs = (method: string, params: Params) =>
+    target
+      .logs(optionalService(method, params), count(method, params, "tail", DEFAULT_TAIL))
+      .map((entry) => ({ ...entry, text: masks.text(entry.text) }));
+  const action = (type: typeof p.startService, run: (name: string) => Promise<p.ServiceInfo>) =>
+    handle(type, async (params) => ({
+      service: masks.service(await run(requiredService(type.method, params))),
+    }));
 
-const services = (ctx: MethodContext) => ctx.target.services().map((s) => ctx.masks.service(s));
-const logs = (ctx: MethodContext, method: string, params: Params) =>
-  ctx.target
-    .logs(optionalService(method, params), count(method, params, "tail", DEFAULT_TAIL))
-    .map((entry) => ctx.masks.entry(entry));
-const action =
-  (method: string, run: (target: ControlTarget, name: string) => Promise<p.ServiceInfo>): Handler =>
-  async (ctx, params) => ({
-    service: ctx.masks.service(await run(ctx.target, requiredService(method, params))),
+  connection.onRequest((method) => {
+    throw new ResponseError(ErrorCodes.MethodNotFound, `this app host has no method ${method}`);
   });
+  handle(p.getCapabilities, (params) => negotiate(ctx, params));
+  handle(p.getHostInfo, () => target.info());
+  handle(p.listServices, () => ({ services: services() }));
+  handle(p.watchServices, () => {
+    ctx.feeds.watch();
+    return { services: services() };
+  });
+  handle(p.getLogs, (params) => ({ lines: logs(p.getLogs.method, params) }));
+  handle(p.followLogs, (params) => {
+    // Lines first, then the subscription, in one turn: none is missed or repeated.
+    const lines = logs(p.followLogs.method, params);
+    ctx.feeds.follow(optionalService(p.followLogs.method, params));
+    return { lines };
+  });
+  action(p.startService, (name) => target.startService(name));
+  action(p.stopService, (name) => target.stopService(name));
+  action(p.restartService, (name) => target.restartService(name));
+  handle(p.waitForService, async (params, token) => {
+    const method = p.waitForService.method;
+    const cancelled = new AbortController();
+    const listener = token.onCancellationRequested(() =>
+      cancelled.abort(new ControlError(REQUEST_CANCELLED, `${method} was cancelled`)),
+    );
+    try {
+      const info = await waitForState({
+        target,
+        clock: ctx.clock,
+        service: requiredService(method, params),
+        states: states(method, params),
+        timeoutMs: count(method, params, "timeoutMs", DEFAULT_WAIT_MS),
+        signal: AbortSignal.any([ctx.signal, cancelled.signal]),
+      });
+      return { service: masks.service(info) };
+    } finally {
+      listener.dispose();
+    }
+  });
+  handle(p.stopHost, () => {
+    ctx.afterAnswer(() => target.stopHost());
+    return { stopping: true as const };
+  });
+}
 
 /**
- * Every method's handler, by name. One table for every connection: most connections ask
- * one question and go, so none builds its own.
+ * Shares with the client the host's capabilities it listed, in the host's order; a client
+ * that lists nothing is taken to understand all of them.
  */
-export const METHODS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
-  [
-    p.getCapabilities.method,
-    (ctx, params) => {
-      const result = ctx.negotiate(params);
-      if (params.close === true) ctx.closeWhenAnswered();
-      const include = Array.isArray(params.include) ? params.include : [];
-      if (!result.capabilities.includes(V1) || include.length === 0) return result;
-      return {
-        ...result,
-        ...(include.includes("hostInfo") ? { hostInfo: ctx.target.info() } : {}),
-        ...(include.includes("services") ? { services: services(ctx) } : {}),
-      };
-    },
-  ],
-  [p.getHostInfo.method, (ctx) => ctx.target.info()],
-  [p.listServices.method, (ctx) => ({ services: services(ctx) })],
-  [
-    p.watchServices.method,
-    (ctx) => {
-      ctx.feeds.watch();
-      return { services: services(ctx) };
-    },
-  ],
-  [p.getLogs.method, (ctx, params) => ({ lines: logs(ctx, p.getLogs.method, params) })],
-  [
-    p.followLogs.method,
-    (ctx, params) => {
-      // Lines first, then the subscription, in one turn: none is missed or repeated.
-      const lines = logs(ctx, p.followLogs.method, params);
-      ctx.feeds.follow(optionalService(p.followLogs.method, params));
-      return { lines };
-    },
-  ],
-  [p.startService.method, action(p.startService.method, (t, name) => t.startService(name))],
-  [p.stopService.method, action(p.stopService.method, (t, name) => t.stopService(name))],
-  [p.restartService.method, action(p.restartService.method, (t, name) => t.restartService(name))],
-  [
-    p.waitForService.method,
-    async (ctx, params, token) => {
-      const method = p.waitForService.method;
-      const service = requiredService(method, params);
-      const wanted = states(method, params);
-      const timeoutMs = count(method, params, "timeoutMs", DEFAULT_WAIT_MS);
-      const cancelled = new AbortController();
-      const listener = token.onCancellationRequested(() =>
-        cancelled.abort(new ControlError(REQUEST_CANCELLED, `${method} was cancelled`)),
-      );
-      try {
-        const info = await waitForState({
-          target: ctx.target,
-          clock: ctx.clock,
-          service,
-          states: wanted,
-          timeoutMs,
-          signal: AbortSignal.any([ctx.signal, cancelled.signal]),
-        });
-        return { service: ctx.masks.service(info) };
-      } finally {
-        listener.dispose();
-      }
-    },
-  ],
-  [
-    p.stopHost.method,
-    (ctx) => {
-      ctx.afterReply(() => ctx.target.stopHost());
-      return { stopping: true };
-    },
-  ],
-]);
+function negotiate(ctx: MethodContext, params: Params): p.GetCapabilitiesResult {
+  const offered = Array.isArray(params.capabilities) ? (params.capabilities as unknown[]) : null;
+  ctx.capabilities = CAPABILITIES.filter((capability) => !offered || offered.includes(capability));
+  if (typeof params.client === "string") ctx.client = params.client.slice(0, 200);
+  const shared = ctx.capabilities.join(", ") || "nothing";
+  ctx.log(
+    `control: ${ctx.client} connected (offers ${offered?.join(", ") ?? "nothing"}; shares ${shared})`,
+  );
+  return { capabilities: [...ctx.capabilities], version: ctx.target.info().version };
+}
+
+/** Throws `capabilityRequired` unless the session negotiated what `method` needs. */
+function requireCapability(method: string, negotiated: readonly string[] | undefined): void {
+  if (!negotiated) {
+    throw new ControlError(
+      RpcErrorCode.capabilityRequired,
+      `call getCapabilities before ${method}: every session starts by negotiating capabilities`,
+    );
+  }
+  if (!negotiated.includes(V1)) {
+    throw new ControlError(
+      RpcErrorCode.capabilityRequired,
+      `${method} needs ${V1}, which this session did not negotiate`,
+    );
+  }
+}
+
+/** A thrown error as the client receives it, masked; an unexpected one goes to the log. */
+function toWireError(ctx: MethodContext, method: string, error: unknown): ResponseError<unknown> {
+  if (error instanceof ResponseError) return error;
+  if (error instanceof ControlError) {
+    return new ResponseError(error.code, ctx.masks.text(error.message), error.data);
+  }
+  // A user-facing error from the host (a taken port, say) keeps its words and its code.
+  if (isBerthError(error)) {
+    const data = { code: error.code };
+    return new ResponseError(RpcErrorCode.invalidState, ctx.masks.text(error.message), data);
+  }
+  ctx.log(`control: ${method} failed: ${(error as Error)?.stack ?? String(error)}`);
+  const message = `${method} failed inside the app host; its log has the details`;
+  return new ResponseError(ErrorCodes.InternalError, message);
+}

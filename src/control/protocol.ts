@@ -4,12 +4,15 @@
  * JSON-RPC 2.0 with Content-Length framing; one params object per method; camelCase fields.
  * Documented with an example of each call in docs/protocol.md.
  */
-import { NotificationType, RequestType } from "vscode-jsonrpc/node";
+import { NotificationType, ParameterStructures, RequestType } from "vscode-jsonrpc/node";
 import type { LogStream, ServiceState } from "../supervisor/events.js";
 
-export { CAPABILITIES, RpcErrorCode, type Capability } from "./codes.js";
+export { CAPABILITIES, RpcErrorCode, V1 } from "./codes.js";
 
-// ---------------------------------------------------------------- shapes
+/** A request whose params are one object, by name (a list is refused as invalid params). */
+function request<P, R>(method: string): RequestType<P, R, void> {
+  return new RequestType<P, R, void>(method, ParameterStructures.byName);
+}
 
 export interface HostInfo {
   /** Real path of the config file: the host's identity on the machine. */
@@ -61,58 +64,39 @@ export interface LogEntry {
   text: string;
 }
 
-// ---------------------------------------------------------------- requests
-
 export interface GetCapabilitiesParams {
   /** Who is asking ("berth-cli 0.2.0"), for the host's log. */
   client?: string;
   /** What the client understands. */
   capabilities?: string[];
-  /**
-   * Answers to put in this same reply, as `getHostInfo` and `listServices` would (given
-   * `berth.v1` is shared): a listing of many hosts then costs one message each way.
-   */
-  include?: HandshakeAnswer[];
-  /**
-   * This is the client's last word: the host answers what it has read, then closes the
-   * connection itself, without waiting for the client's end (each wake-up counts when
-   * `berth ps` asks every host at once).
-   */
-  close?: boolean;
 }
-/** What `getCapabilities` can answer along with the capabilities. */
-export type HandshakeAnswer = "hostInfo" | "services";
 export interface GetCapabilitiesResult {
+  /** What both ends understand: the host's capabilities that the client listed. */
   capabilities: string[];
   version: string;
-  /** Present when asked for with `include`. */
-  hostInfo?: HostInfo;
-  /** Present when asked for with `include`. */
-  services?: ServiceInfo[];
 }
-export const getCapabilities = new RequestType<GetCapabilitiesParams, GetCapabilitiesResult, void>(
+export const getCapabilities = request<GetCapabilitiesParams, GetCapabilitiesResult>(
   "getCapabilities",
 );
 
-export const getHostInfo = new RequestType<Record<string, never>, HostInfo, void>("getHostInfo");
+export const getHostInfo = request<Record<string, never>, HostInfo>("getHostInfo");
 
-export const listServices = new RequestType<
-  Record<string, never>,
-  { services: ServiceInfo[] },
-  void
->("listServices");
+export const listServices = request<Record<string, never>, { services: ServiceInfo[] }>(
+  "listServices",
+);
 
 /** Answers the current list; then `serviceChanged` notifications follow on this connection. */
-export const watchServices = new RequestType<
-  Record<string, never>,
-  { services: ServiceInfo[] },
-  void
->("watchServices");
+export const watchServices = request<Record<string, never>, { services: ServiceInfo[] }>(
+  "watchServices",
+);
 export interface ServiceChangedParams {
   service: ServiceInfo;
   previous: ServiceState;
 }
-export const serviceChanged = new NotificationType<ServiceChangedParams>("serviceChanged");
+export const serviceChanged = new NotificationType<ServiceChangedParams>(
+  "serviceChanged",
+  ParameterStructures.byName,
+);
 
 export interface GetLogsParams {
   /** One service, or every service when left out. */
@@ -120,10 +104,10 @@ export interface GetLogsParams {
   /** Lines from the end (default 100). */
   tail?: number;
 }
-export const getLogs = new RequestType<GetLogsParams, { lines: LogEntry[] }, void>("getLogs");
+export const getLogs = request<GetLogsParams, { lines: LogEntry[] }>("getLogs");
 
 /** Answers the recent lines like `getLogs`; then `logLines` notifications follow. */
-export const followLogs = new RequestType<GetLogsParams, { lines: LogEntry[] }, void>("followLogs");
+export const followLogs = request<GetLogsParams, { lines: LogEntry[] }>("followLogs");
 export interface LogLinesParams {
   lines: LogEntry[];
   /**
@@ -132,20 +116,17 @@ export interface LogLinesParams {
    */
   dropped?: number;
 }
-export const logLines = new NotificationType<LogLinesParams>("logLines");
+export const logLines = new NotificationType<LogLinesParams>(
+  "logLines",
+  ParameterStructures.byName,
+);
 
 export interface ServiceParams {
   service: string;
 }
-export const startService = new RequestType<ServiceParams, { service: ServiceInfo }, void>(
-  "startService",
-);
-export const stopService = new RequestType<ServiceParams, { service: ServiceInfo }, void>(
-  "stopService",
-);
-export const restartService = new RequestType<ServiceParams, { service: ServiceInfo }, void>(
-  "restartService",
-);
+export const startService = request<ServiceParams, { service: ServiceInfo }>("startService");
+export const stopService = request<ServiceParams, { service: ServiceInfo }>("stopService");
+export const restartService = request<ServiceParams, { service: ServiceInfo }>("restartService");
 
 export interface WaitForServiceParams {
   service: string;
@@ -154,11 +135,9 @@ export interface WaitForServiceParams {
   /** Default 30 000; the answer is an error with code `timeout` when it runs out. */
   timeoutMs?: number;
 }
-export const waitForService = new RequestType<WaitForServiceParams, { service: ServiceInfo }, void>(
+export const waitForService = request<WaitForServiceParams, { service: ServiceInfo }>(
   "waitForService",
 );
 
 /** Answers first, then stops every service and exits. */
-export const stopHost = new RequestType<Record<string, never>, { stopping: true }, void>(
-  "stopHost",
-);
+export const stopHost = request<Record<string, never>, { stopping: true }>("stopHost");

@@ -1,19 +1,9 @@
 /**
  * The files a host keeps in the runtime dir: the dir itself (private to the user), the
- * JSON sidecar (written whole or not at all), and the socket. Each is removed only while
- * it is still the very file this host made.
+ * JSON sidecar and the socket, each removed only while it is still the file it made.
  */
-import {
-  chmodSync,
-  mkdirSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-  type Stats,
-} from "node:fs";
+import { chmodSync, mkdirSync, statSync, unlinkSync, type Stats } from "node:fs";
 import { BerthError } from "../errors.js";
-import { lazyCrypto } from "../platform/builtins.js";
 
 /** Which file a path held when this host made it (a later file there is someone else's). */
 export interface FileIdentity {
@@ -22,8 +12,6 @@ export interface FileIdentity {
 }
 
 const identity = (stats: Stats): FileIdentity => ({ dev: stats.dev, ino: stats.ino });
-
-const codeOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException)?.code;
 
 /**
  * Creates `dir` (and missing parents) with mode 0700, or tightens an existing one of ours
@@ -50,34 +38,9 @@ export function ensurePrivateDir(dir: string): void {
   if ((stats.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
-/** Writes `content` to `path` (mode 0600) through a temp file and a rename. */
-export function writeFileAtomic(path: string, content: string): FileIdentity {
-  const temp = `${path}.${lazyCrypto().randomBytes(4).toString("hex")}.tmp`;
-  try {
-    writeFileSync(temp, content, { mode: 0o600, flag: "wx" });
-    renameSync(temp, path);
-  } catch (error) {
-    removeQuietly(temp);
-    throw error;
-  }
-  return identity(statSync(path));
-}
-
 /** Identity of what is at `path` now. */
 export function identify(path: string): FileIdentity {
   return identity(statSync(path));
-}
-
-/**
- * Removes whatever is left at a socket path. The name carries this process's pid, so a
- * file there was left by an earlier process that had the same pid.
- */
-export function removeStale(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    if (codeOf(error) !== "ENOENT") throw error;
-  }
 }
 
 /** Removes `path` if it is still the file `expected` names. */
@@ -88,32 +51,4 @@ export function removeIfSame(path: string, expected: FileIdentity): void {
   } catch {
     // Gone already (the socket's listener unlinks it on close), or not ours to touch.
   }
-}
-
-function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // It was never made.
-  }
-}
-
-const atExit = new Set<() => void>();
-
-/**
- * Runs `cleanup` if the process exits before the returned function is called: a host that
- * exits in a hurry (process.exit) still leaves no files. One listener for every server, so
- * a test or benchmark with fifty hosts in one process raises no listener warning.
- */
-export function cleanUpAtExit(cleanup: () => void): () => void {
-  if (atExit.size === 0) process.on("exit", runAtExit);
-  atExit.add(cleanup);
-  return () => {
-    atExit.delete(cleanup);
-    if (atExit.size === 0) process.off("exit", runAtExit);
-  };
-}
-
-function runAtExit(): void {
-  for (const cleanup of atExit) cleanup();
 }

@@ -2,22 +2,15 @@
  * The app host's control socket: a unix socket in the runtime dir serving protocol.ts to
  * any number of clients at once, one JSON-RPC session per connection.
  */
-import { chmodSync } from "node:fs";
+import { chmodSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { systemClock, type Clock } from "../clock.js";
 import type { SocketAddress, Sidecar } from "./address.js";
-import {
-  cleanUpAtExit,
-  ensurePrivateDir,
-  identify,
-  removeIfSame,
-  removeStale,
-  writeFileAtomic,
-  type FileIdentity,
-} from "./runtime-files.js";
+import { ensurePrivateDir, identify, removeIfSame, type FileIdentity } from "./runtime-files.js";
 import { DEFAULT_LIMITS, Session, type ControlLimits } from "./session.js";
-import { Masks } from "./target.js";
+import { Masks } from "./mask.js";
 import type { ControlTarget } from "./target.js";
+import { socketTransport } from "./transport.js";
 
 export interface ControlServerOptions {
   target: ControlTarget;
@@ -37,8 +30,8 @@ export interface ControlServerOptions {
 
 export interface ControlServer {
   readonly address: SocketAddress;
-  /** Open connections and the bytes queued for them (diagnostics). */
-  stats(): { connections: number; queuedBytes: number };
+  /** Open connections, the bytes queued for them and their unfinished input (diagnostics). */
+  stats(): { connections: number; queuedBytes: number; bufferedBytes: number };
   /** Stops accepting, ends every connection, removes the socket and the sidecar. Runs once. */
   close(): Promise<void>;
 }
@@ -58,15 +51,17 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const log = options.log ?? (() => {});
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const sessions = new Set<Session>();
+  const pool = { bytes: 0, maxBytes: limits.maxBufferedBytes };
   const clock = options.clock ?? systemClock;
   const masks = new Masks(options.secrets ?? []);
 
   ensurePrivateDir(address.dir);
-  // Before the socket exists, so a lister that sees the socket can always read who owns it.
-  const sidecarId = writeFileAtomic(
-    address.sidecarPath,
-    `${JSON.stringify(options.sidecar, null, 2)}\n`,
-  );
+  // Whole (temp file + rename) and before the socket exists, so a lister that sees the
+  // socket can always read who owns it.
+  const temp = `${address.sidecarPath}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(options.sidecar, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temp, address.sidecarPath);
+  const sidecarId = identify(address.sidecarPath);
   let socketId: FileIdentity | undefined;
   const removeFiles = () => {
     if (socketId) removeIfSame(address.socketPath, socketId);
@@ -75,19 +70,23 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
   // Half-open: a client that ends its side after asking still gets its answers.
   const server = createServer({ allowHalfOpen: true }, (socket) => {
-    const session = new Session({
-      socket,
-      target,
-      clock,
-      masks,
-      limits,
-      log,
-      onClosed: (closed) => sessions.delete(closed),
-    });
+    if (sessions.size >= limits.maxConnections) {
+      // The longest idle connection makes room, so the host stays reachable; when every
+      // one is busy, the newcomer is turned away.
+      const idle = [...sessions].filter((s) => s.idle);
+      const oldest = idle.sort((a, b) => a.lastMessageAt - b.lastMessageAt)[0];
+      if (!oldest) return void socket.destroy();
+      oldest.drop(`the host is at its ${limits.maxConnections} connections and it was idle`);
+    }
+    const transport = socketTransport(socket, { maxMessageBytes: limits.maxMessageBytes, pool });
+    const session = new Session(transport, { target, clock, masks, limits, log });
     sessions.add(session);
+    void transport.closed.then(() => sessions.delete(session));
   });
   try {
-    removeStale(address.socketPath);
+    // The name carries this process's pid: a file there was left by an earlier process
+    // that had the same pid.
+    rmSync(address.socketPath, { force: true });
     await listen(server, address.socketPath);
     chmodSync(address.socketPath, 0o600);
     socketId = identify(address.socketPath);
@@ -97,14 +96,16 @@ export async function startControlServer(options: ControlServerOptions): Promise
     throw error;
   }
   server.on("error", (error) => log(`control: ${error.message}`));
-  const forget = cleanUpAtExit(removeFiles);
+  // A host that exits in a hurry (process.exit) still leaves no files.
+  process.on("exit", removeFiles);
 
   let closing: Promise<void> | undefined;
   return {
     address,
     stats: () => ({
       connections: sessions.size,
-      queuedBytes: [...sessions].reduce((sum, session) => sum + session.queuedBytes, 0),
+      queuedBytes: [...sessions].reduce((sum, session) => sum + session.transport.queuedBytes, 0),
+      bufferedBytes: pool.bytes,
     }),
     close() {
       closing ??= (async () => {
@@ -112,7 +113,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
         await Promise.all([...sessions].map((session) => session.end()));
         await stopped;
         removeFiles();
-        forget();
+        process.off("exit", removeFiles);
       })();
       return closing;
     },

@@ -19,18 +19,6 @@ export interface WaitForStateOptions {
   signal: AbortSignal;
 }
 
-/** The service's current info, or `serviceNotFound` naming the services there are. */
-export function findService(target: ControlTarget, name: string): ServiceInfo {
-  const services = target.services();
-  const found = services.find((service) => service.name === name);
-  if (found) return found;
-  const known = services.map((service) => service.name).join(", ") || "none";
-  throw new ControlError(
-    RpcErrorCode.serviceNotFound,
-    `no service named "${name}" in this app host (services: ${known})`,
-  );
-}
-
 function describe(info: ServiceInfo): string {
   return info.reason ? `${info.state} (${info.reason})` : info.state;
 }
@@ -50,7 +38,7 @@ export function waitForState(options: WaitForStateOptions): Promise<ServiceInfo>
       settle();
     };
     const check = (): boolean => {
-      const info = findService(target, service);
+      const info = target.service(service);
       if (states.includes(info.state)) finish(() => resolve(info));
       else if (info.state === "failed") {
         const message = `${service} failed and will not reach ${wanted} unless it is restarted: ${describe(info)}`;
@@ -67,7 +55,7 @@ export function waitForState(options: WaitForStateOptions): Promise<ServiceInfo>
     );
     cleanups.push(
       options.clock.setTimeout(() => {
-        const info = findService(target, service);
+        const info = target.service(service);
         const message = `${service} did not reach ${wanted} within ${durationText(options.timeoutMs)}; it is ${describe(info)}`;
         finish(() => reject(new ControlError(RpcErrorCode.timeout, message)));
       }, options.timeoutMs),

@@ -1,4 +1,5 @@
-import { ControlError, maskSecret, type ControlTarget } from "../control/target.js";
+import { ControlError } from "../control/errors.js";
+import type { ControlTarget } from "../control/target.js";
 import {
   RpcErrorCode,
   type HostInfo,
@@ -11,14 +12,14 @@ import type { Supervisor } from "../supervisor/supervisor.js";
 
 /**
  * The app host as the control socket sees it: the supervisor's state and events, shaped
- * for the wire and with the instance secret masked. Never the services' environment.
+ * for the wire (the control server masks the instance secret in what it sends). Never the
+ * services' environment.
  */
 export function controlTarget(
   supervisor: Supervisor,
   app: AppModel,
   host: { info: () => HostInfo; stop: () => void },
 ): ControlTarget {
-  const secret = app.instance.secret;
   const commands = new Map(app.services.map((s) => [s.name, s]));
   const toInfo = (snapshot: ServiceSnapshot): ServiceInfo => {
     const model = commands.get(snapshot.name)!;
@@ -34,8 +35,8 @@ export function controlTarget(
       exitCode: snapshot.exitCode ?? null,
       startedAt: iso(snapshot.startedAt),
       readyAt: iso(snapshot.readyAt),
-      reason: snapshot.reason === undefined ? null : maskSecret(snapshot.reason, secret),
-      command: maskSecret(model.command.display, secret),
+      reason: snapshot.reason ?? null,
+      command: model.command.display,
     };
   };
   const known = (name: string) => {
@@ -56,16 +57,11 @@ export function controlTarget(
   return {
     info: host.info,
     services: () => supervisor.services().map(toInfo),
-    subscribe: (listener) =>
-      supervisor.subscribe((event) => {
-        if (event.type === "log") {
-          listener({ ...event, lines: event.lines.map((line) => maskSecret(line, secret)) });
-        } else if (event.type === "state" && event.reason) {
-          listener({ ...event, reason: maskSecret(event.reason, secret) });
-        } else {
-          listener(event);
-        }
-      }),
+    service(name) {
+      known(name);
+      return toInfo(supervisor.services().find((snapshot) => snapshot.name === name)!);
+    },
+    subscribe: (listener) => supervisor.subscribe(listener),
     logs(service, tail) {
       if (service !== undefined) known(service);
       const names = service === undefined ? app.services.map((s) => s.name) : [service];
@@ -74,7 +70,7 @@ export function controlTarget(
           service: name,
           time: line.time,
           stream: line.stream,
-          text: maskSecret(line.text, secret),
+          text: line.text,
         })),
       );
       // Stable sort: lines of one service keep their order when times are equal.

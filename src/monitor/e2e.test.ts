@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { waitFor } from "../../test/helpers/processes.js";
 import { appHostHash, socketStem } from "../control/address.js";
-import type { ControlClient } from "../control/client.js";
-import { startFakeHost, type FakeHost } from "../control/fake-target.js";
+import { connectControl, type ControlClient } from "../control/client.js";
+import { startFakeHost, type FakeHost } from "../../test/helpers/control-host.js";
 import { appHostPathOf } from "./tracked.js";
 import { processStartTime } from "../platform/process-info.js";
-import { deadPid, staleSocket, writeSidecar } from "./fake-host.test-helper.js";
+import { deadPid, staleSocket, writeSidecar } from "../../test/helpers/monitor-host.js";
 import { listHosts } from "./list.js";
 import { Monitor } from "./monitor.js";
 import type { TrackedHost } from "./tracked.js";
@@ -162,10 +162,9 @@ describe("listHosts", () => {
     await realHost("other");
     await silentHost("silent");
     let asked: string[] = [];
-    const { queryHost } = await import("../control/query.js");
     const connect = (socketPath: string, options: { timeoutMs: number }) => {
       asked.push(socketPath);
-      return queryHost(socketPath, options);
+      return connectControl(socketPath, options);
     };
     const listed = await listHosts({
       dirs: [dir],
@@ -190,6 +189,8 @@ describe("listHosts", () => {
   });
 
   it("lists fifty hosts", async () => {
+    // Each server in this one process removes its files at exit, as each host does.
+    process.setMaxListeners(70);
     for (let i = 0; i < 50; i++) await realHost(`many-${i}`);
     const listed = await listHosts({ dirs: [dir] });
     expect(listed).toHaveLength(50);

@@ -29,6 +29,8 @@ export interface ListHostsOptions<C extends HostConnection = ControlClient> {
   sweep?: boolean;
   /** Keep each live host's connection open in `host.client` (the caller closes them). */
   keepOpen?: boolean;
+  /** Who is asking, for the hosts' logs (with the default `connect`). */
+  client?: string;
   /** Delay before the second look at an orphan (75 ms). */
   recheckMs?: number;
   log?: (message: string) => void;
@@ -46,7 +48,13 @@ export interface ListHostsOptions<C extends HostConnection = ControlClient> {
 export async function listHosts<C extends HostConnection = ControlClient>(
   options: ListHostsOptions<C> = {},
 ): Promise<TrackedHost<C>[]> {
-  const connect = options.connect ?? (connectLazily as unknown as Connect<C>);
+  const connect =
+    options.connect ??
+    (((socketPath: string, connectOptions: ConnectOptions) =>
+      connectLazily(socketPath, {
+        ...connectOptions,
+        client: options.client,
+      })) as unknown as Connect<C>);
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? 2000;
   const policy = { ...(options.policy ?? RECONNECT_POLICY) };
@@ -108,7 +116,10 @@ export async function listHosts<C extends HostConnection = ControlClient>(
 type Connect<C> = (socketPath: string, options: ConnectOptions) => Promise<C>;
 
 /** `connectControl`, loaded on first use: a listing that finds no socket never needs it. */
-async function connectLazily(socketPath: string, options: ConnectOptions): Promise<ControlClient> {
+async function connectLazily(
+  socketPath: string,
+  options: ConnectOptions & { client?: string },
+): Promise<ControlClient> {
   const { connectControl } = await import("../control/client.js");
   return connectControl(socketPath, options);
 }

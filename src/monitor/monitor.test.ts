@@ -16,7 +16,7 @@ import {
   writeSidecar,
   type FakeHost,
   type FakeHostOptions,
-} from "./fake-host.test-helper.js";
+} from "../../test/helpers/monitor-host.js";
 import { Monitor, type MonitorEvent, type MonitorOptions } from "./monitor.js";
 import type { TrackedHost } from "./tracked.js";
 

@@ -11,7 +11,7 @@ import {
   startFakeHost,
   writeSidecar,
   type FakeHost,
-} from "./fake-host.test-helper.js";
+} from "../../test/helpers/monitor-host.js";
 import { sweepOrphans } from "./orphans.js";
 import { scanHosts } from "./scan.js";
 

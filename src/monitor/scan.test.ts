@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runtimeDir, scanDirs } from "../control/address.js";
-import { startFakeHost, type FakeHost } from "./fake-host.test-helper.js";
+import { startFakeHost, type FakeHost } from "../../test/helpers/monitor-host.js";
 import { inspectStem, listCandidates, readSidecar, scanHosts } from "./scan.js";
 
 let dir: string;

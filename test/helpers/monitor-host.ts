@@ -1,5 +1,5 @@
 /**
- * Test support for the monitor's tests (not used by berth itself): real unix sockets in
+ * Fake hosts for the monitor's tests: real unix sockets in
  * the test's runtime dir, speaking a tiny line protocol instead of JSON-RPC, so the
  * monitor's logic is tested apart from the control client. End-to-end tests with the real
  * client and server live in e2e.test.ts.
@@ -8,10 +8,10 @@ import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import { appHostHash, socketStem, type Sidecar } from "../control/address.js";
-import type { HostInfo, ServiceInfo } from "../control/protocol.js";
-import { processStartTime } from "../platform/process-info.js";
-import type { ConnectFn, HostConnection } from "./connection.js";
+import { appHostHash, socketStem, type Sidecar } from "../../src/control/address.js";
+import type { HostInfo, ServiceInfo } from "../../src/control/protocol.js";
+import { processStartTime } from "../../src/platform/process-info.js";
+import type { ConnectFn, HostConnection } from "../../src/monitor/connection.js";
 
 export interface FakeHostOptions {
   dir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maskSecret, maskSecrets } from "./target.js";
+import { Masks, maskSecret } from "./mask.js";
 
 const SECRET = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
@@ -27,7 +27,7 @@ describe("maskSecret", () => {
   });
 
   it("masks several secrets", () => {
-    expect(maskSecrets(`a=${SECRET} b=hunter2hunter2`, [SECRET, "hunter2hunter2"])).toBe(
+    expect(new Masks([SECRET, "hunter2hunter2"]).text(`a=${SECRET} b=hunter2hunter2`)).toBe(
       "a=***0a08 b=***ter2",
     );
   });

@@ -1,19 +1,24 @@
 /**
  * A control target without processes, for tests of the server, the client and what is
- * built on them (the monitor). Tests drive it: `setState` and `emitLog` publish events
+ * built on them (the monitor), and a control server over it. Tests drive it: `setState` and `emitLog` publish events
  * the way the supervisor would.
  */
 import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
-import type { Clock } from "../clock.js";
-import { processStartTime } from "../platform/process-info.js";
-import type { LogStream, ServiceState, SupervisorEvent } from "../supervisor/events.js";
-import { appHostHash, socketAddress, type SocketAddress } from "./address.js";
-import { ControlError } from "./errors.js";
-import { startControlServer, type ControlServer } from "./server.js";
-import type { ControlLimits } from "./session.js";
-import { RpcErrorCode, type HostInfo, type LogEntry, type ServiceInfo } from "./protocol.js";
-import type { ControlTarget } from "./target.js";
+import type { Clock } from "../../src/clock.js";
+import { processStartTime } from "../../src/platform/process-info.js";
+import type { LogStream, ServiceState, SupervisorEvent } from "../../src/supervisor/events.js";
+import { appHostHash, socketAddress, type SocketAddress } from "../../src/control/address.js";
+import { ControlError } from "../../src/control/errors.js";
+import { startControlServer, type ControlServer } from "../../src/control/server.js";
+import type { ControlLimits } from "../../src/control/session.js";
+import {
+  RpcErrorCode,
+  type HostInfo,
+  type LogEntry,
+  type ServiceInfo,
+} from "../../src/control/protocol.js";
+import type { ControlTarget } from "../../src/control/target.js";
 
 export interface FakeTargetOptions {
   info?: Partial<HostInfo>;
@@ -74,6 +79,10 @@ export class FakeTarget implements ControlTarget {
 
   services(): ServiceInfo[] {
     return [...this.table.values()].map((service) => ({ ...service }));
+  }
+
+  service(name: string): ServiceInfo {
+    return { ...this.get(name) };
   }
 
   subscribe(listener: (event: SupervisorEvent) => void): () => void {
@@ -197,4 +206,19 @@ export async function startFakeHost(options: FakeHostOptions = {}): Promise<Fake
     log: options.log,
   });
   return { target, server, address };
+}
+
+/** An instance secret; hosts mask it as `***0a08`. */
+export const SECRET = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+/** Two services, one with the secret in its command. */
+export const SERVICES: FakeTargetOptions["services"] = {
+  api: { command: `node api.js --admin-key ${SECRET}`, port: 3000 },
+  worker: { command: "node worker.js", port: null, url: null },
+};
+
+/** One JSON-RPC message with its Content-Length header, as a misbehaving host writes it. */
+export function frame(message: object): string {
+  const body = JSON.stringify(message);
+  return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
