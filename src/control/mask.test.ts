@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Masks, maskSecret } from "./mask.js";
+import { maskSecret } from "../model/mask-secret.js";
+import { Masks } from "./mask.js";
 
 const SECRET = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { maskSecret } from "../control/target.js";
+import { maskSecret } from "../model/mask-secret.js";
 import type { NormalizedConfig } from "../config/normalized.js";
 import type { AppModel } from "../model/app.js";
 import { planApp } from "../model/plan.js";

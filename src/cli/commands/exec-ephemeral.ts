@@ -1,4 +1,4 @@
-import { maskSecret } from "../../control/target.js";
+import { maskSecret } from "../../model/mask-secret.js";
 import { resolveConfig } from "../../config/index.js";
 import { selectServices } from "../../config/select-services.js";
 import { ExitCode } from "../../errors.js";

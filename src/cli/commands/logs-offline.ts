@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { closest } from "../../config/suggest.js";
-import { maskSecret } from "../../control/mask.js";
+import { maskSecret } from "../../model/mask-secret.js";
 import { BerthError } from "../../errors.js";
 import { plural } from "../../plural.js";
 import { lastLines, serviceLogFiles } from "../log-files.js";

@@ -1,7 +1,7 @@
 import { writeSync } from "node:fs";
 import { Socket } from "node:net";
 import { isAbsolute, relative } from "node:path";
-import { maskSecret } from "../../control/target.js";
+import { maskSecret } from "../../model/mask-secret.js";
 import type { ServiceModel } from "../../model/app.js";
 import type {
   LogEvent,
