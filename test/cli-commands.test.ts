@@ -76,6 +76,30 @@ describe("berth run [service...]", () => {
     expect((await runBerth(["stop"], { cwd: dir })).code).toBe(0);
   });
 
+  it("says which services a host started without, to every command that asks for them", async () => {
+    const port = await freePort();
+    const dir = project(threeServices(port));
+    const up = await runBerth(["run", "--detach", "web"], { cwd: dir });
+    expect(up.code).toBe(0);
+    const [host] = await psJson(dir);
+    track(host!.pid);
+    const config = join(dir, "berth.config.mjs");
+    const without = `api is in ${config}, but this app host was started without it and runs only web.`;
+    const start = await runBerth(["start", "api"], { cwd: dir });
+    expect(start.code).toBe(2);
+    expect(start.output).toContain(without);
+    // exec would find BERTH_API_URL unset: the services it needs did not come up.
+    const exec = await runBerth(["exec", "--", "true"], { cwd: dir });
+    expect(exec.code).toBe(125);
+    expect(exec.output).toContain("was started without db, api; it runs only web");
+    expect((await runBerth(["exec", "--only", "web", "--", "true"], { cwd: dir })).code).toBe(0);
+    const again = await runBerth(["run", "--detach", "api"], { cwd: dir });
+    expect(again.code).toBe(6);
+    expect(again.output).toContain("started without api: it runs only web. Stop it (`berth stop`)");
+    expect((await runBerth(["run", "--detach", "web"], { cwd: dir })).code).toBe(0);
+    expect((await runBerth(["stop"], { cwd: dir })).code).toBe(0);
+  });
+
   it("refuses an unknown name with a did-you-mean, starting nothing", async () => {
     const dir = project(threeServices(await freePort()));
     const result = await runBerth(["run", "apu"], { cwd: dir });

@@ -112,4 +112,6 @@ export interface NormalizedConfig {
   name?: string;
   /** In the order the user wrote them. */
   services: NormalizedService[];
+  /** Services of the file left out by a selection (`berth run api` leaves out `web`). */
+  leftOut?: string[];
 }

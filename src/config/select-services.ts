@@ -29,7 +29,11 @@ export function selectServices(
       throw unknownService(name, [...byName.keys()], `${asked}: `, config.file);
     add(name);
   }
-  return { ...config, services: config.services.filter((s) => wanted.has(s.name)) };
+  return {
+    ...config,
+    services: config.services.filter((s) => wanted.has(s.name)),
+    leftOut: config.services.filter((s) => !wanted.has(s.name)).map((s) => s.name),
+  };
 }
 
 /**

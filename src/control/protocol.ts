@@ -34,6 +34,8 @@ export interface HostInfo {
   dashboardUrl: string | null;
   /** Whether the host runs detached (in the background). */
   detached: boolean;
+  /** Services of its config it does not run (started as `berth run api`); empty for all. */
+  leftOut: string[];
 }
 
 export interface ServiceInfo {

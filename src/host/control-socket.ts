@@ -40,6 +40,7 @@ export async function openControlSocket(
       version: berthVersion,
       dashboardUrl: null,
       detached: options.detached !== undefined,
+      leftOut: app.leftOut,
     }),
     stop: options.stop,
   });

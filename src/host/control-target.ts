@@ -40,6 +40,9 @@ export function controlTarget(
     };
   };
   const known = (name: string) => {
+    if (app.leftOut.includes(name)) {
+      throw new ControlError(RpcErrorCode.serviceNotFound, notRunHere(name, app));
+    }
     if (!supervisor.has(name)) {
       const names = app.services.map((s) => s.name).join(", ");
       throw new ControlError(
@@ -97,4 +100,14 @@ export function controlTarget(
 
 function iso(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+/** A service of the config that this host was started without (`berth run api`). */
+export function notRunHere(name: string, app: Pick<AppModel, "appHostPath" | "services">): string {
+  const runs = app.services.map((s) => s.name).join(", ");
+  return (
+    `${name} is in ${app.appHostPath}, but this app host was started without it and runs ` +
+    `only ${runs}. Stop it (\`berth stop\`) and start it again with ${name} ` +
+    `(\`berth run\`, or \`berth run ${name}\`).`
+  );
 }

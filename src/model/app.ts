@@ -117,4 +117,6 @@ export interface AppModel {
   instance: InstanceIdentity;
   /** Services in a dependency order (every service after what it depends on). */
   services: ServiceModel[];
+  /** Services of the config this host does not run (`berth run api` leaves out `web`). */
+  leftOut: string[];
 }

@@ -70,6 +70,7 @@ export function planApp(config: NormalizedConfig, input: PlanInput): AppModel {
     stateDir: input.stateDir,
     instance: input.instance,
     services: ordered.map((service) => planService(service, context(service.name), shared, input)),
+    leftOut: config.leftOut ?? [],
   };
 }
 

@@ -23,6 +23,7 @@ export function makeApp(services: Record<string, ServiceInput>): AppModel {
     projectDir,
     stateDir,
     instance: { name: "test-instance", secret: "0".repeat(64) },
+    leftOut: [],
     services: Object.entries(services).map(([name, input]) => {
       const [first, ...rest] = input.run;
       const argv = first!.endsWith(".mjs")

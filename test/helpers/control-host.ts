@@ -51,6 +51,7 @@ export class FakeTarget implements ControlTarget {
       version: "0.1.0",
       dashboardUrl: null,
       detached: false,
+      leftOut: [],
       ...options.info,
     };
     for (const [name, partial] of Object.entries(options.services ?? {})) {

@@ -170,6 +170,7 @@ function hostInfo(appHostPath: string, hash: string, pid: number, startTime: str
     version: "0.0.0-test",
     dashboardUrl: null,
     detached: false,
+    leftOut: [],
   };
 }
 

@@ -6,7 +6,7 @@ import { resolveConfig } from "../../config/index.js";
 import { appHostHash, socketAddress } from "../../control/address.js";
 import { connectControl, type ControlClient } from "../../control/client.js";
 import type { ServiceInfo } from "../../control/protocol.js";
-import { ExitCode } from "../../errors.js";
+import { BerthError, ExitCode } from "../../errors.js";
 import { cleanupNotices } from "../../host/output/host-log.js";
 import { ensureStateDir } from "../../model/state.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
@@ -38,6 +38,18 @@ export async function detachCommand(options: {
   );
   const live = existing.find((h) => h.status === "live");
   if (live) {
+    const leftOut = live.info?.leftOut ?? [];
+    const asked = options.services?.length ? options.services : config.services.map((s) => s.name);
+    const missing = asked.filter((name) => leftOut.includes(name));
+    if (missing.length > 0) {
+      const runs = (live.services ?? []).map((s) => s.name).join(", ");
+      throw new BerthError(
+        "ALREADY_RUNNING",
+        `berth already runs ${config.file} (pid ${live.pid}), started without ` +
+          `${missing.join(", ")}: it runs only ${runs}. Stop it (\`berth stop\`) and run ` +
+          "again to include them.",
+      );
+    }
     say(
       `berth already runs ${config.file} (pid ${live.pid}); nothing changed. ` +
         "`berth logs` shows its output, `berth stop` stops it.",

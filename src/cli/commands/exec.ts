@@ -58,6 +58,18 @@ export async function execCommand(options: ExecOptions): Promise<number> {
 /** The project's host already runs: wait for the services needed, then run the command. */
 async function execAgainst(host: TrackedHost, options: ExecOptions): Promise<number> {
   const known = (host.services ?? []).map((s) => s.name);
+  const leftOut = host.info?.leftOut ?? [];
+  const missing = options.only?.length
+    ? options.only.filter((name) => leftOut.includes(name))
+    : leftOut;
+  if (missing.length > 0) {
+    // `berth run api` runs only some: the command would find the others' URLs unset.
+    throw bringUpFailed(
+      `the running app host (pid ${host.pid}) was started without ${missing.join(", ")}; it ` +
+        `runs only ${known.join(", ")}. Use it as it is with \`berth exec --only ` +
+        `${known.join(",")} -- …\`, or stop it (\`berth stop\`) so that exec starts everything.`,
+    );
+  }
   for (const name of options.only ?? []) {
     if (!known.includes(name)) {
       throw unknownService(name, known, "--only: ", `the running app host (pid ${host.pid})`);
