@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import { configLoadAbandoned } from "../config/load-guard.js";
 import { ExitCode } from "../errors.js";
 import { berthVersion } from "../version.js";
 import { pidFlag, projectFlag } from "./flags.js";
@@ -270,7 +271,11 @@ async function main(): Promise<void> {
 // fail a top-level await that never settles (exit 13); a command that hangs up on its own
 // promises without answering must not exit 0 either.
 let settled = false;
-void main().finally(() => (settled = true));
+void main().finally(() => {
+  settled = true;
+  // A config given up on still holds what it waited on (a timer, a socket): do not wait.
+  if (configLoadAbandoned()) process.exit();
+});
 process.on("exit", () => {
   if (!settled && process.exitCode === undefined) process.exitCode = ExitCode.internal;
 });
