@@ -69,12 +69,19 @@ projectOptions(
       "start every service of the project (or these and what they depend on); Ctrl-C stops them all",
     )
     .option("-d, --detach", "run in the background; return once every service is up")
-    .addOption(new Option("--host-detached <launcherPid>").hideHelp()),
+    .addOption(new Option("--host-detached <launcherPid>").hideHelp())
+    .addOption(new Option("--host-log <file>").hideHelp()),
 ).action(
   action(
     async (
       services: string[],
-      options: { config?: string; apphost?: string; detach?: boolean; hostDetached?: string },
+      options: {
+        config?: string;
+        apphost?: string;
+        detach?: boolean;
+        hostDetached?: string;
+        hostLog?: string;
+      },
     ) => {
       const configPath = projectFlag(options);
       if (options.detach) {
@@ -88,7 +95,9 @@ projectOptions(
         only: services,
         output: process.stdout,
         verbose: verbose(),
-        detached: options.hostDetached ? { launcherPid: Number(options.hostDetached) } : undefined,
+        detached: options.hostDetached
+          ? { launcherPid: Number(options.hostDetached), logFile: options.hostLog }
+          : undefined,
       });
     },
   ),

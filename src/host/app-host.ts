@@ -16,11 +16,17 @@ export interface AppHostOptions {
   onEvent: (event: SupervisorEvent) => void;
   verbose?: boolean;
   /** Runs in the background (`berth run --detach`); the launching CLI's pid. */
-  detached?: { launcherPid: number };
+  detached?: {
+    launcherPid: number;
+    /** Where the launcher sent this host's output; it becomes `host.log` once the lock is ours. */
+    logFile?: string;
+  };
   /** Use installed binary versions without looking up `latest` (ephemeral `berth exec`). */
   preferInstalled?: boolean;
   /** `FORCE_COLOR` for services that say nothing of colour (berth colours a terminal). */
   forceColor?: string;
+  /** A stop asked for while opening: ends a binary's download (`open()` then rejects). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -61,6 +67,8 @@ export class AppHost {
       runId,
       say,
       preferInstalled: options.preferInstalled,
+      signal: options.signal,
+      claimLog: options.detached?.logFile,
     });
     let guardian: Guardian | undefined;
     try {

@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import { resolveConfig } from "../config/index.js";
+import type { NormalizedConfig } from "../config/normalized.js";
 import { selectServices } from "../config/select-services.js";
 import { ExitCode } from "../errors.js";
 import { plural } from "../plural.js";
@@ -18,7 +19,11 @@ export interface RunHostOptions {
   output: Writable;
   verbose?: boolean;
   /** Runs in the background (`berth run --detach`); the launching CLI's pid. */
-  detached?: { launcherPid: number };
+  detached?: {
+    launcherPid: number;
+    /** Where the launcher sent this host's output; it becomes `host.log` once the lock is ours. */
+    logFile?: string;
+  };
 }
 
 /**
@@ -26,40 +31,74 @@ export interface RunHostOptions {
  * service left running. Returns the exit code.
  */
 export async function runHost(options: RunHostOptions): Promise<number> {
-  const project = await resolveConfig({ cwd: options.cwd, configPath: options.configPath });
+  // A stop (`berth stop` finds a starting host by its lock, Ctrl-C) may come before there is
+  // a host to stop: it is kept, ends a binary's download, and is acted on once it can be.
+  const early = new AbortController();
+  let onStop = (signal: NodeJS.Signals) => early.abort(signal);
+  let onForce = () => {};
+  const signals = watchSignals({ onStop: (signal) => onStop(signal), onForce: () => onForce() });
+  try {
+    const project = await resolveConfig({ cwd: options.cwd, configPath: options.configPath });
+    if (early.signal.aborted) return ExitCode.ok;
+    return await runProject(project, options, early.signal, (stop, force) => {
+      onStop = stop;
+      onForce = force;
+    });
+  } finally {
+    signals.dispose();
+  }
+}
+
+async function runProject(
+  project: NormalizedConfig,
+  options: RunHostOptions,
+  stopped: AbortSignal,
+  onSignals: (stop: (signal: NodeJS.Signals) => void, force: () => void) => void,
+): Promise<number> {
   const config = selectServices(project, options.only, "berth run");
   const reporter = new TerminalReporter({ output: options.output });
   // Known before the host says anything: every `berth |` line is padded like the services'.
   reporter.setServices(config.services.map(({ name }) => ({ name })));
   const say: Say = (level, text) =>
     reporter.handle({ type: "message", level, text, time: Date.now() });
-  const host = await AppHost.open({
-    config,
-    onEvent: (event) => {
-      if (!repeatsShownOutput(event)) reporter.handle(event);
-    },
-    verbose: options.verbose,
-    detached: options.detached,
-    forceColor: reporter.childForceColor,
-  }).catch(async (error: unknown) => {
+  const stoppedEarly = () => {
+    say("info", `${String(stopped.reason)}: stopped before any service started`);
+    return ExitCode.ok;
+  };
+  let host: AppHost;
+  try {
+    host = await AppHost.open({
+      config,
+      onEvent: (event) => {
+        if (!repeatsShownOutput(event)) reporter.handle(event);
+      },
+      verbose: options.verbose,
+      detached: options.detached,
+      forceColor: reporter.childForceColor,
+      signal: stopped,
+    });
+  } catch (error) {
+    const code = stopped.aborted ? stoppedEarly() : undefined;
     await reporter.close();
-    throw error;
-  });
+    if (code === undefined) throw error;
+    return code;
+  }
   reporter.setServices(host.app.services);
 
   let forced = false;
-  const signals = watchSignals({
-    onStop: (signal) => {
+  onSignals(
+    (signal) => {
       say("info", `${signal}: stopping every service (press Ctrl-C again to force)`);
       host.requestStop();
     },
-    onForce: () => {
+    () => {
       forced = true;
       say("warn", "stopping now: killing every service");
       host.forceStop();
     },
-  });
+  );
   try {
+    if (stopped.aborted) return stoppedEarly();
     const { app } = host;
     const count =
       app.services.length < project.services.length
@@ -71,7 +110,6 @@ export async function runHost(options: RunHostOptions): Promise<number> {
     await host.stopRequested;
   } finally {
     await host.close();
-    signals.dispose();
     await reporter.close();
   }
   if (forced) return ExitCode.interrupted;

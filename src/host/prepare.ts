@@ -1,3 +1,5 @@
+import { rename } from "node:fs/promises";
+import { join } from "node:path";
 import type { NormalizedConfig } from "../config/normalized.js";
 import type { InstanceIdentity } from "../model/app.js";
 import { ensureInstance } from "../model/instance.js";
@@ -6,7 +8,7 @@ import { ensureStateDir, readState, writeState } from "../model/state.js";
 import { processStartTime } from "../platform/process-info.js";
 import type { PortReservation } from "../supervisor/service.js";
 import { cleanupLeftovers } from "./leftovers.js";
-import { acquireHostLock, type ServiceProcessRecord } from "./lock.js";
+import { acquireHostLock, HOST_LOG, type ServiceProcessRecord } from "./lock.js";
 
 export interface PreparedProject {
   stateDir: string;
@@ -36,6 +38,13 @@ export async function prepareProject(
     say: Say;
     /** Use the installed version of a `latest` binary without looking up a newer one. */
     preferInstalled?: boolean;
+    /** A stop asked for while starting: ends a binary's download. */
+    signal?: AbortSignal;
+    /**
+     * A detached host's own output file, made `host.log` once the lock is ours: a host that
+     * loses the race for the lock never writes into the winner's log.
+     */
+    claimLog?: string;
   },
 ): Promise<PreparedProject> {
   const { say, runId } = options;
@@ -49,6 +58,7 @@ export async function prepareProject(
   });
   let allocations: Awaited<ReturnType<typeof allocatePorts>> | undefined;
   try {
+    if (options.claimLog) await rename(options.claimLog, join(stateDir, HOST_LOG));
     if (lock.stale) await cleanupLeftovers(lock.stale, { log: (text) => say("warn", text) });
     const loaded = await readState(stateDir, { warn: (text) => say("warn", text) });
     const { state, instance } = ensureInstance(loaded, {
@@ -60,6 +70,7 @@ export async function prepareProject(
     const { executables, versions } = await ensureBinaries(config, state.binaries ?? {}, {
       say,
       preferInstalled: options.preferInstalled,
+      signal: options.signal,
     });
     allocations = await allocatePorts(
       config.services.flatMap((s) => (s.port ? [{ service: s.name, request: s.port }] : [])),
@@ -123,7 +134,7 @@ export async function prepareProject(
 async function ensureBinaries(
   config: NormalizedConfig,
   installed: Record<string, string>,
-  options: { say: Say; preferInstalled?: boolean },
+  options: { say: Say; preferInstalled?: boolean; signal?: AbortSignal },
 ): Promise<{ executables: Map<string, string>; versions: Record<string, string> }> {
   const executables = new Map<string, string>();
   const versions: Record<string, string> = {};
@@ -141,6 +152,7 @@ async function ensureBinaries(
       const ensured = await ensureBinary(service.binary, {
         installedVersion: installed[name],
         preferInstalled: options.preferInstalled,
+        signal: options.signal,
         log: options.say,
         progress: process.stderr,
       });

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { resolveConfig } from "../../config/index.js";
@@ -7,6 +7,7 @@ import { appHostHash, socketAddress } from "../../control/address.js";
 import { connectControl, type ControlClient } from "../../control/client.js";
 import type { ServiceInfo } from "../../control/protocol.js";
 import { ExitCode } from "../../errors.js";
+import { HOST_LOG } from "../../host/lock.js";
 import { ensureStateDir } from "../../model/state.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
 import { unresponsiveError } from "../../monitor/select.js";
@@ -47,8 +48,11 @@ export async function detachCommand(options: {
   if (existing[0]) throw unresponsiveError(existing[0]);
 
   const stateDir = await ensureStateDir(config.projectDir);
-  const logFile = join(stateDir, "host.log");
-  const out = openSync(logFile, "w", 0o600);
+  const logFile = join(stateDir, HOST_LOG);
+  // A file of the host's own until it holds the project's lock, when it makes it host.log:
+  // a host that loses a race with another never truncates or writes into the winner's log.
+  const ownLog = join(stateDir, `host.${process.pid}.starting.log`);
+  const out = openSync(ownLog, "w", 0o600);
   const child = spawn(
     process.execPath,
     [
@@ -59,6 +63,8 @@ export async function detachCommand(options: {
       config.file,
       "--host-detached",
       String(process.pid),
+      "--host-log",
+      ownLog,
     ],
     { cwd: config.projectDir, detached: true, stdio: ["ignore", out, out] },
   );
@@ -78,12 +84,12 @@ export async function detachCommand(options: {
     waitForSocket(address.socketPath, () => hostExit !== undefined),
     exited,
   ]);
-  if ("code" in connected) return hostEnded(connected.code, logFile);
+  if ("code" in connected) return hostEnded(connected.code, logFile, ownLog);
   const client = connected.client;
   try {
     const settled = await Promise.race([waitUntilSettled(client), exited]);
     // A host whose services all completed stops by itself, possibly before the answer.
-    if ("code" in settled) return hostEnded(settled.code, logFile);
+    if ("code" in settled) return hostEnded(settled.code, logFile, ownLog);
     const services = settled.services;
     const failed = services.filter((s) => s.state === "failed");
     printServices(services);
@@ -186,23 +192,35 @@ function lastLinesOf(stateDir: string, service: string): string[] {
  * 4, that services failed and none was left running; anything else is the host's own exit
  * code (a taken port, a bad binary…). The end of its log says why.
  */
-function hostEnded(code: number, logFile: string): number {
+function hostEnded(code: number, logFile: string, ownLog: string): number {
+  // Still there: the host ended before it held the lock, so host.log is not its own.
+  const own = readText(ownLog);
+  if (own !== undefined) rmSync(ownLog, { force: true });
   if (code === 0) {
     say("every service ran to completion; the app host has exited.");
     return ExitCode.ok;
   }
-  let tail = "";
-  try {
-    tail = readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-20).join("\n");
-  } catch {
-    // no log written
+  if (code === ExitCode.alreadyRunning && own !== undefined) {
+    // Another berth started this project at the same moment, and won: its error says so.
+    process.stderr.write(`${own.trimEnd()}\n`);
+    return code;
   }
+  const tail = (own ?? readText(logFile) ?? "").trimEnd().split("\n").slice(-20).join("\n");
   const what =
     code === ExitCode.serviceFailed
       ? "A service failed and no service was left running, so the app host has exited"
       : "The app host exited before its services were up";
-  process.stderr.write(`${tail}\n${what} (code ${code}; its log: ${logFile}).\n`);
+  const where = own === undefined ? `; its log: ${logFile}` : "";
+  process.stderr.write(`${tail}\n${what} (code ${code}${where}).\n`);
   return code;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 function printServices(services: ServiceInfo[]): void {
