@@ -110,15 +110,23 @@ function heldLock(file: string, record: HostRecord, stale: HostRecord | undefine
   // bring host.json back after release.
   let queue: Promise<void> = Promise.resolve();
   const serial = (step: () => Promise<void>) => (queue = queue.then(step, step));
+  // Updates that arrive while a write is under way are folded into one write of the latest:
+  // a host starting or stopping thousands of services would otherwise rewrite the whole
+  // record once per process, each time a little longer.
+  let latest: Record<string, ServiceProcessRecord> = {};
+  let nextWrite: Promise<void> | undefined;
   return {
     file,
     ...(stale ? { stale } : {}),
     updateServices(services) {
-      return serial(async () => {
+      latest = services;
+      nextWrite ??= serial(async () => {
+        nextWrite = undefined;
         if (released) return;
-        record.services = services;
+        record.services = latest;
         await writeFileAtomic(file, serialize(record));
       });
+      return nextWrite;
     },
     release() {
       return serial(async () => {

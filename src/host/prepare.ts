@@ -97,6 +97,31 @@ export async function prepareProject(
     const held = allocations;
     const stops = new Map(config.services.map((s) => [s.name, s.stop]));
     let records = Promise.resolve();
+    let writing: Promise<void> | undefined;
+    let dirty = false;
+    let latest = new Map<string, number>();
+    // Read once per group, not once per write.
+    const startTimes = new Map<number, string>();
+    const processRecords = (groups: Map<string, number>) => {
+      const services: Record<string, ServiceProcessRecord> = {};
+      const live = new Set(groups.values());
+      for (const pgid of startTimes.keys()) if (!live.has(pgid)) startTimes.delete(pgid);
+      for (const [name, pgid] of groups) {
+        const stop = stops.get(name);
+        let startTime = startTimes.get(pgid);
+        if (startTime === undefined) {
+          startTime = processStartTime(pgid) ?? "unknown";
+          startTimes.set(pgid, startTime);
+        }
+        services[name] = {
+          pid: pgid,
+          pgid,
+          startTime,
+          ...(stop ? { stopSignal: stop.signal, stopTimeoutMs: stop.graceMs } : {}),
+        };
+      }
+      return services;
+    };
     return {
       stateDir,
       instance,
@@ -104,18 +129,19 @@ export async function prepareProject(
       ports,
       reservations: new Map([...held].map(([name, a]) => [name, a.hold])),
       recordProcesses(groups) {
-        const services: Record<string, ServiceProcessRecord> = {};
-        for (const [name, pgid] of groups) {
-          const stop = stops.get(name);
-          services[name] = {
-            pid: pgid,
-            pgid,
-            startTime: processStartTime(pgid) ?? "unknown",
-            ...(stop ? { stopSignal: stop.signal, stopTimeoutMs: stop.graceMs } : {}),
-          };
-        }
-        // Written in order; a failed write only weakens crash clean-up, so it is not fatal.
-        records = records.then(() => lock.updateServices(services)).catch(() => {});
+        latest = groups;
+        dirty = true;
+        // One write at a time, of the groups as they are when it starts: a host starting or
+        // stopping thousands of services records them a few times, not once per process.
+        writing ??= (async () => {
+          while (dirty) {
+            dirty = false;
+            // A failed write only weakens crash clean-up, so it is not fatal.
+            await lock.updateServices(processRecords(latest)).catch(() => {});
+          }
+          writing = undefined;
+        })();
+        records = writing;
       },
       async release() {
         await releaseAll(held.values());
