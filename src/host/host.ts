@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { cutList } from "../config/cut-list.js";
 import { resolveConfig } from "../config/index.js";
 import type { NormalizedConfig } from "../config/normalized.js";
 import { selectServices } from "../config/select-services.js";
@@ -125,9 +126,9 @@ function reportReady(supervisor: Supervisor, say: Say): void {
     .map((s) => `${s.name} ${s.url}`);
   if (failed.length === 0) {
     const all = up.length === 1 ? "1 service" : `all ${up.length} services`;
-    say("info", `${all} up${urls.length ? `: ${urls.join(", ")}` : ""}`);
+    say("info", `${all} up${urls.length ? `: ${cutList(urls)}` : ""}`);
   } else {
-    const names = failed.map((s) => s.name).join(", ");
+    const names = cutList(failed.map((s) => s.name));
     say(
       "error",
       `${failed.length} of ${plural(services.length, "service")} failed (${names}); the others keep running`,
