@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { configLoadAbandoned } from "../config/load-guard.js";
+import { configLeftWork } from "../config/load-guard.js";
 import { ExitCode } from "../errors.js";
 import { berthVersion } from "../version.js";
 import { pidFlag, projectFlag } from "./flags.js";
@@ -282,8 +282,8 @@ async function main(): Promise<void> {
 let settled = false;
 void main().finally(() => {
   settled = true;
-  // A config given up on still holds what it waited on (a timer, a socket): do not wait.
-  if (configLoadAbandoned()) process.exit();
+  // The config's own timers or sockets would keep berth waiting after its command is done.
+  if (configLeftWork()) process.exit();
 });
 process.on("exit", () => {
   if (!settled && process.exitCode === undefined) process.exitCode = ExitCode.internal;

@@ -25,15 +25,16 @@ export function configTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   throw new BerthError("USAGE", `BERTH_CONFIG_TIMEOUT: ${problem}`);
 }
 
-let abandoned = false;
+let leftWork = false;
 
 /**
- * True once a config's loading was given up on while it still held the event loop (a
- * timer, a socket): berth must then exit by itself when its command is done, or it would
- * wait on the config's work forever.
+ * True once a config holds berth's event loop with work of its own (a timer, a socket): it
+ * left some running after it loaded (a `setInterval`, a server), or its loading was given
+ * up on. berth must then exit by itself when its command is done, or it would wait on the
+ * config's work forever.
  */
-export function configLoadAbandoned(): boolean {
-  return abandoned;
+export function configLeftWork(): boolean {
+  return leftWork;
 }
 
 /**
@@ -77,7 +78,7 @@ export function guardLoad<T>(file: string, load: () => Promise<T>, timeoutMs: nu
     };
     // Unreferenced: it must not keep berth alive, nor hide that nothing else does.
     const timer = setTimeout(() => {
-      abandoned = true;
+      leftWork = true;
       restore();
       const waits = waitingOn(before);
       fail(
@@ -101,6 +102,7 @@ export function guardLoad<T>(file: string, load: () => Promise<T>, timeoutMs: nu
     load().then(
       (value) => {
         restore();
+        if (waitingOn(before) !== "") leftWork = true;
         settle(() => resolve(value));
       },
       (error: unknown) => {

@@ -63,6 +63,19 @@ describe("config loading that never finishes, or exits", () => {
     expect(run.output).toContain("it called process.exit(0) at line 2");
   });
 
+  it("a config that leaves a timer running does not keep `exec` or `run --detach` waiting", async () => {
+    const dir = project(`setInterval(() => {}, 1000);\nexport default ${services};\n`);
+    const exec = await runBerth(["exec", "--", "sh", "-c", "touch ran; exit 3"], { cwd: dir });
+    expect(exec.code).toBe(3);
+    expect(ran(dir)).toBe(true);
+    const up = await runBerth(["run", "--detach"], { cwd: dir });
+    expect(up.code).toBe(0);
+    const stop = await runBerth(["stop"], { cwd: dir });
+    expect(stop.code).toBe(0);
+    // Asked, it went: it was never signalled.
+    expect(stop.output).not.toContain("SIGTERM");
+  });
+
   it.each([
     [
       "a throwing getter",
