@@ -32,15 +32,16 @@ export interface RunHostOptions {
  * service left running. Returns the exit code.
  */
 export async function runHost(options: RunHostOptions): Promise<number> {
-  // A stop (`berth stop` finds a starting host by its lock, Ctrl-C) may come before there is
-  // a host to stop: it is kept, ends a binary's download, and is acted on once it can be.
+  // Until the config is loaded a signal ends berth at once, as by default: nothing is held.
+  const project = await resolveConfig({ cwd: options.cwd, configPath: options.configPath });
+  // From here a stop (`berth stop` finds a starting host by its lock, Ctrl-C) may come before
+  // there is a host to stop: it is kept, ends a binary's download, and is acted on once it
+  // can be. A second Ctrl-C meanwhile ends berth (the next run cleans up after it).
   const early = new AbortController();
   let onStop = (signal: NodeJS.Signals) => early.abort(signal);
-  let onForce = () => {};
+  let onForce = (): void => process.exit(ExitCode.interrupted);
   const signals = watchSignals({ onStop: (signal) => onStop(signal), onForce: () => onForce() });
   try {
-    const project = await resolveConfig({ cwd: options.cwd, configPath: options.configPath });
-    if (early.signal.aborted) return ExitCode.ok;
     return await runProject(project, options, early.signal, (stop, force) => {
       onStop = stop;
       onForce = force;
