@@ -58,7 +58,7 @@ export async function prepareProject(
   });
   let allocations: Awaited<ReturnType<typeof allocatePorts>> | undefined;
   try {
-    if (options.claimLog) await rename(options.claimLog, join(stateDir, HOST_LOG));
+    if (options.claimLog) await claimLog(options.claimLog, join(stateDir, HOST_LOG));
     if (lock.stale) await cleanupLeftovers(lock.stale, { log: (text) => say("warn", text) });
     const loaded = await readState(stateDir, { warn: (text) => say("warn", text) });
     const { state, instance } = ensureInstance(loaded, {
@@ -154,6 +154,13 @@ export async function prepareProject(
     await lock.release();
     throw error;
   }
+}
+
+/** Makes a detached host's own log `host.log`; one removed meanwhile is not worth failing for. */
+async function claimLog(own: string, hostLog: string): Promise<void> {
+  await rename(own, hostLog).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+  });
 }
 
 /** Installs (or finds in the cache) the binary of every binary service. */

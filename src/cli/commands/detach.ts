@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { resolveConfig } from "../../config/index.js";
@@ -8,6 +8,7 @@ import { connectControl, type ControlClient } from "../../control/client.js";
 import type { ServiceInfo } from "../../control/protocol.js";
 import { ExitCode } from "../../errors.js";
 import { HOST_LOG } from "../../host/lock.js";
+import { isAlive } from "../../platform/process-info.js";
 import { ensureStateDir } from "../../model/state.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
 import { unresponsiveError } from "../../monitor/select.js";
@@ -52,6 +53,7 @@ export async function detachCommand(options: {
   // A file of the host's own until it holds the project's lock, when it makes it host.log:
   // a host that loses a race with another never truncates or writes into the winner's log.
   const ownLog = join(stateDir, `host.${process.pid}.starting.log`);
+  removeAbandonedLogs(stateDir);
   const out = openSync(ownLog, "w", 0o600);
   const child = spawn(
     process.execPath,
@@ -213,6 +215,16 @@ function hostEnded(code: number, logFile: string, ownLog: string): number {
   const where = own === undefined ? `; its log: ${logFile}` : "";
   process.stderr.write(`${tail}\n${what} (code ${code}${where}).\n`);
   return code;
+}
+
+/** Starting logs whose launcher is gone: it was killed before it could remove its own. */
+function removeAbandonedLogs(stateDir: string): void {
+  for (const name of readdirSync(stateDir)) {
+    const launcher = /^host\.(\d+)\.starting\.log$/.exec(name)?.[1];
+    if (launcher !== undefined && !isAlive(Number(launcher))) {
+      rmSync(join(stateDir, name), { force: true });
+    }
+  }
 }
 
 function readText(file: string): string | undefined {
