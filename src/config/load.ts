@@ -125,9 +125,10 @@ function moduleFailure(
   const place = thrownAt(error, { exclude: ownRoots, transform });
   if (error instanceof ConfigExitError) {
     const where = place ? ` at line ${place.line}, column ${place.column}` : "";
+    const who = place && place.file !== file ? place.file : "it";
     return {
       reason:
-        `it ${error.message}${where} while it loaded. A config describes the services; ` +
+        `${who} ${error.message}${where} while it loaded. A config describes the services; ` +
         "berth decides when to exit: throw an Error instead to stop with a message.",
       details: place ? [`at ${place.file}:${place.line}:${place.column}`, ...codeFrame(place)] : [],
     };
