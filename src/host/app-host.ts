@@ -6,7 +6,7 @@ import type { SupervisorEvent } from "../supervisor/events.js";
 import { Supervisor } from "../supervisor/supervisor.js";
 import { Guardian } from "./guardian.js";
 import { withForceColor } from "./output/child-color.js";
-import { prepareProject, type PreparedProject } from "./prepare.js";
+import { prepareProject, type LockedProject, type PreparedProject } from "./prepare.js";
 
 export type Say = (level: "info" | "warn" | "error", text: string) => void;
 
@@ -27,6 +27,8 @@ export interface AppHostOptions {
   forceColor?: string;
   /** A stop asked for while opening: ends a binary's download (`open()` then rejects). */
   signal?: AbortSignal;
+  /** The project's lock, taken already (`berth run` takes it before loading the config). */
+  locked?: LockedProject;
 }
 
 /**
@@ -60,7 +62,7 @@ export class AppHost {
 
   static async open(options: AppHostOptions): Promise<AppHost> {
     const { config } = options;
-    const runId = randomUUID();
+    const runId = options.locked?.runId ?? randomUUID();
     const say: Say = (level, text) =>
       options.onEvent({ type: "message", level, text, time: Date.now() });
     const project = await prepareProject(config, {
@@ -68,7 +70,7 @@ export class AppHost {
       say,
       preferInstalled: options.preferInstalled,
       signal: options.signal,
-      claimLog: options.detached?.logFile,
+      locked: options.locked,
     });
     let guardian: Guardian | undefined;
     try {

@@ -1,12 +1,14 @@
 import type { Writable } from "node:stream";
 import { cutList } from "../config/cut-list.js";
-import { resolveConfig } from "../config/index.js";
+import { randomUUID } from "node:crypto";
+import { findConfig, resolveConfig } from "../config/index.js";
 import type { NormalizedConfig } from "../config/normalized.js";
 import { selectServices } from "../config/select-services.js";
 import { ExitCode } from "../errors.js";
 import { plural } from "../plural.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 import { AppHost, type Say } from "./app-host.js";
+import { lockProject, type LockedProject } from "./prepare.js";
 import { TerminalReporter } from "./output/terminal-reporter.js";
 import { repeatsShownOutput } from "./shown-output.js";
 import { watchSignals } from "./signals.js";
@@ -32,8 +34,20 @@ export interface RunHostOptions {
  * service left running. Returns the exit code.
  */
 export async function runHost(options: RunHostOptions): Promise<number> {
-  // Until the config is loaded a signal ends berth at once, as by default: nothing is held.
-  const project = await resolveConfig({ cwd: options.cwd, configPath: options.configPath });
+  // The lock comes first: from its first moments, a starting host can be found (and
+  // stopped) by it, though its config takes a while to load and its socket opens later.
+  const file = findConfig(options.cwd, options.configPath);
+  const locked = await lockProject(file, {
+    runId: randomUUID(),
+    claimLog: options.detached?.logFile,
+  });
+  const config = await loadWhileLocked(locked, () => {
+    const project = resolveConfig({ cwd: options.cwd, configPath: file });
+    return project.then((loaded) => ({
+      project: loaded,
+      config: selectServices(loaded, options.only, "berth run"),
+    }));
+  });
   // From here a stop (`berth stop` finds a starting host by its lock, Ctrl-C) may come before
   // there is a host to stop: it is kept, ends a binary's download, and is acted on once it
   // can be. A second Ctrl-C meanwhile ends berth (the next run cleans up after it).
@@ -42,7 +56,7 @@ export async function runHost(options: RunHostOptions): Promise<number> {
   let onForce = (): void => process.exit(ExitCode.interrupted);
   const signals = watchSignals({ onStop: (signal) => onStop(signal), onForce: () => onForce() });
   try {
-    return await runProject(project, options, early.signal, (stop, force) => {
+    return await runProject(config, { ...options, locked }, early.signal, (stop, force) => {
       onStop = stop;
       onForce = force;
     });
@@ -51,13 +65,32 @@ export async function runHost(options: RunHostOptions): Promise<number> {
   }
 }
 
+/**
+ * Loads the config while holding the lock: a failure releases it, and a stop meanwhile
+ * (nothing runs yet, and loading cannot be cut short) releases it and ends berth.
+ */
+async function loadWhileLocked<T>(locked: LockedProject, load: () => Promise<T>): Promise<T> {
+  // Taken before loading: a config's `process.exit()` is caught while it loads.
+  const exit = process.exit;
+  const stop = () => void locked.lock.release().finally(() => exit.call(process, ExitCode.ok));
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const signal of signals) process.on(signal, stop);
+  try {
+    return await load();
+  } catch (error) {
+    await locked.lock.release();
+    throw error;
+  } finally {
+    for (const signal of signals) process.off(signal, stop);
+  }
+}
+
 async function runProject(
-  project: NormalizedConfig,
-  options: RunHostOptions,
+  { project, config }: { project: NormalizedConfig; config: NormalizedConfig },
+  options: RunHostOptions & { locked: LockedProject },
   stopped: AbortSignal,
   onSignals: (stop: (signal: NodeJS.Signals) => void, force: () => void) => void,
 ): Promise<number> {
-  const config = selectServices(project, options.only, "berth run");
   const reporter = new TerminalReporter({ output: options.output });
   // Known before the host says anything: every `berth |` line is padded like the services'.
   reporter.setServices(config.services.map(({ name }) => ({ name })));
@@ -78,6 +111,7 @@ async function runProject(
       detached: options.detached,
       forceColor: reporter.childForceColor,
       signal: stopped,
+      locked: options.locked,
     });
   } catch (error) {
     const code = stopped.aborted ? stoppedEarly() : undefined;

@@ -1,5 +1,5 @@
 import { rename } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { NormalizedConfig } from "../config/normalized.js";
 import type { InstanceIdentity } from "../model/app.js";
 import { ensureInstance } from "../model/instance.js";
@@ -8,7 +8,7 @@ import { ensureStateDir, readState, writeState } from "../model/state.js";
 import { processStartTime } from "../platform/process-info.js";
 import type { PortReservation } from "../supervisor/service.js";
 import { cleanupLeftovers } from "./leftovers.js";
-import { acquireHostLock, HOST_LOG, type ServiceProcessRecord } from "./lock.js";
+import { acquireHostLock, HOST_LOG, type HostLock, type ServiceProcessRecord } from "./lock.js";
 
 export interface PreparedProject {
   stateDir: string;
@@ -26,6 +26,42 @@ export interface PreparedProject {
 
 type Say = (level: "info" | "warn" | "error", text: string) => void;
 
+/** The project's lock, held by this host for the run `runId`. */
+export interface LockedProject {
+  stateDir: string;
+  lock: HostLock;
+  runId: string;
+}
+
+/**
+ * Takes the project's lock (creating `.berth/`); a detached host then makes its own output
+ * file `host.log`, so a host that loses the race for the lock never writes into the
+ * winner's log. `berth run` takes it before loading the config: from its first moments, a
+ * starting host can be found (and stopped) by its lock.
+ *
+ * @throws BerthError `ALREADY_RUNNING` when a live host holds it.
+ */
+export async function lockProject(
+  appHostPath: string,
+  options: { runId: string; claimLog?: string },
+): Promise<LockedProject> {
+  const stateDir = await ensureStateDir(dirname(appHostPath));
+  const lock = await acquireHostLock(stateDir, {
+    pid: process.pid,
+    startTime: processStartTime(process.pid) ?? "unknown",
+    startedAt: new Date().toISOString(),
+    appHostPath,
+    runId: options.runId,
+  });
+  try {
+    if (options.claimLog) await claimLog(options.claimLog, join(stateDir, HOST_LOG));
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  return { stateDir, lock, runId: options.runId };
+}
+
 /**
  * Everything between a valid config and the first spawn: the project's `.berth/` folder,
  * the one-host-per-project lock (cleaning up after a crashed host), the instance identity
@@ -40,25 +76,14 @@ export async function prepareProject(
     preferInstalled?: boolean;
     /** A stop asked for while starting: ends a binary's download. */
     signal?: AbortSignal;
-    /**
-     * A detached host's own output file, made `host.log` once the lock is ours: a host that
-     * loses the race for the lock never writes into the winner's log.
-     */
-    claimLog?: string;
+    /** The project's lock, taken already for `runId` (see `lockProject`); released on failure. */
+    locked?: LockedProject;
   },
 ): Promise<PreparedProject> {
   const { say, runId } = options;
-  const stateDir = await ensureStateDir(config.projectDir);
-  const lock = await acquireHostLock(stateDir, {
-    pid: process.pid,
-    startTime: processStartTime(process.pid) ?? "unknown",
-    startedAt: new Date().toISOString(),
-    appHostPath: config.file,
-    runId,
-  });
+  const { stateDir, lock } = options.locked ?? (await lockProject(config.file, { runId }));
   let allocations: Awaited<ReturnType<typeof allocatePorts>> | undefined;
   try {
-    if (options.claimLog) await claimLog(options.claimLog, join(stateDir, HOST_LOG));
     if (lock.stale) await cleanupLeftovers(lock.stale, { log: (text) => say("warn", text) });
     const loaded = await readState(stateDir, { warn: (text) => say("warn", text) });
     const { state, instance } = ensureInstance(loaded, {

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -90,6 +90,22 @@ describe("`berth stop` while a host is starting", () => {
     expect(run.output()).toContain("SIGTERM: stopped before any service started");
     expect(isAlive(run.child.pid!)).toBe(false);
     expect(readdirSync(join(dir, ".berth"))).not.toContain("host.json");
+  });
+
+  it("stops a host whose config is still loading, and frees the lock", async () => {
+    const dir = tempProject({
+      "berth.config.mjs": `await new Promise((resolve) => setTimeout(resolve, 8000));
+export default { services: { api: { command: "touch started; sleep 30", port: false } } };
+`,
+    });
+    const run = startBerth(["run"], { cwd: dir });
+    await waitFor(() => existsSync(join(dir, ".berth", "host.json")), "the host to take its lock");
+    const stop = await runBerth(["stop"], { cwd: dir });
+    expect(stop.code).toBe(0);
+    expect(stop.output).toContain(`(pid ${run.child.pid}) is starting; stopping it`);
+    expect(await run.exited).toBe(0);
+    expect(existsSync(join(dir, ".berth", "host.json"))).toBe(false);
+    expect(existsSync(join(dir, "started"))).toBe(false);
   });
 
   it("never signals a process that only reuses the pid in a stale lock", async () => {
