@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import { configLeftWork } from "../config/load-guard.js";
 import { ExitCode } from "../errors.js";
 import { berthVersion } from "../version.js";
 import { pidFlag, projectFlag } from "./flags.js";
@@ -79,12 +80,19 @@ projectOptions(
       "start every service of the project (or these and what they depend on); Ctrl-C stops them all",
     )
     .option("-d, --detach", "run in the background; return once every service is up")
-    .addOption(new Option("--host-detached <launcherPid>").hideHelp()),
+    .addOption(new Option("--host-detached <launcherPid>").hideHelp())
+    .addOption(new Option("--host-log <file>").hideHelp()),
 ).action(
   action(
     async (
       services: string[],
-      options: { config?: string; apphost?: string; detach?: boolean; hostDetached?: string },
+      options: {
+        config?: string;
+        apphost?: string;
+        detach?: boolean;
+        hostDetached?: string;
+        hostLog?: string;
+      },
     ) => {
       const configPath = projectFlag(options);
       if (options.detach) {
@@ -98,7 +106,9 @@ projectOptions(
         only: services,
         output: process.stdout,
         verbose: verbose(),
-        detached: options.hostDetached ? { launcherPid: Number(options.hostDetached) } : undefined,
+        detached: options.hostDetached
+          ? { launcherPid: Number(options.hostDetached), logFile: options.hostLog }
+          : undefined,
       });
     },
   ),
@@ -281,7 +291,11 @@ async function main(): Promise<void> {
 // fail a top-level await that never settles (exit 13); a command that hangs up on its own
 // promises without answering must not exit 0 either.
 let settled = false;
-void main().finally(() => (settled = true));
+void main().finally(() => {
+  settled = true;
+  // The config's own timers or sockets would keep berth waiting after its command is done.
+  if (configLeftWork()) process.exit();
+});
 process.on("exit", () => {
   if (!settled && process.exitCode === undefined) process.exitCode = ExitCode.internal;
 });

@@ -3,6 +3,7 @@
  * checks and templates rely on. They run on every service that passed its own schema,
  * so one broken service does not hide the problems of the others.
  */
+import { cutList } from "./cut-list.js";
 import { findCycles } from "../model/graph.js";
 import { templateProblems, templateReferences, type TemplateScope } from "../model/template.js";
 import type { LoadedEnvFile } from "./env-file.js";
@@ -89,7 +90,7 @@ function checkDependencies(entries: readonly ServiceEntry[]): ConfigIssue[] {
 function missingService(name: string, names: Iterable<string>): string {
   const all = [...names];
   const guess = closest(name, all);
-  const hint = guess ? `did you mean "${guess}"?` : `services are: ${all.join(", ")}`;
+  const hint = guess ? `did you mean "${guess}"?` : `services are: ${cutList(all)}`;
   return `no service named "${name}"; ${hint}`;
 }
 

@@ -32,3 +32,19 @@ describe("parseDuration", () => {
     expect("problem" in result && result.problem.endsWith(`got ${found}`)).toBe(true);
   });
 });
+
+describe("the longest duration", () => {
+  test("2^31-1 ms, Node's longest timer, is accepted", () => {
+    expect(parseDuration(2 ** 31 - 1)).toBe(2 ** 31 - 1);
+    expect(parseDuration("596h")).toBe(596 * 3_600_000);
+  });
+
+  test.each([[2 ** 31], ["600h"], ["35792m"], [1e20]])(
+    "%j is refused with the limit named",
+    (value) => {
+      expect(() => parseDuration(value, "services.api.restart.delay")).toThrow(
+        "services.api.restart.delay: expected a duration of at most 24 days (2147483647 ms, the longest timer Node keeps), got",
+      );
+    },
+  );
+});

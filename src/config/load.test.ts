@@ -180,4 +180,40 @@ describe("loadConfig", () => {
     writeFileSync(file, "export default { n: 2 };");
     expect(await loadConfig(file)).toEqual({ n: 2 });
   });
+
+  test("a JSON config saved with a UTF-8 byte-order mark", async () => {
+    const dir = tempProject({ "berth.config.json": `\uFEFF${JSON.stringify(expected)}` });
+    expect(await loadConfig(join(dir, "berth.config.json"))).toEqual(expected);
+  });
+
+  test("a getter that throws is a config error naming the field and the line", async () => {
+    const file = join(
+      tempProject({
+        "berth.config.ts": [
+          "const port: number = 3000;",
+          "export default {",
+          "  services: { api: { get command(): string { throw new Error(`no ${port}`); } } },",
+          "};",
+        ].join("\n"),
+      }),
+      "berth.config.ts",
+    );
+    const error = await loadError(file);
+    expect(error.message).toBe(
+      `Cannot read the config ${file}: services.api.command: reading it threw: no 3000 (line 3, column 52). ` +
+        "A config's value must be plain data: objects, arrays, strings, numbers, booleans and RegExps.",
+    );
+    expect(error.details[0]).toContain("throw new Error");
+  });
+
+  test("a process.exit() in the config is a config error, and berth goes on", async () => {
+    const file = join(
+      tempProject({ "berth.config.ts": "process.exit(0);\nexport default {};\n" }),
+      "berth.config.ts",
+    );
+    const error = await loadError(file);
+    expect(error.message).toMatch(
+      /^Cannot load .*: it called process\.exit\(0\) at line 1, column \d+ while it loaded\./,
+    );
+  });
 });

@@ -3,7 +3,9 @@ import { readFile } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { BerthError } from "../errors.js";
 import { packageRoot } from "../version.js";
-import { codeFrame, thrownAt } from "./thrown-at.js";
+import { ConfigExitError, configTimeoutMs, guardLoad } from "./load-guard.js";
+import { ConfigReadError, plainValue } from "./plain-value.js";
+import { codeFrame, thrownAt, type TransformWithMap } from "./thrown-at.js";
 
 const moduleExtensions = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
 
@@ -14,12 +16,17 @@ const ownEntry = import.meta.url.endsWith(".ts")
   : join(packageRoot, "dist", "index.js");
 
 /**
- * The config file's value: the default export of a module (TypeScript included), or the
- * parsed JSON. Not yet validated.
+ * The config file's value: the default export of a module (TypeScript included), read once
+ * into plain data (see `plainValue`), or the parsed JSON. Not yet validated. A module that
+ * calls `process.exit()`, never finishes loading, or takes longer than `timeoutMs`
+ * (default: `BERTH_CONFIG_TIMEOUT`, else 10 s) fails like one that throws.
  *
  * @throws BerthError `CONFIG_LOAD_FAILED` naming the file, with the original error as `cause`.
  */
-export async function loadConfig(file: string): Promise<unknown> {
+export async function loadConfig(
+  file: string,
+  options: { timeoutMs?: number } = {},
+): Promise<unknown> {
   const extension = extname(file);
   if (extension === ".json") return loadJson(file);
   if (!moduleExtensions.has(extension)) {
@@ -39,31 +46,59 @@ export async function loadConfig(file: string): Promise<unknown> {
     moduleCache: false,
     interopDefault: false,
   });
+  // Only on failure, for the column: the same transform as the load's, with its source map.
+  const transform: TransformWithMap = (source, filename) =>
+    createJiti(import.meta.url, {
+      sourceMaps: true,
+      fsCache: false,
+      interopDefault: false,
+    }).transform({ source, filename, ts: /\.[cm]?ts$/.test(filename), async: true });
+  const timeoutMs = options.timeoutMs ?? configTimeoutMs();
   let module: Record<string, unknown>;
   try {
-    module = await jiti.import<Record<string, unknown>>(file);
+    module = await guardLoad(file, () => jiti.import<Record<string, unknown>>(file), timeoutMs);
   } catch (error) {
-    const { reason, details } = moduleFailure(error, file, (source, filename) =>
-      // Only now, for the column: the same transform as the load's, with its source map.
-      createJiti(import.meta.url, {
-        sourceMaps: true,
-        fsCache: false,
-        interopDefault: false,
-      }).transform({ source, filename, ts: /\.[cm]?ts$/.test(filename), async: true }),
-    );
+    if (error instanceof BerthError) throw error;
+    const { reason, details } = moduleFailure(error, file, transform);
     throw new BerthError("CONFIG_LOAD_FAILED", `Cannot load ${file}: ${reason}`, {
       cause: error,
       details,
     });
   }
-  if (!("default" in module)) {
-    throw new BerthError(
-      "CONFIG_LOAD_FAILED",
-      `${file} has no default export. End it with \`export default defineConfig({ services: { ... } })\`.`,
-    );
+  try {
+    if (!("default" in module)) {
+      throw new BerthError(
+        "CONFIG_LOAD_FAILED",
+        `${file} has no default export. End it with \`export default defineConfig({ services: { ... } })\`.`,
+      );
+    }
+    return plainValue(module.default);
+  } catch (error) {
+    if (!(error instanceof ConfigReadError)) throw error;
+    throw readFailure(error, file, transform);
   }
-  return module.default;
 }
+
+/** A getter or Proxy trap of the config's value threw: where in the config, and where in the file. */
+function readFailure(
+  error: ConfigReadError,
+  file: string,
+  transform: TransformWithMap,
+): BerthError {
+  const place = thrownAt(error.cause, { exclude: ownRoots, transform });
+  const at = place
+    ? ` (${place.file === file ? "" : `${place.file} `}line ${place.line}, column ${place.column})`
+    : "";
+  return new BerthError(
+    "CONFIG_LOAD_FAILED",
+    `Cannot read the config ${file}: ${error.where}: ${error.problem}${at}. ` +
+      "A config's value must be plain data: objects, arrays, strings, numbers, booleans and RegExps.",
+    { cause: error, details: place ? codeFrame(place) : [] },
+  );
+}
+
+/** berth's own code: never the place a config failed. */
+const ownRoots = [join(packageRoot, "dist"), join(packageRoot, "src")];
 
 /**
  * Why a config module failed to load, and where. jiti reports a syntax error as
@@ -83,8 +118,17 @@ function moduleFailure(
     const where = `line ${at[2]}, column ${Number(at[3]) + 1}`;
     return { reason: `syntax error at ${where}: ${parse[1]}`, details: rest.slice(1) };
   }
-  const own = [join(packageRoot, "dist"), join(packageRoot, "src")];
-  const place = thrownAt(error, { exclude: own, transform });
+  const place = thrownAt(error, { exclude: ownRoots, transform });
+  if (error instanceof ConfigExitError) {
+    const where = place ? ` at line ${place.line}, column ${place.column}` : "";
+    const who = place && place.file !== file ? place.file : "it";
+    return {
+      reason:
+        `${who} ${error.message}${where} while it loaded. A config describes the services; ` +
+        "berth decides when to exit: throw an Error instead to stop with a message.",
+      details: place ? [`at ${place.file}:${place.line}:${place.column}`, ...codeFrame(place)] : [],
+    };
+  }
   if (!place) return { reason: first, details: rest };
   const what = error instanceof Error && error.name !== "Error" ? `${error.name}: ${first}` : first;
   const who = place.file === file ? "it" : place.file;
@@ -109,6 +153,8 @@ async function loadJson(file: string): Promise<unknown> {
       cause: error,
     });
   }
+  // Editors on Windows save JSON with a byte-order mark; JSON.parse refuses it.
+  if (text.startsWith("\uFEFF")) text = text.slice(1);
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -1,3 +1,4 @@
+import { cutList } from "./cut-list.js";
 import { BerthError } from "../errors.js";
 import type { NormalizedConfig } from "./normalized.js";
 import { closest } from "./suggest.js";
@@ -51,6 +52,6 @@ export function unknownService(
   return new BerthError(
     "USAGE",
     `${prefix}no service named "${name}" in ${where}${guess ? `; did you mean "${guess}"?` : "."} ` +
-      `Its services are: ${known.join(", ")}.`,
+      `Its services are: ${cutList(known)}.`,
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { isBerthError } from "../errors.js";
-import { validateConfig } from "./validate.js";
+import { MAX_SERVICES, validateConfig } from "./validate.js";
 
 const file = "/work/app/berth.config.ts";
 
@@ -276,5 +276,43 @@ describe("validateConfig errors", () => {
       "services.api.dependsOn: dependency cycle: api → worker → api; remove one of these dependencies",
       'services.worker.stopTimeout: expected a duration: milliseconds as a number, or a string like "500ms", "10s", "2m", got "soon"',
     ]);
+  });
+});
+
+describe("validateConfig at scale", () => {
+  const many = (n: number, service: (i: number) => unknown) =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`s${i}`, service(i)]));
+
+  test(`at most ${MAX_SERVICES} services`, () => {
+    const ok = validateConfig(
+      { services: many(MAX_SERVICES, () => ({ command: "sleep 1", port: false })) },
+      file,
+    );
+    expect(ok.services).toHaveLength(MAX_SERVICES);
+    expect(problems({ services: many(10_000, () => ({ command: "sleep 1" })) })).toEqual([
+      "services: expected at most 2,000 services, got 10,000 (each runs a process with two pipes); split the project into several configs, each run by its own berth",
+    ]);
+  });
+
+  test("thousands of problems are listed up to 50, then counted", () => {
+    let error: unknown;
+    try {
+      validateConfig({ services: many(1500, () => ({ command: 1 })) }, file);
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as Error).message).toContain("(1,500 problems)");
+    const details = isBerthError(error) ? error.details : [];
+    expect(details).toHaveLength(51);
+    expect(details[0]).toMatch(/^services\.s0\.command: /);
+    expect(details[50]).toBe("… and 1,450 more");
+  });
+
+  test("a missing dependency among thousands of services names a few, then counts", () => {
+    const services = many(1000, () => ({ command: "sleep 1", dependsOn: ["zzzzzzzz"] }));
+    const first = problems({ services })[0]!;
+    expect(first).toMatch(
+      /^services\.s0\.dependsOn\[0\]: no service named "zzzzzzzz"; services are: s0, s1, .* … and 980 more$/,
+    );
   });
 });

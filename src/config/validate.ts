@@ -3,6 +3,7 @@ import type { core } from "zod";
 import { BerthError } from "../errors.js";
 import type { Dependency } from "../model/app.js";
 import { crossChecks, type ServiceEntry } from "./checks.js";
+import { cutLines } from "./cut-list.js";
 import { PARSE } from "./fields.js";
 import { formatPath, isPlainObject, type ConfigIssue } from "./issues.js";
 import type { NormalizedConfig, NormalizedService } from "./normalized.js";
@@ -25,6 +26,7 @@ export function validateConfig(
   /** berth's own environment: a variable set there wins over the env files' value. */
   environment: Readonly<Record<string, string | undefined>> = process.env,
 ): NormalizedConfig {
+  tooManyServices(raw, file);
   const issues: ConfigIssue[] = [];
   const top = configSchema.safeParse(raw, PARSE);
   if (!top.success) issues.push(...fromZod(top.error.issues, []));
@@ -111,12 +113,39 @@ function invalid(file: string, issues: ConfigIssue[], names: string[]): BerthErr
   const details = [...issues]
     .sort((a, b) => rank(a) - rank(b))
     .map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
-  const count = details.length === 1 ? "1 problem" : `${details.length} problems`;
+  const count =
+    details.length === 1 ? "1 problem" : `${details.length.toLocaleString("en-US")} problems`;
   return new BerthError(
     "CONFIG_INVALID",
     `Invalid config ${file} (${count}); fix ${details.length === 1 ? "it" : "them"} and try again.`,
+    // Thousands of problems (a generated config gone wrong) would bury the first ones.
+    { details: cutLines(details, MAX_LISTED_PROBLEMS) },
+  );
+}
+
+/** Problems listed under a config error; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 50;
+
+/**
+ * The most services a config may have. Each is a process with two pipes, and a host of
+ * thousands runs into the machine's limits on processes and open files (macOS allows a
+ * user about 2,600 processes): a config past this is refused before anything starts.
+ */
+export const MAX_SERVICES = 2000;
+
+function tooManyServices(raw: unknown, file: string): void {
+  if (!isPlainObject(raw) || !isPlainObject(raw.services)) return;
+  const count = Object.keys(raw.services).length;
+  if (count <= MAX_SERVICES) return;
+  throw new BerthError(
+    "CONFIG_INVALID",
+    `Invalid config ${file} (1 problem); fix it and try again.`,
     {
-      details,
+      details: [
+        `services: expected at most ${MAX_SERVICES.toLocaleString("en-US")} services, got ` +
+          `${count.toLocaleString("en-US")} (each runs a process with two pipes); split the ` +
+          "project into several configs, each run by its own berth",
+      ],
     },
   );
 }

@@ -7,7 +7,7 @@ import type { SupervisorEvent } from "../supervisor/events.js";
 import { Supervisor } from "../supervisor/supervisor.js";
 import { Guardian } from "./guardian.js";
 import { withForceColor } from "./output/child-color.js";
-import { prepareProject, type PreparedProject } from "./prepare.js";
+import { prepareProject, type LockedProject, type PreparedProject } from "./prepare.js";
 
 export type Say = (level: "info" | "warn" | "error", text: string) => void;
 
@@ -17,11 +17,19 @@ export interface AppHostOptions {
   onEvent: (event: SupervisorEvent) => void;
   verbose?: boolean;
   /** Runs in the background (`berth run --detach`); the launching CLI's pid. */
-  detached?: { launcherPid: number };
+  detached?: {
+    launcherPid: number;
+    /** Where the launcher sent this host's output; it becomes `host.log` once the lock is ours. */
+    logFile?: string;
+  };
   /** Use installed binary versions without looking up `latest` (ephemeral `berth exec`). */
   preferInstalled?: boolean;
   /** `FORCE_COLOR` for services that say nothing of colour (berth colours a terminal). */
   forceColor?: string;
+  /** A stop asked for while opening: ends a binary's download (`open()` then rejects). */
+  signal?: AbortSignal;
+  /** The project's lock, taken already (`berth run` takes it before loading the config). */
+  locked?: LockedProject;
 }
 
 /**
@@ -55,13 +63,15 @@ export class AppHost {
 
   static async open(options: AppHostOptions): Promise<AppHost> {
     const { config } = options;
-    const runId = randomUUID();
+    const runId = options.locked?.runId ?? randomUUID();
     const say: Say = (level, text) =>
       options.onEvent({ type: "message", level, text, time: Date.now() });
     const project = await prepareProject(config, {
       runId,
       say,
       preferInstalled: options.preferInstalled,
+      signal: options.signal,
+      locked: options.locked,
     });
     let guardian: Guardian | undefined;
     try {

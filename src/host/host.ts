@@ -1,11 +1,14 @@
-import { join } from "node:path";
 import type { Writable } from "node:stream";
-import { resolveConfig } from "../config/index.js";
+import { cutList } from "../config/cut-list.js";
+import { randomUUID } from "node:crypto";
+import { findConfig, resolveConfig } from "../config/index.js";
+import type { NormalizedConfig } from "../config/normalized.js";
 import { selectServices } from "../config/select-services.js";
 import { ExitCode } from "../errors.js";
 import { plural } from "../plural.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 import { AppHost, type Say } from "./app-host.js";
+import { lockProject, type LockedProject } from "./prepare.js";
 import { hostLog } from "./output/host-log.js";
 import { TerminalReporter } from "./output/terminal-reporter.js";
 import { repeatsShownOutput } from "./shown-output.js";
@@ -20,7 +23,11 @@ export interface RunHostOptions {
   output: Writable;
   verbose?: boolean;
   /** Runs in the background (`berth run --detach`); the launching CLI's pid. */
-  detached?: { launcherPid: number };
+  detached?: {
+    launcherPid: number;
+    /** Where the launcher sent this host's output; it becomes `host.log` once the lock is ours. */
+    logFile?: string;
+  };
 }
 
 /**
@@ -28,52 +35,117 @@ export interface RunHostOptions {
  * service left running. Returns the exit code.
  */
 export async function runHost(options: RunHostOptions): Promise<number> {
-  const project = await resolveConfig({ cwd: options.cwd, configPath: options.configPath });
-  const config = selectServices(project, options.only, "berth run");
-  // In the background, berth's own lines go to `.berth/host.log` (rotated), and the services'
-  // output only to their own logs: copied there too, a flood would fill the disk twice over.
+  // The lock comes first: from its first moments, a starting host can be found (and
+  // stopped) by it, though its config takes a while to load and its socket opens later.
+  const file = findConfig(options.cwd, options.configPath);
+  const locked = await lockProject(file, {
+    runId: randomUUID(),
+    claimLog: options.detached?.logFile,
+  });
+  const config = await loadWhileLocked(locked, () => {
+    const project = resolveConfig({ cwd: options.cwd, configPath: file });
+    return project.then((loaded) => ({
+      project: loaded,
+      config: selectServices(loaded, options.only, "berth run"),
+    }));
+  });
+  // From here a stop (`berth stop` finds a starting host by its lock, Ctrl-C) may come before
+  // there is a host to stop: it is kept, ends a binary's download, and is acted on once it
+  // can be. A second Ctrl-C meanwhile ends berth (the next run cleans up after it).
+  const early = new AbortController();
+  let onStop = (signal: NodeJS.Signals) => early.abort(signal);
+  let onForce = (): void => process.exit(ExitCode.interrupted);
+  const signals = watchSignals({ onStop: (signal) => onStop(signal), onForce: () => onForce() });
+  try {
+    return await runProject(config, { ...options, locked }, early.signal, (stop, force) => {
+      onStop = stop;
+      onForce = force;
+    });
+  } finally {
+    signals.dispose();
+  }
+}
+
+/**
+ * Loads the config while holding the lock: a failure releases it, and a stop meanwhile
+ * (nothing runs yet, and loading cannot be cut short) releases it and ends berth.
+ */
+async function loadWhileLocked<T>(locked: LockedProject, load: () => Promise<T>): Promise<T> {
+  // Taken before loading: a config's `process.exit()` is caught while it loads.
+  const exit = process.exit;
+  const stop = () => void locked.lock.release().finally(() => exit.call(process, ExitCode.ok));
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const signal of signals) process.on(signal, stop);
+  try {
+    return await load();
+  } catch (error) {
+    await locked.lock.release();
+    throw error;
+  } finally {
+    for (const signal of signals) process.off(signal, stop);
+  }
+}
+
+async function runProject(
+  { project, config }: { project: NormalizedConfig; config: NormalizedConfig },
+  options: RunHostOptions & { locked: LockedProject },
+  stopped: AbortSignal,
+  onSignals: (stop: (signal: NodeJS.Signals) => void, force: () => void) => void,
+): Promise<number> {
+  // In the background, berth's own lines go to `.berth/host.log` (rotated; the lock is held,
+  // so it is this host's), and the services' output only to their own logs: copied there
+  // too, a flood would fill the disk twice over.
   const detached = options.detached !== undefined;
   const reporter = detached
-    ? new TerminalReporter({
-        output: hostLog(join(config.projectDir, ".berth")),
-        color: false,
-      })
+    ? new TerminalReporter({ output: hostLog(options.locked.stateDir), color: false })
     : new TerminalReporter({ output: options.output });
   // Known before the host says anything: every `berth |` line is padded like the services'.
   reporter.setServices(config.services.map(({ name }) => ({ name })));
   const say: Say = (level, text) =>
     reporter.handle({ type: "message", level, text, time: Date.now() });
-  const host = await AppHost.open({
-    config,
-    onEvent: (event) => {
-      if (detached && event.type === "log") return;
-      // In the background nothing was shown: a failure's last lines (at most 15) are kept,
-      // so `run --detach` can show why when the host has already exited.
-      if (detached || !repeatsShownOutput(event)) reporter.handle(event);
-    },
-    verbose: options.verbose,
-    detached: options.detached,
-    forceColor: reporter.childForceColor,
-  }).catch(async (error: unknown) => {
+  const stoppedEarly = () => {
+    say("info", `${String(stopped.reason)}: stopped before any service started`);
+    return ExitCode.ok;
+  };
+  let host: AppHost;
+  try {
+    host = await AppHost.open({
+      config,
+      onEvent: (event) => {
+        if (detached && event.type === "log") return;
+        // In the background nothing was shown: a failure's last lines (at most 15) are kept,
+        // so `run --detach` can show why when the host has already exited.
+        if (detached || !repeatsShownOutput(event)) reporter.handle(event);
+      },
+      verbose: options.verbose,
+      detached: options.detached,
+      forceColor: reporter.childForceColor,
+      signal: stopped,
+      locked: options.locked,
+    });
+  } catch (error) {
+    const code = stopped.aborted ? stoppedEarly() : undefined;
     await reporter.close();
-    throw error;
-  });
+    if (code === undefined) throw error;
+    return code;
+  }
   reporter.setServices(host.app.services);
   reporter.hideSecret(host.app.instance.secret);
 
   let forced = false;
-  const signals = watchSignals({
-    onStop: (signal) => {
+  onSignals(
+    (signal) => {
       say("info", `${signal}: stopping every service (press Ctrl-C again to force)`);
       host.requestStop();
     },
-    onForce: () => {
+    () => {
       forced = true;
       say("warn", "stopping now: killing every service");
       host.forceStop();
     },
-  });
+  );
   try {
+    if (stopped.aborted) return stoppedEarly();
     const { app } = host;
     const count =
       app.services.length < project.services.length
@@ -85,7 +157,6 @@ export async function runHost(options: RunHostOptions): Promise<number> {
     await host.stopRequested;
   } finally {
     await host.close();
-    signals.dispose();
     await reporter.close();
   }
   if (forced) return ExitCode.interrupted;
@@ -101,9 +172,9 @@ function reportReady(supervisor: Supervisor, say: Say): void {
     .map((s) => `${s.name} ${s.url}`);
   if (failed.length === 0) {
     const all = up.length === 1 ? "1 service" : `all ${up.length} services`;
-    say("info", `${all} up${urls.length ? `: ${urls.join(", ")}` : ""}`);
+    say("info", `${all} up${urls.length ? `: ${cutList(urls)}` : ""}`);
   } else {
-    const names = failed.map((s) => s.name).join(", ");
+    const names = cutList(failed.map((s) => s.name));
     say(
       "error",
       `${failed.length} of ${plural(services.length, "service")} failed (${names}); the others keep running`,

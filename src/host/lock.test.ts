@@ -6,7 +6,7 @@ import { spawnTracked } from "../../test/helpers/processes.js";
 import { repoRoot, tempProject } from "../../test/helpers/project.js";
 import { isBerthError } from "../errors.js";
 import { processStartTime } from "../platform/process-info.js";
-import { acquireHostLock, ago, type HostInfo, type HostRecord } from "./lock.js";
+import { acquireHostLock, ago, lockHolder, type HostInfo, type HostRecord } from "./lock.js";
 
 function me(runId: string, extra: Partial<HostInfo> = {}): HostInfo {
   return {
@@ -243,5 +243,24 @@ describe("ago", () => {
       "1 day ago",
       "3 days ago",
     ]);
+  });
+});
+
+describe("lockHolder", () => {
+  it("is the live host that holds the lock, proven by its start time", async () => {
+    const stateDir = join(tempProject(), ".berth");
+    expect(await lockHolder(stateDir)).toBeUndefined();
+    const lock = await acquireHostLock(stateDir, me("run-holder"));
+    expect(await lockHolder(stateDir)).toMatchObject({ pid: process.pid, runId: "run-holder" });
+    await lock.release();
+    expect(await lockHolder(stateDir)).toBeUndefined();
+  });
+
+  it("is nobody when the pid now belongs to another process, or the record is garbage", async () => {
+    const stateDir = join(tempProject(), ".berth");
+    await acquireHostLock(stateDir, me("run-old", { startTime: "1" }));
+    expect(await lockHolder(stateDir)).toBeUndefined();
+    writeFileSync(hostFile(stateDir), "{ not json");
+    expect(await lockHolder(stateDir)).toBeUndefined();
   });
 });

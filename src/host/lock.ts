@@ -51,6 +51,8 @@ export interface HostLock {
 }
 
 export const HOST_FILE = "host.json";
+/** A detached host's own output (see `berth run --detach`). */
+export const HOST_LOG = "host.log";
 
 /**
  * Takes the project's lock, or throws `ALREADY_RUNNING` when a live host holds it. A record
@@ -87,21 +89,44 @@ export async function acquireHostLock(stateDir: string, info: HostInfo): Promise
   throw new Error(`could not take the lock ${file}: it keeps changing`);
 }
 
+/**
+ * The host that holds the project's lock, while its process is still the one that took it
+ * (same pid and start time, which the host wrote about itself). A host takes the lock
+ * before anything else and opens its control socket only once a service has spawned, so
+ * this is how `berth stop` finds a host that is still starting.
+ *
+ * @example const starting = await lockHolder(join(projectDir, ".berth"));
+ */
+export async function lockHolder(stateDir: string): Promise<HostRecord | undefined> {
+  const found = await readRecordText(join(stateDir, HOST_FILE)).catch(() => undefined);
+  const record = found?.record;
+  if (!record || record.startTime === "unknown") return undefined;
+  return isSameProcess(record) ? record : undefined;
+}
+
 function heldLock(file: string, record: HostRecord, stale: HostRecord | undefined): HostLock {
   let released = false;
   // One write at a time, in call order: a late rewrite must not land after a newer one, or
   // bring host.json back after release.
   let queue: Promise<void> = Promise.resolve();
   const serial = (step: () => Promise<void>) => (queue = queue.then(step, step));
+  // Updates that arrive while a write is under way are folded into one write of the latest:
+  // a host starting or stopping thousands of services would otherwise rewrite the whole
+  // record once per process, each time a little longer.
+  let latest: Record<string, ServiceProcessRecord> = {};
+  let nextWrite: Promise<void> | undefined;
   return {
     file,
     ...(stale ? { stale } : {}),
     updateServices(services) {
-      return serial(async () => {
+      latest = services;
+      nextWrite ??= serial(async () => {
+        nextWrite = undefined;
         if (released) return;
-        record.services = services;
+        record.services = latest;
         await writeFileAtomic(file, serialize(record));
       });
+      return nextWrite;
     },
     release() {
       return serial(async () => {

@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { rename } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { NormalizedConfig } from "../config/normalized.js";
 import type { InstanceIdentity } from "../model/app.js";
 import { ensureInstance } from "../model/instance.js";
@@ -8,7 +9,7 @@ import { ensureStateDir, readState, removeLeftoverTempFiles, writeState } from "
 import { processStartTime } from "../platform/process-info.js";
 import type { PortReservation } from "../supervisor/service.js";
 import { cleanupLeftovers } from "./leftovers.js";
-import { acquireHostLock, type ServiceProcessRecord } from "./lock.js";
+import { acquireHostLock, HOST_LOG, type HostLock, type ServiceProcessRecord } from "./lock.js";
 
 export interface PreparedProject {
   stateDir: string;
@@ -25,6 +26,52 @@ export interface PreparedProject {
 }
 
 type Say = (level: "info" | "warn" | "error", text: string) => void;
+
+/** The project's lock, held by this host for the run `runId`. */
+export interface LockedProject {
+  stateDir: string;
+  lock: HostLock;
+  runId: string;
+}
+
+/**
+ * Takes the project's lock (creating `.berth/`); a detached host then makes its own output
+ * file `host.log`, so a host that loses the race for the lock never writes into the
+ * winner's log. `berth run` takes it before loading the config: from its first moments, a
+ * starting host can be found (and stopped) by its lock.
+ *
+ * @throws BerthError `ALREADY_RUNNING` when a live host holds it.
+ */
+export async function lockProject(
+  appHostPath: string,
+  options: { runId: string; claimLog?: string },
+): Promise<LockedProject> {
+  const stateDir = join(dirname(appHostPath), ".berth");
+  return takeLock(appHostPath, options).catch((error: unknown) =>
+    Promise.reject(asFileError(error, stateDir)),
+  );
+}
+
+async function takeLock(
+  appHostPath: string,
+  options: { runId: string; claimLog?: string },
+): Promise<LockedProject> {
+  const stateDir = await ensureStateDir(dirname(appHostPath));
+  const lock = await acquireHostLock(stateDir, {
+    pid: process.pid,
+    startTime: processStartTime(process.pid) ?? "unknown",
+    startedAt: new Date().toISOString(),
+    appHostPath,
+    runId: options.runId,
+  });
+  try {
+    if (options.claimLog) await claimLog(options.claimLog, join(stateDir, HOST_LOG));
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  return { stateDir, lock, runId: options.runId };
+}
 
 /**
  * Everything between a valid config and the first spawn: the project's `.berth/` folder,
@@ -48,6 +95,10 @@ interface PrepareOptions {
   say: Say;
   /** Use the installed version of a `latest` binary without looking up a newer one. */
   preferInstalled?: boolean;
+  /** A stop asked for while starting: ends a binary's download. */
+  signal?: AbortSignal;
+  /** The project's lock, taken already for `runId` (see `lockProject`); released on failure. */
+  locked?: LockedProject;
 }
 
 async function prepare(
@@ -55,14 +106,7 @@ async function prepare(
   options: PrepareOptions,
 ): Promise<PreparedProject> {
   const { say, runId } = options;
-  const stateDir = await ensureStateDir(config.projectDir);
-  const lock = await acquireHostLock(stateDir, {
-    pid: process.pid,
-    startTime: processStartTime(process.pid) ?? "unknown",
-    startedAt: new Date().toISOString(),
-    appHostPath: config.file,
-    runId,
-  });
+  const { stateDir, lock } = options.locked ?? (await lockProject(config.file, { runId }));
   let allocations: Awaited<ReturnType<typeof allocatePorts>> | undefined;
   try {
     if (lock.stale) await cleanupLeftovers(lock.stale, { log: (text) => say("warn", text) });
@@ -78,6 +122,7 @@ async function prepare(
     const { executables, versions } = await ensureBinaries(config, state.binaries ?? {}, {
       say,
       preferInstalled: options.preferInstalled,
+      signal: options.signal,
     });
     allocations = await allocatePorts(
       config.services.flatMap((s) => (s.port ? [{ service: s.name, request: s.port }] : [])),
@@ -104,6 +149,31 @@ async function prepare(
     const held = allocations;
     const stops = new Map(config.services.map((s) => [s.name, s.stop]));
     let records = Promise.resolve();
+    let writing: Promise<void> | undefined;
+    let dirty = false;
+    let latest = new Map<string, number>();
+    // Read once per group, not once per write.
+    const startTimes = new Map<number, string>();
+    const processRecords = (groups: Map<string, number>) => {
+      const services: Record<string, ServiceProcessRecord> = {};
+      const live = new Set(groups.values());
+      for (const pgid of startTimes.keys()) if (!live.has(pgid)) startTimes.delete(pgid);
+      for (const [name, pgid] of groups) {
+        const stop = stops.get(name);
+        let startTime = startTimes.get(pgid);
+        if (startTime === undefined) {
+          startTime = processStartTime(pgid) ?? "unknown";
+          startTimes.set(pgid, startTime);
+        }
+        services[name] = {
+          pid: pgid,
+          pgid,
+          startTime,
+          ...(stop ? { stopSignal: stop.signal, stopTimeoutMs: stop.graceMs } : {}),
+        };
+      }
+      return services;
+    };
     return {
       stateDir,
       instance,
@@ -111,18 +181,19 @@ async function prepare(
       ports,
       reservations: new Map([...held].map(([name, a]) => [name, a.hold])),
       recordProcesses(groups) {
-        const services: Record<string, ServiceProcessRecord> = {};
-        for (const [name, pgid] of groups) {
-          const stop = stops.get(name);
-          services[name] = {
-            pid: pgid,
-            pgid,
-            startTime: processStartTime(pgid) ?? "unknown",
-            ...(stop ? { stopSignal: stop.signal, stopTimeoutMs: stop.graceMs } : {}),
-          };
-        }
-        // Written in order; a failed write only weakens crash clean-up, so it is not fatal.
-        records = records.then(() => lock.updateServices(services)).catch(() => {});
+        latest = groups;
+        dirty = true;
+        // One write at a time, of the groups as they are when it starts: a host starting or
+        // stopping thousands of services records them a few times, not once per process.
+        writing ??= (async () => {
+          while (dirty) {
+            dirty = false;
+            // A failed write only weakens crash clean-up, so it is not fatal.
+            await lock.updateServices(processRecords(latest)).catch(() => {});
+          }
+          writing = undefined;
+        })();
+        records = writing;
       },
       async release() {
         await releaseAll(held.values());
@@ -137,11 +208,18 @@ async function prepare(
   }
 }
 
+/** Makes a detached host's own log `host.log`; one removed meanwhile is not worth failing for. */
+async function claimLog(own: string, hostLog: string): Promise<void> {
+  await rename(own, hostLog).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+  });
+}
+
 /** Installs (or finds in the cache) the binary of every binary service. */
 async function ensureBinaries(
   config: NormalizedConfig,
   installed: Record<string, string>,
-  options: { say: Say; preferInstalled?: boolean },
+  options: { say: Say; preferInstalled?: boolean; signal?: AbortSignal },
 ): Promise<{ executables: Map<string, string>; versions: Record<string, string> }> {
   const executables = new Map<string, string>();
   const versions: Record<string, string> = {};
@@ -159,6 +237,7 @@ async function ensureBinaries(
       const ensured = await ensureBinary(service.binary, {
         installedVersion: installed[name],
         preferInstalled: options.preferInstalled,
+        signal: options.signal,
         log: options.say,
         progress: process.stderr,
       });

@@ -1,5 +1,12 @@
 import { spawn } from "node:child_process";
-import { closeSync, constants as fsConstants, openSync, readFileSync } from "node:fs";
+import {
+  closeSync,
+  constants as fsConstants,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { resolveConfig } from "../../config/index.js";
@@ -8,6 +15,8 @@ import { connectControl, type ControlClient } from "../../control/client.js";
 import type { ServiceInfo } from "../../control/protocol.js";
 import { BerthError, ExitCode } from "../../errors.js";
 import { cleanupNotices } from "../../host/output/host-log.js";
+import { HOST_LOG } from "../../host/lock.js";
+import { isAlive } from "../../platform/process-info.js";
 import { ensureStateDir } from "../../model/state.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
 import { unresponsiveError } from "../../monitor/select.js";
@@ -60,10 +69,14 @@ export async function detachCommand(options: {
   if (existing[0]) throw unresponsiveError(existing[0]);
 
   const stateDir = await ensureStateDir(config.projectDir);
-  const logFile = join(stateDir, "host.log");
+  const logFile = join(stateDir, HOST_LOG);
+  // A file of the host's own until it holds the project's lock, when it makes it host.log:
+  // a host that loses a race with another never truncates or writes into the winner's log.
+  const ownLog = join(stateDir, `host.${process.pid}.starting.log`);
+  removeAbandonedLogs(stateDir);
   // Appending: the host writes this file too, and rotates it in place (see host-log.ts).
   const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND } = fsConstants;
-  const out = openSync(logFile, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o600);
+  const out = openSync(ownLog, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o600);
   const child = spawn(
     process.execPath,
     [
@@ -74,6 +87,8 @@ export async function detachCommand(options: {
       config.file,
       "--host-detached",
       String(process.pid),
+      "--host-log",
+      ownLog,
     ],
     { cwd: config.projectDir, detached: true, stdio: ["ignore", out, out] },
   );
@@ -93,13 +108,13 @@ export async function detachCommand(options: {
     waitForSocket(address.socketPath, () => hostExit !== undefined),
     exited,
   ]);
-  if ("code" in connected) return hostEnded(connected.code, logFile);
+  if ("code" in connected) return hostEnded(connected.code, logFile, ownLog);
   const client = connected.client;
   for (const notice of cleanupNotices(logFile)) say(notice);
   try {
     const settled = await Promise.race([waitUntilSettled(client), exited]);
     // A host whose services all completed stops by itself, possibly before the answer.
-    if ("code" in settled) return hostEnded(settled.code, logFile);
+    if ("code" in settled) return hostEnded(settled.code, logFile, ownLog);
     const services = settled.services;
     const failed = services.filter((s) => s.state === "failed");
     printServices(services);
@@ -202,23 +217,45 @@ function lastLinesOf(stateDir: string, service: string): string[] {
  * 4, that services failed and none was left running; anything else is the host's own exit
  * code (a taken port, a bad binary…). The end of its log says why.
  */
-function hostEnded(code: number, logFile: string): number {
+function hostEnded(code: number, logFile: string, ownLog: string): number {
+  // Still there: the host ended before it held the lock, so host.log is not its own.
+  const own = readText(ownLog);
+  if (own !== undefined) rmSync(ownLog, { force: true });
   if (code === 0) {
     say("every service ran to completion; the app host has exited.");
     return ExitCode.ok;
   }
-  let tail = "";
-  try {
-    tail = readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-20).join("\n");
-  } catch {
-    // no log written
+  if (code === ExitCode.alreadyRunning && own !== undefined) {
+    // Another berth started this project at the same moment, and won: its error says so.
+    process.stderr.write(`${own.trimEnd()}\n`);
+    return code;
   }
+  const tail = (own ?? readText(logFile) ?? "").trimEnd().split("\n").slice(-20).join("\n");
   const what =
     code === ExitCode.serviceFailed
       ? "A service failed and no service was left running, so the app host has exited"
       : "The app host exited before its services were up";
-  process.stderr.write(`${tail}\n${what} (code ${code}; its log: ${logFile}).\n`);
+  const where = own === undefined ? `; its log: ${logFile}` : "";
+  process.stderr.write(`${tail}\n${what} (code ${code}${where}).\n`);
   return code;
+}
+
+/** Starting logs whose launcher is gone: it was killed before it could remove its own. */
+function removeAbandonedLogs(stateDir: string): void {
+  for (const name of readdirSync(stateDir)) {
+    const launcher = /^host\.(\d+)\.starting\.log$/.exec(name)?.[1];
+    if (launcher !== undefined && !isAlive(Number(launcher))) {
+      rmSync(join(stateDir, name), { force: true });
+    }
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 function printServices(services: ServiceInfo[]): void {

@@ -4,6 +4,7 @@ import { BerthError, isBerthError } from "../../errors.js";
 import { createStyles, shouldUseColor } from "../../host/output/colors.js";
 import { terminalSafe } from "../../host/output/terminal-text.js";
 import { countFlag } from "../flags.js";
+import { PROBE_MS, watchHostSilence } from "../host-silence.js";
 import { connectSelected, type HostFlags } from "../hosts.js";
 
 export interface LogsOptions extends HostFlags {
@@ -48,14 +49,30 @@ export async function logsCommand(options: LogsOptions): Promise<number> {
       await client.close();
     }
   }
+  // A host that stops answering (SIGSTOP'd, say) is said to have, and followed on.
+  const silence = watchHostSilence({
+    probe: () => client.info({ timeoutMs: PROBE_MS }),
+    host: `the app host (pid ${host.pid})`,
+    say: (text) => process.stderr.write(`berth: ${text}\n`),
+  });
   const ended = new Promise<number>((resolve) => {
     client.onClose((reason) => {
+      silence.dispose();
       if (reason === "lost") process.stderr.write("berth: the app host stopped\n");
       resolve(0);
     });
     process.once("SIGINT", () => void client.close());
   });
-  print(await client.followLogs({ service: options.service, tail }, ({ lines }) => print(lines)));
+  const follow = ({ lines }: { lines: LogEntry[] }) => {
+    silence.heard();
+    print(lines);
+  };
+  print(
+    await client.followLogs({ service: options.service, tail }, follow).catch((error: unknown) => {
+      silence.dispose();
+      throw error;
+    }),
+  );
   return ended;
 }
 

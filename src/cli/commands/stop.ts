@@ -1,5 +1,8 @@
+import { dirname, join } from "node:path";
+import { findConfig } from "../../config/find.js";
 import { connectControl } from "../../control/client.js";
 import { isBerthError } from "../../errors.js";
+import { lockHolder, type HostRecord } from "../../host/lock.js";
 import { isPortFree } from "../../model/ports.js";
 import { isAlive, isSameProcess } from "../../platform/process-info.js";
 import { selectHost } from "../../monitor/select.js";
@@ -40,6 +43,11 @@ export async function stopCommand(options: StopOptions): Promise<number> {
       targets = [selectHost(hosts, options)];
     } catch (error) {
       if (!isBerthError(error, "NOT_RUNNING")) throw error;
+      const starting = await startingHost(options);
+      if (starting) {
+        await stopStarting(starting, timeoutMs);
+        return 0;
+      }
       say(`Nothing to stop: ${error.message.replace(/ Start one with.*$/, "")}`);
       return 0;
     }
@@ -47,6 +55,43 @@ export async function stopCommand(options: StopOptions): Promise<number> {
   if (targets.length === 0) say("Nothing to stop: no app host is running.");
   await Promise.all(targets.map((host) => stopHost(host, timeoutMs)));
   return 0;
+}
+
+/**
+ * The project's host when it is still starting: it holds the project's lock but has no
+ * control socket yet (it opens once a service has spawned; a binary may be downloading).
+ */
+async function startingHost(options: StopOptions): Promise<HostRecord | undefined> {
+  let file: string;
+  try {
+    file = findConfig(options.cwd, options.apphost);
+  } catch {
+    return undefined; // no project here: nothing of ours can be starting
+  }
+  const holder = await lockHolder(join(dirname(file), ".berth"));
+  if (!holder || (options.pid !== undefined && holder.pid !== options.pid)) return undefined;
+  return holder;
+}
+
+/**
+ * Stops a host that is still starting: with no socket to ask, SIGTERM asks (the host stops
+ * once it can, before or after its services start), then SIGKILL after the timeout. The
+ * pid is signalled only while its start time is still the one in the lock.
+ */
+async function stopStarting(host: HostRecord, timeoutMs: number): Promise<void> {
+  const began = Date.now();
+  const name = `${host.appHostPath} (pid ${host.pid})`;
+  const ours = () => isSameProcess(host);
+  say(`${name} is starting; stopping it`);
+  signal(host.pid, "SIGTERM", ours);
+  if (!(await waitUntil(() => !ours(), timeoutMs))) {
+    say(
+      `${name} still running after ${seconds(timeoutMs)}; sending SIGKILL (its guardian stops its services)`,
+    );
+    signal(host.pid, "SIGKILL", ours);
+    await waitUntil(() => !ours(), 3000);
+  }
+  say(`stopped ${name} in ${seconds(Date.now() - began)}`);
 }
 
 /** Asks the host to stop; signals it if it does not go in time; waits for its ports. */

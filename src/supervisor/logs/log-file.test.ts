@@ -12,7 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { openLogFile } from "./log-file.js";
+import { MAX_OPEN_LOG_FILES, openLogFile, openLogFileCount } from "./log-file.js";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "berth-log-file-"));
 const line = (i: number) => `line ${String(i).padStart(3, "0")} ${"x".repeat(20)}\n`; // 30 bytes
@@ -33,7 +33,8 @@ describe("openLogFile", () => {
     const file = openLogFile(path);
     file.write("one\n");
     file.write([Buffer.from("tw"), Buffer.from("o\n")]);
-    expect(readFileSync(path, "utf8")).toBe("");
+    // Not even opened yet: a log file is opened when it is first written out.
+    expect(existsSync(path)).toBe(false);
     await new Promise((resolve) => setImmediate(resolve));
     expect(readFileSync(path, "utf8")).toBe("one\ntwo\n");
     file.write("three\n");
@@ -110,5 +111,27 @@ describe("openLogFile", () => {
     expect(readFileSync(`${path}.1`, "utf8")).toBe(line(0) + line(1) + line(2));
     expect(readFileSync(path, "utf8")).toBe(`${line(3)}a warning of node's\n`);
     expect(statSync(`${path}.1`).mode & 0o777).toBe(0o600);
+  });
+
+  it("keeps at most MAX_OPEN_LOG_FILES open, reopening one when it is written again", () => {
+    const dir = tempDir();
+    const count = MAX_OPEN_LOG_FILES + 44;
+    const before = openLogFileCount();
+    const files = Array.from({ length: count }, (_, i) => openLogFile(join(dir, `s${i}.log`)));
+    expect(openLogFileCount()).toBe(before);
+    for (const [i, file] of files.entries()) {
+      file.write(`first ${i}\n`);
+      file.flush();
+    }
+    expect(openLogFileCount()).toBe(MAX_OPEN_LOG_FILES);
+    // The first files were closed to make room; writing reopens and appends.
+    files[0]!.write("second 0\n");
+    files[0]!.flush();
+    expect(openLogFileCount()).toBe(MAX_OPEN_LOG_FILES);
+    // Ours pushed out any other; closed, nothing is left open.
+    for (const file of files) file.close();
+    expect(openLogFileCount()).toBe(0);
+    expect(readFileSync(join(dir, "s0.log"), "utf8")).toBe("first 0\nsecond 0\n");
+    expect(readFileSync(join(dir, `s${count - 1}.log`), "utf8")).toBe(`first ${count - 1}\n`);
   });
 });

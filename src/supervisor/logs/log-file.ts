@@ -55,12 +55,37 @@ export interface LogFile {
   close(): void;
 }
 
+/**
+ * Log files open at once, across every service of the host. A file is opened when it is
+ * first written to, and the one written least recently is closed (and opened again when it
+ * is next written) past this: a host with thousands of services would otherwise hold a
+ * descriptor per service, and run out of them (EMFILE) while spawning.
+ */
+export const MAX_OPEN_LOG_FILES = 256;
+/** Close functions of the open log files, the least recently written first. */
+const openFiles = new Set<() => void>();
+
+function touchOpen(closeFile: () => void): void {
+  openFiles.delete(closeFile);
+  openFiles.add(closeFile);
+  for (const oldest of openFiles) {
+    if (openFiles.size <= MAX_OPEN_LOG_FILES) break;
+    oldest();
+  }
+}
+
+/** Log files open right now (for tests). */
+export function openLogFileCount(): number {
+  return openFiles.size;
+}
+
 export const DEFAULT_LOG_FILE_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_LOG_FILE_KEEP = 3;
 const FLUSH_BYTES = 1024 * 1024;
 
 /**
- * Opens (creating its folder) a size-rotated log file for appending. The file and the
+ * A size-rotated log file for appending, opened (creating its folder) when first written to,
+ * and closed meanwhile when many are open (see `MAX_OPEN_LOG_FILES`). The file and the
  * folder it creates are private to the user (0600, 0700): service output can hold anything.
  * Never throws: a disk error is reported through `onError` and the data is dropped, because
  * a full disk must not take the app host down.
@@ -79,9 +104,14 @@ export function openLogFile(path: string, options: LogFileOptions = {}): LogFile
   let reported = false;
   let retryAt = 0;
 
-  const fail = (error: unknown): void => {
+  const release = (): void => {
+    openFiles.delete(release);
     if (fd >= 0) closeQuietly(fd);
     fd = -1;
+  };
+
+  const fail = (error: unknown): void => {
+    release();
     retryAt = Date.now() + retryMs;
     if (reported) return;
     reported = true;
@@ -95,6 +125,7 @@ export function openLogFile(path: string, options: LogFileOptions = {}): LogFile
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       fd = openSync(path, flags, 0o600);
       size = fstatSync(fd).size;
+      touchOpen(release);
       return true;
     } catch (error) {
       fail(error);
@@ -104,8 +135,7 @@ export function openLogFile(path: string, options: LogFileOptions = {}): LogFile
 
   const rotate = (): boolean => {
     if (options.rotateInPlace) return rotateInPlace();
-    closeQuietly(fd);
-    fd = -1;
+    release();
     if (keep === 0) return open("w");
     // Delete the oldest first so no rename replaces a file: ext4 flushes a file renamed over
     // another one to disk at once (auto_da_alloc), which stalls a fast writer's log.
@@ -145,6 +175,7 @@ export function openLogFile(path: string, options: LogFileOptions = {}): LogFile
     queue = [];
     queued = 0;
     if (fd < 0 && !open()) return;
+    touchOpen(release);
     try {
       let batch: Buffer[] = [];
       let batchLength = 0;
@@ -167,8 +198,6 @@ export function openLogFile(path: string, options: LogFileOptions = {}): LogFile
       fail(error);
     }
   };
-
-  open();
 
   return {
     path,
@@ -196,8 +225,7 @@ export function openLogFile(path: string, options: LogFileOptions = {}): LogFile
       if (closed) return;
       flush();
       closed = true;
-      if (fd >= 0) closeQuietly(fd);
-      fd = -1;
+      release();
     },
   };
 }
