@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort, portIsFree } from "./helpers/app.js";
@@ -55,6 +55,28 @@ describe("berth exec", () => {
     const result = await runBerth(["exec", "--", "true"], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.output).toMatch(/still waiting for slow: a log line/);
+  });
+
+  it("keeps the services of its host up for another exec that uses them", async () => {
+    const port = await freePort();
+    const dir = project(apiOn(port));
+    const wait = (file: string) => `while [ ! -f ${file} ]; do sleep 0.02; done`;
+    const first = startBerth(["exec", "--", "sh", "-c", `touch started; ${wait("go")}`], {
+      cwd: dir,
+    });
+    await waitFor(() => existsSync(join(dir, "started")), "the first command to run");
+    const get = 'node -e "fetch(process.env.BERTH_API_URL).then(r => r.text()).then(console.log)"';
+    const second = startBerth(
+      ["exec", "--", "sh", "-c", `${get} && touch go && ${wait("check")} && ${get}`],
+      { cwd: dir },
+    );
+    // The first command has ended; its host waits for the second before it stops.
+    await first.waitForOutput(/the services stay up for berth exec \(pid \d+\), which uses them/);
+    writeFileSync(join(dir, "check"), "");
+    expect(await second.exited).toBe(0);
+    expect(second.output().match(/hello from api/g)).toHaveLength(2);
+    expect(await first.exited).toBe(0);
+    expect(await portIsFree(port)).toBe(true);
   });
 
   it("passes the command's exit code through", async () => {

@@ -190,6 +190,16 @@ export class ControlClient {
     return (await this.call(p.waitForService, params, bound)).service;
   }
 
+  /**
+   * Keeps a host that `berth exec` started up while this session lasts (see `holdHost`).
+   * False when the host does not know holds (it was started before they existed).
+   */
+  async hold(holder: string, options?: CallOptions): Promise<boolean> {
+    if (!this.capabilities.includes(p.HOLD)) return false;
+    await this.call(p.holdHost, { holder }, options?.timeoutMs);
+    return true;
+  }
+
   /** Resolves once the host has agreed to stop (it stops after answering). */
   async stopHost(options?: CallOptions) {
     await this.call(p.stopHost, {}, options?.timeoutMs);

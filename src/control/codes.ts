@@ -7,8 +7,11 @@
 /** The one capability every method of protocol.ts needs today. */
 export const V1 = "berth.v1";
 
+/** `holdHost`: a client keeps a host that `berth exec` started up while it uses it. */
+export const HOLD = "berth.hold";
+
 /** Capabilities are strings, so old clients and new hosts keep working. */
-export const CAPABILITIES = [V1] as const;
+export const CAPABILITIES = [V1, HOLD] as const;
 
 /** Errors that cross the wire: numeric JSON-RPC codes in −32099..−32000. */
 export const RpcErrorCode = {

@@ -15,7 +15,7 @@ import {
 } from "vscode-jsonrpc/node";
 import type { Clock } from "../clock.js";
 import { isBerthError } from "../errors.js";
-import { CAPABILITIES, RpcErrorCode, V1 } from "./codes.js";
+import { CAPABILITIES, HOLD, RpcErrorCode, V1 } from "./codes.js";
 import { ControlError, REQUEST_CANCELLED } from "./errors.js";
 import type { Feeds } from "./feeds.js";
 import type { Masks } from "./mask.js";
@@ -39,6 +39,8 @@ export interface MethodContext {
   log(message: string): void;
   /** Runs `action` once the answer being made is written. */
   afterAnswer(action: () => void): void;
+  /** This connection holds the host (`holdHost`): it is in use, not idle. */
+  held(): void;
   /** Who the client says it is, for the log. */
   client: string;
   /** What the client negotiated; undefined before `getCapabilities`. */
@@ -54,7 +56,9 @@ export function serveMethods(connection: MessageConnection, ctx: MethodContext):
   ) =>
     connection.onRequest<P, R, void>(type, (async (params: P, token: CancellationToken) => {
       try {
-        if (type !== p.getCapabilities) requireCapability(type.method, ctx.capabilities);
+        if (type !== p.getCapabilities) {
+          requireCapability(type.method, type === p.holdHost ? HOLD : V1, ctx.capabilities);
+        }
         // Left out, params are `{}` (the session sees to it); a list is refused by the library.
         return await run(params as Params, token);
       } catch (error) {
@@ -111,6 +115,12 @@ export function serveMethods(connection: MessageConnection, ctx: MethodContext):
       listener.dispose();
     }
   });
+  handle(p.holdHost, (params) => {
+    const holder = typeof params.holder === "string" ? params.holder.slice(0, 200) : ctx.client;
+    target.hold(holder, ctx.signal);
+    ctx.held();
+    return { held: true as const };
+  });
   handle(p.stopHost, () => {
     ctx.afterAnswer(() => target.stopHost());
     return { stopping: true as const };
@@ -133,17 +143,21 @@ function negotiate(ctx: MethodContext, params: Params): p.GetCapabilitiesResult 
 }
 
 /** Throws `capabilityRequired` unless the session negotiated what `method` needs. */
-function requireCapability(method: string, negotiated: readonly string[] | undefined): void {
+function requireCapability(
+  method: string,
+  needs: string,
+  negotiated: readonly string[] | undefined,
+): void {
   if (!negotiated) {
     throw new ControlError(
       RpcErrorCode.capabilityRequired,
       `call getCapabilities before ${method}: every session starts by negotiating capabilities`,
     );
   }
-  if (!negotiated.includes(V1)) {
+  if (!negotiated.includes(needs)) {
     throw new ControlError(
       RpcErrorCode.capabilityRequired,
-      `${method} needs ${V1}, which this session did not negotiate`,
+      `${method} needs ${needs}, which this session did not negotiate`,
     );
   }
 }

@@ -7,7 +7,7 @@
 import { NotificationType, ParameterStructures, RequestType } from "vscode-jsonrpc/node";
 import type { LogStream, ServiceState } from "../supervisor/events.js";
 
-export { CAPABILITIES, RpcErrorCode, V1 } from "./codes.js";
+export { CAPABILITIES, HOLD, RpcErrorCode, V1 } from "./codes.js";
 
 /** A request whose params are one object, by name (a list is refused as invalid params). */
 function request<P, R>(method: string): RequestType<P, R, void> {
@@ -140,6 +140,16 @@ export interface WaitForServiceParams {
 export const waitForService = request<WaitForServiceParams, { service: ServiceInfo }>(
   "waitForService",
 );
+
+export interface HoldHostParams {
+  /** Who holds it, in words, for the host's messages: `"berth exec (pid 4242)"`. */
+  holder: string;
+}
+/**
+ * Needs `berth.hold`. While this connection stays open, a host that `berth exec` started
+ * for its own command does not stop when that command ends: another `berth exec` uses it.
+ */
+export const holdHost = request<HoldHostParams, { held: true }>("holdHost");
 
 /** Answers first, then stops every service and exits. */
 export const stopHost = request<Record<string, never>, { stopping: true }>("stopHost");

@@ -39,7 +39,7 @@ async function linked() {
 describe("a client linked to a host in memory", () => {
   it("negotiates berth.v1 and gets answers with the secret masked", async () => {
     const { client, target } = await linked();
-    expect(client.capabilities).toEqual(["berth.v1"]);
+    expect(client.capabilities).toEqual(["berth.v1", "berth.hold"]);
     expect(await client.info()).toEqual(target.info());
     const [api] = await client.services();
     expect(api!.command).toBe("node api.js --admin-key ***0a08");
@@ -47,6 +47,14 @@ describe("a client linked to a host in memory", () => {
     expect((await client.logs({ service: "api" })).map((line) => line.text)).toEqual([
       "token ***0a08",
     ]);
+  });
+
+  it("holds the host while the connection lasts", async () => {
+    const { client, target } = await linked();
+    expect(await client.hold("berth exec (pid 42)")).toBe(true);
+    expect([...target.holders]).toEqual(["berth exec (pid 42)"]);
+    await client.close();
+    await waitFor(() => target.holders.size === 0, "the hold to end with the connection");
   });
 
   it("masks the secret in errors too", async () => {

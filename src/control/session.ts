@@ -69,6 +69,7 @@ export class Session {
   private readonly ended = new AbortController();
   /** What the handlers share with the session (the client's name, its capabilities). */
   private readonly context: MethodContext;
+  private holding = false;
   /** Ids of the requests read and not yet answered. */
   private readonly unanswered = new Set<string | number>();
   private inputEnded = false;
@@ -128,6 +129,8 @@ export class Session {
       signal: this.ended.signal,
       // Once this answer is written (or has had its moment): the client hears it.
       afterAnswer: (action) => setImmediate(() => void this.flushed().then(action)),
+      // A held host is in use for as long as the holder runs its command: never idle.
+      held: () => (this.holding = true),
     };
     serveMethods(this.connection, this.context);
     this.connection.listen();
@@ -259,7 +262,7 @@ export class Session {
 
   /** True while nothing is pending, followed or watched. */
   get idle(): boolean {
-    return !this.closing && this.unanswered.size === 0 && !this.feeds.active;
+    return !this.closing && !this.holding && this.unanswered.size === 0 && !this.feeds.active;
   }
 
   /** Closes the connection once it has been idle for `idleMs`. */

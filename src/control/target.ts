@@ -26,4 +26,9 @@ export interface ControlTarget {
   restartService(name: string): Promise<ServiceInfo>;
   /** Begins the host's shutdown and returns at once. */
   stopHost(): void;
+  /**
+   * Keeps the host up for `holder` until `until` aborts: a host started by `berth exec` for
+   * its command waits for its holders before it stops. Others only note it.
+   */
+  hold(holder: string, until: AbortSignal): void;
 }

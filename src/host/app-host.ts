@@ -8,6 +8,7 @@ import { Supervisor } from "../supervisor/supervisor.js";
 import { Guardian } from "./guardian.js";
 import { withForceColor } from "./output/child-color.js";
 import { prepareProject, type LockedProject, type PreparedProject } from "./prepare.js";
+import { Holds } from "./holds.js";
 
 export type Say = (level: "info" | "warn" | "error", text: string) => void;
 
@@ -48,6 +49,8 @@ export class AppHost {
   readonly stopRequested = new Promise<void>((resolve) => (this.stopWanted = resolve));
   private closing?: Promise<void>;
   private stopping = false;
+  /** Other `berth exec` commands using this host (see `Holds`). */
+  readonly holds = new Holds();
 
   private control?: Promise<{ close(): Promise<void> }>;
 
@@ -150,6 +153,7 @@ export class AppHost {
     return openControlSocket(this.supervisor, this.app, {
       detached: this.options.detached,
       stop: () => this.requestStop(),
+      hold: (holder, until) => this.holds.add(holder, until),
       verbose: (text) => {
         if (this.options.verbose) {
           this.options.onEvent({ type: "message", level: "info", text, time: Date.now() });

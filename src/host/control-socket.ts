@@ -17,6 +17,7 @@ export async function openControlSocket(
   options: {
     detached?: { launcherPid: number };
     stop: () => void;
+    hold: (holder: string, until: AbortSignal) => void;
     verbose: (text: string) => void;
   },
 ): Promise<{ close(): Promise<void> }> {
@@ -43,6 +44,7 @@ export async function openControlSocket(
       leftOut: app.leftOut,
     }),
     stop: options.stop,
+    hold: options.hold,
   });
   const server = await startControlServer({
     target,

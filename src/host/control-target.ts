@@ -18,7 +18,11 @@ import type { Supervisor } from "../supervisor/supervisor.js";
 export function controlTarget(
   supervisor: Supervisor,
   app: AppModel,
-  host: { info: () => HostInfo; stop: () => void },
+  host: {
+    info: () => HostInfo;
+    stop: () => void;
+    hold: (holder: string, until: AbortSignal) => void;
+  },
 ): ControlTarget {
   const commands = new Map(app.services.map((s) => [s.name, s]));
   const toInfo = (snapshot: ServiceSnapshot): ServiceInfo => {
@@ -95,6 +99,7 @@ export function controlTarget(
       return toInfo(await supervisor.restartService(name));
     },
     stopHost: host.stop,
+    hold: host.hold,
   };
 }
 

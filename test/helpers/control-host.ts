@@ -123,6 +123,14 @@ export class FakeTarget implements ControlTarget {
     this.stopHostCalls++;
   }
 
+  /** Who holds the host now (a hold ends when its connection does). */
+  readonly holders = new Set<string>();
+
+  hold(holder: string, until: AbortSignal): void {
+    this.holders.add(holder);
+    until.addEventListener("abort", () => this.holders.delete(holder), { once: true });
+  }
+
   /** Moves a service to `state` and publishes the state event. */
   setState(name: string, state: ServiceState, extra: Partial<ServiceInfo> = {}): ServiceInfo {
     const service = this.get(name);

@@ -74,6 +74,7 @@ export async function execEphemeral(options: ExecOptions): Promise<number> {
     );
   } finally {
     signals.dispose();
+    await releasedByOthers(host);
     // Whatever ended the command (Ctrl-C included), the host stops; a signal meanwhile
     // must not kill berth before it has.
     const ignore = () => {};
@@ -81,5 +82,29 @@ export async function execEphemeral(options: ExecOptions): Promise<number> {
     await host.close();
     await reporter.close();
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(signal, ignore);
+  }
+}
+
+/**
+ * Another `berth exec` that found this host running uses its services while its command
+ * runs (it holds the host): they stay up until it is done, or until Ctrl-C.
+ */
+async function releasedByOthers(host: AppHost): Promise<void> {
+  let interrupted = () => {};
+  const signal = new Promise<void>((resolve) => (interrupted = resolve));
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const name of signals) process.on(name, interrupted);
+  try {
+    await Promise.race([
+      host.holds.released((holders) =>
+        process.stderr.write(
+          `berth: the services stay up for ${holders.join(", ")}, which uses them; ` +
+            "Ctrl-C stops them now.\n",
+        ),
+      ),
+      signal,
+    ]);
+  } finally {
+    for (const name of signals) process.off(name, interrupted);
   }
 }

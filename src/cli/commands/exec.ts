@@ -78,27 +78,33 @@ async function execAgainst(host: TrackedHost, options: ExecOptions): Promise<num
   // Those asked for (or all the host runs: `berth run api` runs only some) must be up first.
   const wanted = options.only?.length ? options.only : known;
   let services: ServiceInfo[];
+  const { connectControl } = await import("../../control/client.js");
+  let client: Awaited<ReturnType<typeof connectControl>> | undefined;
   try {
-    const { connectControl } = await import("../../control/client.js");
-    const client = await connectControl(host.socketPath);
-    try {
-      await Promise.all(
-        wanted.map((name) =>
-          client.waitForService({
-            service: name,
-            states: ["ready", "completed"],
-            timeoutMs: 120_000,
-          }),
-        ),
-      ).catch((error: unknown) => {
-        throw bringUpFailed(error instanceof Error ? error.message : String(error));
-      });
-      services = await client.services();
-    } finally {
-      await client.close();
-    }
+    client = await connectControl(host.socketPath);
+    const connected = client;
+    // Held while the command runs: a host that another `berth exec` started for its own
+    // command then waits for this one before it stops the services.
+    await client.hold(`berth exec (pid ${process.pid})`);
+    await Promise.all(
+      wanted.map((name) =>
+        connected.waitForService({
+          service: name,
+          states: ["ready", "completed"],
+          timeoutMs: 120_000,
+        }),
+      ),
+    ).catch((error: unknown) => {
+      throw bringUpFailed(error instanceof Error ? error.message : String(error));
+    });
+    services = await client.services();
   } catch (error) {
+    await client?.close();
     throw asBringUpFailure(error);
   }
-  return runCommand(options.command, serviceEnv(services));
+  try {
+    return await runCommand(options.command, serviceEnv(services));
+  } finally {
+    await client.close();
+  }
 }
