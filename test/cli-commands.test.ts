@@ -156,6 +156,10 @@ describe("berth logs when the project is not running", () => {
     const typo = await runBerth(["logs", "jbo"], { cwd: dir });
     expect(typo.code).toBe(2);
     expect(typo.output).toContain('did you mean "job"?');
+    // Not in the config at all: a usage error too, not "it has not run yet".
+    const unknown = await runBerth(["logs", "zzz"], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.output).toContain('no service named "zzz"');
 
     // From elsewhere, naming the project.
     const elsewhere = tempProject();

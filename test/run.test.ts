@@ -204,6 +204,8 @@ describe("berth run", () => {
     expect(result.code).toBe(4);
     expect(result.output).toMatch(/different instance/);
     expect(result.output).toContain("someone-else");
+    // Not a silent exit: berth says why it ends.
+    expect(result.output).toContain("no service is left running (failed: api); berth exits");
   });
 
   it("keeps ports from run to run and gives every service the others' URLs", async () => {

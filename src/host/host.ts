@@ -155,12 +155,23 @@ async function runProject(
     await host.start();
     if (!host.supervisor.finished) reportReady(host.supervisor, say);
     await host.stopRequested;
+    if (host.supervisor.finished && !host.supervisor.isStopping) reportEnded(host.supervisor, say);
   } finally {
     await host.close();
     await reporter.close();
   }
   if (forced) return ExitCode.interrupted;
   return host.supervisor.anyFailed ? ExitCode.serviceFailed : ExitCode.ok;
+}
+
+/** No stop was asked for: every service ended by itself, and berth with them. */
+function reportEnded(supervisor: Supervisor, say: Say): void {
+  const failed = supervisor.services().filter((s) => s.state === "failed");
+  if (failed.length === 0) say("info", "every service ran to completion; berth exits");
+  else {
+    const names = cutList(failed.map((s) => s.name));
+    say("error", `no service is left running (failed: ${names}); berth exits`);
+  }
 }
 
 function reportReady(supervisor: Supervisor, say: Say): void {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { unknownService } from "../../config/select-services.js";
 import { closest } from "../../config/suggest.js";
 import { maskSecret } from "../../model/mask-secret.js";
 import { BerthError } from "../../errors.js";
@@ -16,17 +17,23 @@ import type { LogsOptions, PrintedLine, printer as Printer } from "./logs.js";
  * printed last, next to the prompt. With `-f` there is nothing to follow: it says so and
  * ends. No log at all is exit 7.
  */
-export function offlineLogs(
+export async function offlineLogs(
   options: Omit<LogsOptions, "lines"> & { tail: number },
   appHostPath: string,
   printer: typeof Printer,
-): number {
+): Promise<number> {
   const logsDir = join(dirname(appHostPath), ".berth", "logs");
   let files = serviceLogFiles(logsDir).sort((a, b) => a.mtimeMs - b.mtimeMs);
   if (options.service !== undefined) {
     const known = files.map((f) => f.service);
     files = files.filter((f) => f.service === options.service);
-    if (files.length === 0) throw noLogOf(options.service, known, appHostPath, logsDir);
+    if (files.length === 0) {
+      const configured = await configuredServices(appHostPath);
+      if (configured && !configured.includes(options.service)) {
+        throw unknownService(options.service, configured, "", appHostPath);
+      }
+      throw noLogOf(options.service, known, appHostPath, logsDir);
+    }
   }
   if (files.length === 0) {
     throw new BerthError(
@@ -87,6 +94,18 @@ function noLogOf(name: string, known: string[], appHostPath: string, logsDir: st
     "NOT_RUNNING",
     `${appHostPath} is not running, and ${logsDir} has no log of "${name}" (it has not run yet).${others}`,
   );
+}
+
+/** The services of the config, to tell a misspelt name from one that has not run yet. */
+async function configuredServices(appHostPath: string): Promise<string[] | undefined> {
+  try {
+    const { resolveConfig } = await import("../../config/index.js");
+    const config = await resolveConfig({ cwd: dirname(appHostPath), configPath: appHostPath });
+    return config.services.map((s) => s.name);
+  } catch {
+    // A config that does not load says nothing either way: the log files answer alone.
+    return undefined;
+  }
 }
 
 /** The instance secret, masked in what is printed as a running host masks it. */
