@@ -105,6 +105,21 @@ describe("berth run", () => {
     expect(read(join(dir, ".berth", "logs", "stubborn.log"))).toContain(text);
   });
 
+  it("says so to `berth stop <service>` when the service had to be killed", async () => {
+    const dir = project(`
+      stubborn: { command: [${node}, ${fixture("server.mjs")}], env: { IGNORE_TERM: "1" },
+                  stopTimeout: "300ms", port: "auto", ready: { log: "listening" } },`);
+    const berth = startBerth(["run"], { cwd: dir });
+    await berth.waitForOutput(/stubborn is ready/);
+    const stop = await runBerth(["stop", "stubborn"], { cwd: dir });
+    expect(stop.code).toBe(0);
+    expect(stop.output).toContain(
+      "stubborn stopped: did not stop within 300 ms of SIGTERM; killed",
+    );
+    berth.child.kill("SIGINT");
+    expect(await berth.exited).toBe(0);
+  });
+
   it("makes every data folder before anything starts, for a task to use another's", async () => {
     const dir = project(`
       init: { command: "test -d {{services.db.dataDir}} && echo made > {{services.db.dataDir}}/init.txt",

@@ -367,11 +367,13 @@ export class ServiceRunner {
     signal.removeEventListener("abort", onAbort);
     if (first === "stop") {
       if (this.state !== "failed") this.setState("stopping");
-      await this.stopProcess(proc);
+      const killed = await this.stopProcess(proc);
       const exit = await proc.exited;
       await this.log.drain();
       this.lastExit = exit;
-      if (this.state !== "failed") this.setState("stopped", { reason: "stopped", exit });
+      // Whoever asked for the stop hears it when the grace period ran out.
+      const reason = killed ?? "stopped";
+      if (this.state !== "failed") this.setState("stopped", { reason, exit });
       return "stopped";
     }
     this.lastExit = first;
@@ -386,15 +388,18 @@ export class ServiceRunner {
     return first;
   }
 
-  private async stopProcess(proc: SpawnedProcess): Promise<void> {
+  /** Stops the process's group; says how, when it had to be killed after its grace period. */
+  private async stopProcess(proc: SpawnedProcess): Promise<string | undefined> {
     const { model, clock } = this.options;
     const outcome = await stopGroup(proc.pid, proc.exited, {
       signal: model.stop.signal,
       graceMs: model.stop.graceMs,
       clock,
     });
+    let killed: string | undefined;
     if (outcome === "killed") {
-      const text = `${this.name} did not stop within ${durationText(model.stop.graceMs)} of ${model.stop.signal}; killed`;
+      killed = `did not stop within ${durationText(model.stop.graceMs)} of ${model.stop.signal}; killed`;
+      const text = `${this.name} ${killed}`;
       this.log.note(`--- ${text}`);
       this.options.emit({
         type: "message",
@@ -409,6 +414,7 @@ export class ServiceRunner {
       this.current = undefined;
       this.options.onProcess?.(this.name, undefined);
     }
+    return killed;
   }
 
   private lastLines(): string[] {

@@ -27,7 +27,9 @@ export async function stopCommand(options: StopOptions): Promise<number> {
     const { client } = await connectSelected(options);
     try {
       const service = await client.stopService(options.service);
-      say(`${service.name} ${service.state}`);
+      // A stop that needed SIGKILL says so: "did not stop within 5 s of SIGTERM; killed".
+      const how = service.reason && service.reason !== "stopped" ? `: ${service.reason}` : "";
+      say(`${service.name} ${service.state}${how}`);
       return 0;
     } finally {
       await client.close();
