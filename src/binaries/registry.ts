@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { berthHome } from "../control/address.js";
+import { berthHome } from "../platform/paths.js";
 import { writeFileAtomic } from "../model/state.js";
 import { binariesDir } from "./cache.js";
 

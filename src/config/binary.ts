@@ -1,6 +1,6 @@
 /** The `binary` field of a service: a versioned executable berth downloads and caches. */
 import * as z from "zod";
-import { templateReferences } from "../model/template.js";
+import { templateReferences } from "./template.js";
 import { binaryTemplateProblems } from "./binary-template.js";
 import { byType, expected, strict, text } from "./fields.js";
 import { describe, expectedMessage, isPlainObject } from "./issues.js";

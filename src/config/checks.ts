@@ -3,8 +3,8 @@
  * checks and templates rely on. They run on every service that passed its own schema,
  * so one broken service does not hide the problems of the others.
  */
-import { findCycles } from "../model/graph.js";
-import { templateProblems, templateReferences, type TemplateScope } from "../model/template.js";
+import { findCycles } from "./graph.js";
+import { templateProblems, templateReferences, type TemplateScope } from "./template.js";
 import type { LoadedEnvFile } from "./env-file.js";
 import type { ConfigIssue } from "./issues.js";
 import type { ParsedDependency, ParsedService } from "./schema.js";

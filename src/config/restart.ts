@@ -1,6 +1,6 @@
 /** The `restart` field: a policy, or a policy with back-off and crash-loop limits. */
 import * as z from "zod";
-import type { RestartSpec } from "../model/app.js";
+import type { RestartSpec } from "./normalized.js";
 import { byType, duration, expected, strict } from "./fields.js";
 import { isPlainObject } from "./issues.js";
 

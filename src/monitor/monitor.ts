@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from "../clock.js";
-import { runtimeDir, scanDirs } from "../control/address.js";
+import { scanDirs } from "../control/address.js";
+import { runtimeDir } from "../platform/paths.js";
 import { connectControl, type ControlClient } from "../control/client.js";
 import type { ServiceChangedParams } from "../control/protocol.js";
 import type { BackoffPolicy } from "./backoff.js";

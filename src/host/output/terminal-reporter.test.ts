@@ -7,7 +7,7 @@ import { stripVTControlCharacters } from "node:util";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { SupervisorEvent } from "../../supervisor/events.js";
-import { SERVICE_PALETTE } from "./colors.js";
+import { SERVICE_PALETTE } from "../../platform/terminal/colors.js";
 import {
   TerminalReporter,
   formatDuration,

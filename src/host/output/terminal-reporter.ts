@@ -10,9 +10,14 @@ import type {
   SupervisorEvent,
   WaitingEvent,
 } from "../../supervisor/events.js";
-import { childForceColor, createStyles, shouldUseColor, type Styles } from "./colors.js";
+import {
+  childForceColor,
+  createStyles,
+  shouldUseColor,
+  type Styles,
+} from "../../platform/terminal/colors.js";
 import { findCat, terminalPipe } from "./terminal-pipe.js";
-import { terminalSafe, terminalSafeLines } from "./terminal-text.js";
+import { terminalSafe, terminalSafeLines } from "../../platform/terminal/terminal-text.js";
 
 /**
  * `berth run`'s terminal output: one consumer of the supervisor's events. Log lines get their
