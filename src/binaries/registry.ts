@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { berthHome } from "../platform/paths.js";
-import { writeFileAtomic } from "../model/state.js";
+import { writeFileAtomic } from "../platform/atomic-write.js";
 import { binariesDir } from "./cache.js";
 
 /**

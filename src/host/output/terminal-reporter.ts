@@ -10,6 +10,7 @@ import type {
   SupervisorEvent,
   WaitingEvent,
 } from "../../supervisor/events.js";
+import { durationText } from "../../duration-text.js";
 import {
   childForceColor,
   createStyles,
@@ -348,7 +349,7 @@ function describeState(
   const since = startedAt.get(event.service);
   // Under a millisecond means there was nothing to wait for (no readiness check): say nothing.
   const took =
-    since === undefined || event.time - since < 1 ? "" : ` (${formatDuration(event.time - since)})`;
+    since === undefined || event.time - since < 1 ? "" : ` (${durationText(event.time - since)})`;
   switch (event.state) {
     case "starting":
       return s.dim(`${event.service} is starting${event.pid ? ` (pid ${event.pid})` : ""}`);
@@ -385,18 +386,13 @@ function exitWords(event: StateEvent): string {
 
 function describeWaiting(event: WaitingEvent): string {
   const last = event.last ? `; last: ${event.last}` : "";
-  return `still waiting for ${event.service}: ${event.on} (${formatDuration(event.elapsedMs)}${last})`;
+  return `still waiting for ${event.service}: ${event.on} (${durationText(event.elapsedMs)}${last})`;
 }
 
 function describeMessage(event: MessageEvent, s: Styles): string[] {
   const color = event.level === "error" ? s.red : event.level === "warn" ? s.yellow : undefined;
   const head = color ? color(event.text) : event.text;
   return [head, ...(event.details ?? []).map((line) => s.dim(`  ${line}`))];
-}
-
-/** `312 ms` under a second, `2.0 s` above. */
-export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${Math.max(0, Math.round(ms))} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 function displayPath(file: string, cwd: string): string {
