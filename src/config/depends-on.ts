@@ -17,7 +17,7 @@ export interface ParsedDependency {
   at: PropertyKey[];
 }
 
-export const dependsOnSchema = byType<ParsedDependency[]>(
+export const dependsOnSchema = byType(
   'an array of service names, or { [service]: "started" | "ready" | "completed" }',
   (value) =>
     Array.isArray(value)

@@ -33,7 +33,7 @@ export const restartSchema = byType(
   '"no", "on-failure", "always" or { policy, maxRestarts, window, delay, maxDelay }',
   (value) =>
     typeof value === "string"
-      ? policy.transform((p) => ({ policy: p }))
+      ? policy.transform((p): z.output<typeof restartObject> => ({ policy: p }))
       : isPlainObject(value)
         ? restartObject
         : undefined,
