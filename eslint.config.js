@@ -70,4 +70,15 @@ export default tseslint.config(
     files: ["src/config/validate.ts"],
     rules: { "import-x/no-restricted-paths": "off" },
   },
+  {
+    // Type-aware: an un-awaited promise is caught here rather than by review.
+    files: ["src/**/*.ts", "test/**/*.ts"],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+    },
+  },
 );

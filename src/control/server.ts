@@ -81,6 +81,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     const transport = socketTransport(socket, { maxMessageBytes: limits.maxMessageBytes, pool });
     const session = new Session(transport, { target, clock, masks, limits, log });
     sessions.add(session);
+    // Cannot reject: `closed` only resolves.
     void transport.closed.then(() => sessions.delete(session));
   });
   try {

@@ -327,6 +327,7 @@ export class ServiceRunner {
     const onStop = () => controller.abort(this.stopController.signal.reason);
     if (this.stopController.signal.aborted) onStop();
     else this.stopController.signal.addEventListener("abort", onStop, { once: true });
+    // Cannot reject: `exited` only resolves, with the code or signal.
     void proc.exited.then((exit) => {
       controller.abort(
         new BerthError("EXITED_BEFORE_READY", `exited before it was ready (${describeExit(exit)})`),
