@@ -201,11 +201,11 @@ describe("berth ps and berth status", () => {
     const lines = ps.output.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^APP HOST \/ SERVICE +STATE +URL +PID +UPTIME +SCOPE$/);
     expect(ps.output).not.toContain("DASHBOARD");
-    expect(lines[1]).toMatch(/berth\.config\.mjs +2\/3 ready +\d+ +\d+s +here$/);
+    expect(lines[1]).toMatch(/berth\.config\.mjs +2\/3 ready +\d+ +[\d.]+ m?s +here$/);
     expect(ps.output).toMatch(
-      new RegExp(`\\n  api +ready +http://localhost:${port} +\\d+ +\\d+s\\n`),
+      new RegExp(`\\n  api +ready +http://localhost:${port} +\\d+ +[\\d.]+ m?s\\n`),
     );
-    expect(ps.output).toMatch(/\n {2}worker +ready +\d+ +\d+s\n/);
+    expect(ps.output).toMatch(/\n {2}worker +ready +\d+ +[\d.]+ m?s\n/);
     expect(ps.output).toMatch(/\n {2}broken +failed\n/);
 
     const status = await runBerth(["status"], { cwd: dir });

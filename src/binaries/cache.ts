@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { lstat, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { berthHome } from "../control/address.js";
-import { writeFileAtomic } from "../model/state.js";
+import { berthHome } from "../platform/paths.js";
+import { writeFileAtomic } from "../platform/atomic-write.js";
 import { hashFile } from "./hash-file.js";
 
 /**

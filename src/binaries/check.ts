@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { basename } from "node:path";
 import { BerthError } from "../errors.js";
+import { signalGroup } from "../platform/process-group.js";
 import { diagnose, type Outcome } from "./diagnose.js";
 import { currentPlatform, type Platform } from "./platform.js";
 
@@ -70,13 +71,7 @@ function run(
     };
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
-    const kill = () => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    };
+    const kill = () => signalGroup(child.pid ?? 0, "SIGKILL");
     const timer = setTimeout(() => {
       timedOut = true;
       kill();

@@ -1,6 +1,7 @@
 import { access, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { describeFormat, readExecFormat, type ExecFormat } from "./exec-format.js";
+import { durationText } from "../duration-text.js";
 import type { Platform } from "./platform.js";
 
 /** Why a binary could not run, and what to do about it: one sentence each. */
@@ -76,7 +77,7 @@ export async function diagnose(
       };
     case "timeout":
       return {
-        cause: `the check \`${checkCommand}\` did not finish within ${outcome.timeoutMs / 1000}s`,
+        cause: `the check \`${checkCommand}\` did not finish within ${durationText(outcome.timeoutMs)}`,
         todo: "set the binary's `check` to arguments that make it print something and exit, or `check: false` to skip the check",
       };
     case "signal":

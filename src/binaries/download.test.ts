@@ -105,7 +105,7 @@ describe("download", () => {
       download({ url: server.url("/tool"), file, label: "tool 1.0.0", stallTimeoutMs: 200 }),
     );
     expect(error.message).toContain(
-      "the transfer stalled after 1.00 kB of 100 kB (no data for 0.2s)",
+      "the transfer stalled after 1.00 kB of 100 kB (no data for 200 ms)",
     );
     expect(existsSync(file)).toBe(false);
   });

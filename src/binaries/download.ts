@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { open, rm } from "node:fs/promises";
+import { durationText } from "../duration-text.js";
 import { systemClock, type Clock } from "../clock.js";
 import { BerthError } from "../errors.js";
 import { formatBytes } from "./bytes.js";
@@ -91,7 +92,7 @@ async function transfer(
       });
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
-      if (stalled()) throw fail(`no answer within ${stallMs / 1000}s`, retry, error);
+      if (stalled()) throw fail(`no answer within ${durationText(stallMs)}`, retry, error);
       throw fail(networkProblem(error), retry, error);
     }
     if (!response.ok || !response.body) {
@@ -120,7 +121,11 @@ async function transfer(
       if (options.signal?.aborted) throw options.signal.reason;
       const got = `after ${formatBytes(bytes)}${total === undefined ? "" : ` of ${formatBytes(total)}`}`;
       if (stalled())
-        throw fail(`the transfer stalled ${got} (no data for ${stallMs / 1000}s)`, retry, error);
+        throw fail(
+          `the transfer stalled ${got} (no data for ${durationText(stallMs)})`,
+          retry,
+          error,
+        );
       throw fail(`the transfer was cut off ${got} (${networkProblem(error)})`, retry, error);
     } finally {
       bar.done();

@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { renderBinaryTemplate } from "../config/binary-template.js";
 import type { NormalizedBinary } from "../config/normalized.js";
-import { berthHome } from "../control/address.js";
+import { berthHome } from "../platform/paths.js";
 import { BerthError } from "../errors.js";
 import { entryDir, writeMarker } from "./cache.js";
 import { checkBinary } from "./check.js";

@@ -1,6 +1,6 @@
 import { lstat, readdir, rm, rmdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { berthHome } from "../control/address.js";
+import { berthHome } from "../platform/paths.js";
 import { binariesDir, discard, inspectEntry, MARKER } from "./cache.js";
 import { removeLeftovers } from "./leftovers.js";
 import { binaryUsage, usageKey } from "./usage.js";

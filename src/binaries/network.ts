@@ -26,7 +26,9 @@ export async function fetchWithProxy(url: string, init: RequestInit): Promise<Re
   const undici = load("undici") as Undici;
   // Made again only when the variables change (tests change them; a CLI run does not).
   if (proxied?.key !== key) {
-    void proxied?.dispatcher.close();
+    // Not awaited: requests still on the old dispatcher finish first; a failed close (say,
+    // already closed) leaves nothing to tell.
+    proxied?.dispatcher.close().catch(() => {});
     proxied = { key, dispatcher: new undici.EnvHttpProxyAgent() };
   }
   const response = await undici.fetch(url, {

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { berthHome } from "../control/address.js";
-import { writeFileAtomic } from "../model/state.js";
+import { berthHome } from "../platform/paths.js";
+import { writeFileAtomic } from "../platform/atomic-write.js";
 import { binariesDir } from "./cache.js";
 
 /**

@@ -67,7 +67,7 @@ describe("resolveVersion", () => {
         [down, "connection refused: nothing answers there (is the server down?)"],
         [server.url("/500"), "the server answered 500 Internal Server Error: upstream exploded"],
         [server.url("/html"), 'the answer is not a version: "<html>rate limited</html>"'],
-        [server.url("/hang"), "no answer within 0.2s"],
+        [server.url("/hang"), "no answer within 200 ms"],
       ];
       for (const [latest, problem] of cases) {
         const warnings: string[] = [];

@@ -1,3 +1,4 @@
+import { durationText } from "../duration-text.js";
 import { isVersion } from "../config/binary.js";
 import type { NormalizedBinary } from "../config/normalized.js";
 import { BerthError } from "../errors.js";
@@ -69,7 +70,8 @@ async function lookupLatest(url: string, timeoutMs: number, signal?: AbortSignal
     }
     return parseLatest(await response.text());
   } catch (error) {
-    if (timeout.aborted) return { problem: `no answer within ${timeoutMs / 1000}s`, cause: error };
+    if (timeout.aborted)
+      return { problem: `no answer within ${durationText(timeoutMs)}`, cause: error };
     return { problem: networkProblem(error), cause: error };
   }
 }

@@ -2,7 +2,7 @@ import { ControlClosedError, ControlError, UnresponsiveError } from "../control/
 import { RpcErrorCode } from "../control/codes.js";
 import { ExitCode, isBerthError } from "../errors.js";
 import { fileError } from "../file-errors.js";
-import { createStyles, shouldUseColor } from "../host/output/colors.js";
+import { createStyles, shouldUseColor } from "../platform/terminal/colors.js";
 
 /** Exit codes for the errors an app host answers with. */
 const exitCodeOfRpc: Record<number, number> = {

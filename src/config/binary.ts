@@ -1,6 +1,6 @@
 /** The `binary` field of a service: a versioned executable berth downloads and caches. */
 import * as z from "zod";
-import { templateReferences } from "../model/template.js";
+import { templateReferences } from "./template.js";
 import { binaryTemplateProblems } from "./binary-template.js";
 import { byType, expected, strict, text } from "./fields.js";
 import { describe, expectedMessage, isPlainObject } from "./issues.js";
@@ -130,23 +130,21 @@ const digests = z
     return out;
   });
 
-const check = byType<string[] | false>(
-  'the check\'s arguments, like ["--version"], or false to skip it',
-  (value) =>
-    value === false
-      ? z.literal(false)
-      : Array.isArray(value)
-        ? z
-            .array(z.custom<string>((v) => typeof v === "string", expected("a string")))
-            .refine((args) => args.length > 0, {
-              error:
-                'expected at least one argument, like ["--version"]; use false to skip the check',
-            })
-            .refine((args) => args.every((arg) => templateReferences(arg).length === 0), {
-              error:
-                "the check runs before ports are chosen, so it cannot use {{...}} templates; pass plain arguments",
-            })
-        : undefined,
+const check = byType('the check\'s arguments, like ["--version"], or false to skip it', (value) =>
+  value === false
+    ? z.literal(false)
+    : Array.isArray(value)
+      ? z
+          .array(z.custom<string>((v) => typeof v === "string", expected("a string")))
+          .refine((args) => args.length > 0, {
+            error:
+              'expected at least one argument, like ["--version"]; use false to skip the check',
+          })
+          .refine((args) => args.every((arg) => templateReferences(arg).length === 0), {
+            error:
+              "the check runs before ports are chosen, so it cannot use {{...}} templates; pass plain arguments",
+          })
+      : undefined,
 );
 
 const archives = ["none", "zip", "tar.gz"] as const;

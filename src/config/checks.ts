@@ -4,8 +4,8 @@
  * so one broken service does not hide the problems of the others.
  */
 import { cutList } from "./cut-list.js";
-import { findCycles } from "../model/graph.js";
-import { templateProblems, templateReferences, type TemplateScope } from "../model/template.js";
+import { findCycles } from "./graph.js";
+import { templateProblems, templateReferences, type TemplateScope } from "./template.js";
 import type { LoadedEnvFile } from "./env-file.js";
 import type { ConfigIssue } from "./issues.js";
 import type { ParsedDependency, ParsedService } from "./schema.js";

@@ -1,6 +1,6 @@
 /** The `dependsOn` field: names (conditions decided later) or names with conditions. */
 import * as z from "zod";
-import type { DependencyCondition } from "../model/app.js";
+import type { DependencyCondition } from "./types.js";
 import { byType, expected, text } from "./fields.js";
 import { isPlainObject } from "./issues.js";
 
@@ -17,7 +17,7 @@ export interface ParsedDependency {
   at: PropertyKey[];
 }
 
-export const dependsOnSchema = byType<ParsedDependency[]>(
+export const dependsOnSchema = byType(
   'an array of service names, or { [service]: "started" | "ready" | "completed" }',
   (value) =>
     Array.isArray(value)

@@ -20,7 +20,7 @@ export interface EnvFileSpec {
 
 const filePath = text("a file path (relative to the config file's folder)");
 
-const entry = byType<EnvFileSpec>('a file path, or { path: ".env.local", optional: true }', (v) =>
+const entry = byType('a file path, or { path: ".env.local", optional: true }', (v) =>
   typeof v === "string"
     ? filePath.transform((path) => ({ path, optional: false }))
     : isPlainObject(v)
@@ -32,7 +32,7 @@ const entry = byType<EnvFileSpec>('a file path, or { path: ".env.local", optiona
 );
 
 /** `".env"`, or a list of paths and `{ path, optional }`. */
-export const envFileSchema = byType<EnvFileSpec[]>(
+export const envFileSchema = byType(
   'a file path, or an array of paths and { path, optional } (like [".env", { path: ".env.local", optional: true }])',
   (value) =>
     typeof value === "string"

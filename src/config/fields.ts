@@ -6,6 +6,7 @@ import * as z from "zod";
 import { checkDuration } from "./duration.js";
 import { describe, expectedMessage, isPlainObject } from "./issues.js";
 import { closest } from "./suggest.js";
+import type { Duration } from "./types.js";
 
 /** Error option for a zod schema: `expected <what>, got <input>`. */
 export function expected(what: string) {
@@ -40,12 +41,13 @@ export function strict<Shape extends z.ZodRawShape>(shape: Shape, what: string) 
         : `unknown key; expected one of: ${keys.join(", ")}`;
     },
   });
-  // The catch-all only ever fails, so the output type is the plain object's.
+  // The catch-all only ever fails, so the input and output types are the plain object's
+  // (types.test-d.ts checks the public config types against these).
   return z
     .custom<Record<string, unknown>>(isPlainObject, expected(what))
     .pipe(z.object(shape).catchall(unknownKey)) as unknown as z.ZodType<
     z.output<z.ZodObject<Shape>>,
-    unknown
+    z.input<z.ZodObject<Shape>>
   >;
 }
 
@@ -54,20 +56,24 @@ export function strict<Shape extends z.ZodRawShape>(shape: Shape, what: string) 
  * `pick` returns the schema for this value, or nothing when no form fits. Unlike a zod
  * union, a near miss keeps its precise issue (`ready.http.status: expected …`).
  */
-export function byType<T>(what: string, pick: (value: unknown) => z.ZodType<T> | undefined) {
-  return z.unknown().transform((value, ctx): T => {
+export function byType<S extends z.ZodType>(
+  what: string,
+  pick: (value: unknown) => S | undefined,
+): z.ZodType<z.output<S>, z.input<S>> {
+  // Typed as what its forms accept, so the public types can be checked against it.
+  return z.unknown().transform((value, ctx): z.output<S> => {
     const schema = pick(value);
     if (!schema) {
       ctx.issues.push({ code: "custom", message: expectedMessage(what, value), input: value });
       return z.NEVER;
     }
     const result = schema.safeParse(value, PARSE);
-    if (result.success) return result.data;
+    if (result.success) return result.data as z.output<S>;
     for (const issue of result.error.issues) {
       ctx.issues.push({ code: "custom", message: issue.message, path: issue.path, input: value });
     }
     return z.NEVER;
-  });
+  }) as unknown as z.ZodType<z.output<S>, z.input<S>>;
 }
 
 /** A string, possibly holding templates; empty strings are refused. */
@@ -82,18 +88,23 @@ export const portNumber = z.custom<number>(isPort, expected("a port number (1-65
 
 /** A duration in milliseconds; `positive` refuses 0 (a zero timeout or window makes no sense). */
 export function duration(options: { positive?: boolean } = {}) {
-  return z.unknown().transform((value, ctx): number => {
-    const result = checkDuration(value);
-    if ("ms" in result && !(options.positive && result.ms === 0)) return result.ms;
-    const message =
-      "problem" in result ? result.problem : `expected a duration above 0, got ${describe(value)}`;
-    ctx.issues.push({ code: "custom", message, input: value });
-    return z.NEVER;
-  });
+  // Any value reaches checkDuration, which words the problem; typed as what it accepts.
+  return z
+    .custom<Duration>(() => true)
+    .transform((value, ctx): number => {
+      const result = checkDuration(value);
+      if ("ms" in result && !(options.positive && result.ms === 0)) return result.ms;
+      const message =
+        "problem" in result
+          ? result.problem
+          : `expected a duration above 0, got ${describe(value)}`;
+      ctx.issues.push({ code: "custom", message, input: value });
+      return z.NEVER;
+    });
 }
 
 /** A command: a shell string, or an argv array whose first element is the program. */
-export const command = byType<string | string[]>(
+export const command = byType(
   "a command: a string run by /bin/sh, or an argv array of strings",
   (value) =>
     typeof value === "string"

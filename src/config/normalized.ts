@@ -3,7 +3,31 @@
  * known: templates (`{{services.api.url}}`) are still unrendered and ports not yet chosen.
  * `model/plan.ts` turns it into the `AppModel` the supervisor runs.
  */
-import type { Dependency, RestartSpec, StopSpec } from "../model/app.js";
+import type { DependencyCondition, RestartPolicy } from "./types.js";
+
+/** A dependency on another service, and what to wait for. */
+export interface Dependency {
+  name: string;
+  condition: DependencyCondition;
+}
+
+/** When and how fast a service is restarted, with its defaults applied. */
+export interface RestartSpec {
+  policy: RestartPolicy;
+  /** Restarts allowed within `windowMs` before the service is marked failed (crash loop). */
+  maxRestarts: number;
+  windowMs: number;
+  /** First back-off delay; doubles on each restart, capped at `maxDelayMs`. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** How a service is stopped. */
+export interface StopSpec {
+  signal: NodeJS.Signals;
+  /** Time between the stop signal and SIGKILL to the process group. */
+  graceMs: number;
+}
 
 export type PortRequest =
   /** Any free port (the saved one when it is still free). */

@@ -2,7 +2,7 @@
  * Which services get a port when the config does not say: only those that need one. A
  * worker that never listens is not given a port and a URL it would never answer on.
  */
-import { portNeededBy, templateReferences } from "../model/template.js";
+import { portNeededBy, templateReferences } from "./template.js";
 import { templatedFields, type ServiceEntry } from "./checks.js";
 
 /**

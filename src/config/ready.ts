@@ -37,25 +37,23 @@ const httpObject = strict(
 
 const http = byType('a path like "/health", or { path, url, status, body }', (value) =>
   typeof value === "string"
-    ? path.transform((p) => ({ path: p }))
+    ? path.transform((p): z.output<typeof httpObject> => ({ path: p }))
     : isPlainObject(value)
       ? httpObject
       : undefined,
 );
 
-const tcp = byType<{ port?: number }>(
-  "true (the service's own port) or { port: number }",
-  (value) =>
-    value === true
-      ? z.literal(true).transform(() => ({}))
-      : isPlainObject(value)
-        ? strict({ port: portNumber }, "{ port: number }")
-        : undefined,
+const tcp = byType("true (the service's own port) or { port: number }", (value) =>
+  value === true
+    ? z.literal(true).transform((): { port?: number } => ({}))
+    : isPlainObject(value)
+      ? strict({ port: portNumber }, "{ port: number }")
+      : undefined,
 );
 
 // A `g` or `y` flag makes `test()` remember where it stopped, so the same line could
 // match once and then not: readiness must not depend on what was tested before.
-const log = byType<RegExp>("a substring or a RegExp to look for in the output", (value) =>
+const log = byType("a substring or a RegExp to look for in the output", (value) =>
   typeof value === "string"
     ? text("a non-empty substring").transform((s) => new RegExp(escapeRegExp(s)))
     : value instanceof RegExp

@@ -1,6 +1,6 @@
 /** The `restart` field: a policy, or a policy with back-off and crash-loop limits. */
 import * as z from "zod";
-import type { RestartSpec } from "../model/app.js";
+import type { RestartSpec } from "./normalized.js";
 import { byType, duration, expected, strict } from "./fields.js";
 import { isPlainObject } from "./issues.js";
 
@@ -33,7 +33,7 @@ export const restartSchema = byType(
   '"no", "on-failure", "always" or { policy, maxRestarts, window, delay, maxDelay }',
   (value) =>
     typeof value === "string"
-      ? policy.transform((p) => ({ policy: p }))
+      ? policy.transform((p): z.output<typeof restartObject> => ({ policy: p }))
       : isPlainObject(value)
         ? restartObject
         : undefined,

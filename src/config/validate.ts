@@ -1,11 +1,11 @@
 import { dirname } from "node:path";
 import type { core } from "zod";
 import { BerthError } from "../errors.js";
-import type { Dependency } from "../model/app.js";
 import { crossChecks, type ServiceEntry } from "./checks.js";
 import { cutLines } from "./cut-list.js";
 import { PARSE } from "./fields.js";
 import { formatPath, isPlainObject, type ConfigIssue } from "./issues.js";
+import type { Dependency } from "./normalized.js";
 import type { NormalizedConfig, NormalizedService } from "./normalized.js";
 import { dependsOnSchema } from "./depends-on.js";
 import { readEnvFiles, type LoadedEnvFile } from "./env-file.js";

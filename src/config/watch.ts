@@ -11,7 +11,7 @@ export const WATCH_DEBOUNCE_MS = 300;
 
 const pattern = text('a path or glob like "src/**/*.ts"');
 
-const patterns = byType<string[]>('a path or glob like "src/**/*.ts", or an array of them', (v) =>
+const patterns = byType('a path or glob like "src/**/*.ts", or an array of them', (v) =>
   typeof v === "string"
     ? pattern.transform((p) => [p])
     : Array.isArray(v)
@@ -31,7 +31,7 @@ const watchObject = strict(
 );
 
 /** `"src/**"`, `["src/**", "package.json"]`, or `{ paths, ignore, debounce }`. */
-export const watchSchema = byType<NormalizedWatch>(
+export const watchSchema = byType(
   'a glob like "src/**/*.ts", an array of globs, or { paths, ignore, debounce }',
   (value) =>
     typeof value === "string" || Array.isArray(value)

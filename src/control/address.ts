@@ -1,5 +1,5 @@
-import { homedir } from "node:os";
 import { join } from "node:path";
+import { fallbackRuntimeDir, runtimeDir } from "../platform/paths.js";
 
 export { appHostHash } from "../model/instance.js";
 
@@ -10,28 +10,6 @@ export { appHostHash } from "../model/instance.js";
 
 /** A socket path longer than this does not fit `sockaddr_un` everywhere (macOS: 104). */
 export const MAX_SOCKET_PATH = 100;
-
-/** `$BERTH_HOME`, default `~/.berth`. */
-export function berthHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.BERTH_HOME || join(homedir(), ".berth");
-}
-
-/** `$BERTH_RUNTIME_DIR`, else `$XDG_RUNTIME_DIR/berth`, else `$BERTH_HOME/run`. */
-export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.BERTH_RUNTIME_DIR) return env.BERTH_RUNTIME_DIR;
-  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, "berth");
-  return join(berthHome(env), "run");
-}
-
-/**
- * Used when the runtime dir's socket paths would be too long: `/tmp/berth-<uid>`
- * (`$BERTH_SOCKET_FALLBACK_DIR` moves it, for tests).
- */
-export function fallbackRuntimeDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.BERTH_SOCKET_FALLBACK_DIR) return env.BERTH_SOCKET_FALLBACK_DIR;
-  const uid = typeof process.getuid === "function" ? process.getuid() : "user";
-  return `/tmp/berth-${uid}`;
-}
 
 /** `<hash>.<pid>` — the stem of both the socket and its sidecar. */
 export function socketStem(hash: string, pid: number): string {

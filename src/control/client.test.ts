@@ -17,7 +17,7 @@ import {
   type FakeHostOptions,
 } from "../../test/helpers/control-host.js";
 import { RpcErrorCode, type LogLinesParams, type ServiceChangedParams } from "./protocol.js";
-import { runtimeDir } from "./address.js";
+import { runtimeDir } from "../platform/paths.js";
 import { rejection } from "../../test/helpers/errors.js";
 import { frame, SECRET, SERVICES } from "../../test/helpers/control-host.js";
 

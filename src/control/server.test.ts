@@ -14,7 +14,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../../test/helpers/processes.js";
 import { ManualClock } from "../clock.js";
 import { BerthError } from "../errors.js";
-import { runtimeDir, socketAddress } from "./address.js";
+import { socketAddress } from "./address.js";
+import { runtimeDir } from "../platform/paths.js";
 import { connectControl } from "./client.js";
 import {
   startFakeHost,

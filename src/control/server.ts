@@ -2,9 +2,10 @@
  * The app host's control socket: a unix socket in the runtime dir serving protocol.ts to
  * any number of clients at once, one JSON-RPC session per connection.
  */
-import { chmodSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { systemClock, type Clock } from "../clock.js";
+import { writeFileAtomicSync } from "../platform/atomic-write.js";
 import type { SocketAddress, Sidecar } from "./address.js";
 import { ensurePrivateDir, identify, removeIfSame, type FileIdentity } from "./runtime-files.js";
 import { DEFAULT_LIMITS, Session, type ControlLimits } from "./session.js";
@@ -58,9 +59,8 @@ export async function startControlServer(options: ControlServerOptions): Promise
   ensurePrivateDir(address.dir);
   // Whole (temp file + rename) and before the socket exists, so a lister that sees the
   // socket can always read who owns it.
-  const temp = `${address.sidecarPath}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(options.sidecar, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temp, address.sidecarPath);
+  // Synchronous: an async write and fsync here delayed the socket's opening.
+  writeFileAtomicSync(address.sidecarPath, `${JSON.stringify(options.sidecar, null, 2)}\n`);
   const sidecarId = identify(address.sidecarPath);
   let socketId: FileIdentity | undefined;
   const removeFiles = () => {
@@ -81,6 +81,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     const transport = socketTransport(socket, { maxMessageBytes: limits.maxMessageBytes, pool });
     const session = new Session(transport, { target, clock, masks, limits, log });
     sessions.add(session);
+    // Cannot reject: `closed` only resolves.
     void transport.closed.then(() => sessions.delete(session));
   });
   try {

@@ -183,6 +183,7 @@ export class Session {
 
   private answerInvalid(message: unknown): void {
     const id = (message as { id?: unknown } | null)?.id;
+    // Cannot reject: write() swallows a failed write (the transport then closes).
     void this.write({
       jsonrpc: "2.0",
       id: typeof id === "number" || typeof id === "string" ? id : null,
@@ -248,6 +249,7 @@ export class Session {
     this.ended.abort(new ControlError(REQUEST_CANCELLED, "malformed input"));
     const message = `the app host could not read this connection's input (${reason}); closing it`;
     const error = { code: ErrorCodes.ParseError, message };
+    // Cannot reject: write() swallows a failed write (the transport then closes).
     void this.write({ jsonrpc: "2.0", id: null, error }).finally(() => this.transport.end());
     setTimeout(() => this.transport.destroy(), FLUSH_MS).unref();
   }

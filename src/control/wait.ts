@@ -4,7 +4,7 @@
  */
 import type { Clock } from "../clock.js";
 import type { ServiceState } from "../supervisor/events.js";
-import { durationText } from "../supervisor/duration-text.js";
+import { durationText } from "../duration-text.js";
 import { ControlError } from "./errors.js";
 import { RpcErrorCode, type ServiceInfo } from "./protocol.js";
 import type { ControlTarget } from "./target.js";

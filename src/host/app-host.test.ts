@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort, portIsFree } from "../../test/helpers/app.js";
 import { fixturesDir, tempProject } from "../../test/helpers/project.js";
-import { runtimeDir } from "../control/address.js";
+import { runtimeDir } from "../platform/paths.js";
 import { resolveConfig } from "../config/index.js";
 import { AppHost } from "./app-host.js";
 

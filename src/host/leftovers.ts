@@ -11,7 +11,7 @@ import {
   readEnviron,
   type ProcessIdentity,
 } from "../platform/process-info.js";
-import { durationText } from "../supervisor/duration-text.js";
+import { durationText } from "../duration-text.js";
 import type { HostRecord } from "./lock.js";
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BerthError } from "../errors.js";
-import { writeFileAtomic } from "../model/state.js";
+import { writeFileAtomic } from "../platform/atomic-write.js";
 import { isPid, isSameProcess, type ProcessIdentity } from "../platform/process-info.js";
 
 /**

@@ -5,6 +5,12 @@
  * defaults are already applied.
  */
 
+import type { Dependency, RestartSpec, StopSpec } from "../config/normalized.js";
+
+// Defined with the config, which validates them; the supervisor and the host use them from here.
+export type { DependencyCondition, RestartPolicy } from "../config/types.js";
+export type { Dependency, RestartSpec, StopSpec };
+
 /** How a service's process is started. */
 export interface CommandSpec {
   /** Program to run (`/bin/sh` for a string command). */
@@ -12,31 +18,6 @@ export interface CommandSpec {
   args: string[];
   /** The command as the user wrote it, for messages. */
   display: string;
-}
-
-export type DependencyCondition = "started" | "ready" | "completed";
-
-export interface Dependency {
-  name: string;
-  condition: DependencyCondition;
-}
-
-export type RestartPolicy = "no" | "on-failure" | "always";
-
-export interface RestartSpec {
-  policy: RestartPolicy;
-  /** Restarts allowed within `windowMs` before the service is marked failed (crash loop). */
-  maxRestarts: number;
-  windowMs: number;
-  /** First back-off delay; doubles on each restart, capped at `maxDelayMs`. */
-  initialDelayMs: number;
-  maxDelayMs: number;
-}
-
-export interface StopSpec {
-  signal: NodeJS.Signals;
-  /** Time between the stop signal and SIGKILL to the process group. */
-  graceMs: number;
 }
 
 export type ReadyCheck = { timeoutMs: number } & (

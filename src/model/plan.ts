@@ -3,8 +3,8 @@ import type { NormalizedConfig, NormalizedReady, NormalizedService } from "../co
 import { READY_TIMEOUT_MS } from "../config/ready.js";
 import type { AppModel, CommandSpec, InstanceIdentity, ReadyCheck, ServiceModel } from "./app.js";
 import { withLocalBins } from "../platform/local-bins.js";
-import { dependencyOrder } from "./graph.js";
-import { renderTemplate, type TemplateContext } from "./template.js";
+import { dependencyOrder } from "../config/graph.js";
+import { renderTemplate, type TemplateContext } from "../config/template.js";
 
 export interface PlanInput {
   instance: InstanceIdentity;

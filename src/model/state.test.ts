@@ -7,20 +7,12 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempProject } from "../../test/helpers/project.js";
 import { isBerthError } from "../errors.js";
 import { appHostHash, ensureInstance, instanceName } from "./instance.js";
-import {
-  emptyState,
-  ensureStateDir,
-  readState,
-  removeLeftoverTempFiles,
-  writeState,
-  type ProjectState,
-} from "./state.js";
+import { emptyState, ensureStateDir, readState, writeState, type ProjectState } from "./state.js";
 
 const quiet = { warn: () => {} };
 
@@ -73,29 +65,6 @@ describe("ensureStateDir on a folder an older berth made", () => {
     expect([mode("data/db/PG_VERSION"), mode("data/db/base")]).toEqual([0o644, 0o755]);
     // A link is not followed: what it points to is not berth's.
     expect(statSync(join(project, "outside.txt")).mode & 0o777).toBe(0o644);
-  });
-});
-
-describe("removeLeftoverTempFiles", () => {
-  it("removes the temp files of writers that are gone, and only those", async () => {
-    const dead = spawnSync("true").pid;
-    const project = tempProject({
-      [`.berth/host.json.${dead}.0123abcd.tmp`]: "{",
-      [`.berth/state.json.${dead}.89abcdef.tmp`]: "{",
-      [`.berth/host.json.${process.pid}.0123abcd.tmp`]: "{",
-      [`.berth/notes.${dead}.tmp`]: "not ours",
-      ".berth/host.json": "{}",
-    });
-    const removed = await removeLeftoverTempFiles(join(project, ".berth"));
-    expect(removed.sort()).toEqual([
-      `host.json.${dead}.0123abcd.tmp`,
-      `state.json.${dead}.89abcdef.tmp`,
-    ]);
-    expect(readdirSync(join(project, ".berth")).sort()).toEqual([
-      "host.json",
-      `host.json.${process.pid}.0123abcd.tmp`,
-      `notes.${dead}.tmp`,
-    ]);
   });
 });
 

@@ -1,8 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, rename, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { BerthError } from "../errors.js";
-import { isAlive } from "../platform/process-info.js";
+import { writeFileAtomic } from "../platform/atomic-write.js";
+
+// host/lock.ts still imports it from here; it belongs to platform/atomic-write.ts.
 
 /**
  * The project's `.berth/` folder and its `state.json`: what berth remembers between runs
@@ -74,25 +75,6 @@ async function restrict(path: string): Promise<boolean> {
   // Another user's file (EPERM) is theirs to keep private: berth cannot, and need not stop.
   if ((info.mode & 0o077) !== 0) await chmod(path, info.mode & 0o700).catch(() => {});
   return info.isDirectory();
-}
-
-/** The temp file name of {@link writeFileAtomic}: `<file>.<pid>.<8 hex>.tmp`. */
-const TEMP_FILE = /^.+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
-
-/**
- * Removes the temp files of atomic writes (`host.json.<pid>.<rand>.tmp`, `state.json.…`)
- * left in `stateDir` by a berth killed mid-write. A file whose writer still runs is kept:
- * it is about to be renamed.
- */
-export async function removeLeftoverTempFiles(stateDir: string): Promise<string[]> {
-  const removed: string[] = [];
-  for (const name of await readdir(stateDir).catch(() => [])) {
-    const pid = TEMP_FILE.exec(name)?.[1];
-    if (pid === undefined || Number(pid) === process.pid || isAlive(Number(pid))) continue;
-    await rm(join(stateDir, name), { force: true });
-    removed.push(name);
-  }
-  return removed;
 }
 
 /**
@@ -176,32 +158,6 @@ export async function writeState(stateDir: string, state: ProjectState): Promise
     () => false,
   );
   if (current !== content || !isPrivate) await writeFileAtomic(file, content);
-}
-
-/**
- * Replaces `file` with `content` atomically (temp file + fsync + rename), mode 0600.
- * Shared with the host lock, whose record is rewritten the same way.
- */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  try {
-    const handle = await open(temp, "wx", 0o600);
-    try {
-      await handle.writeFile(content);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    // A failed write names no file, or the temp one: the file meant is the one to tell of.
-    const failed = error as NodeJS.ErrnoException;
-    if (error instanceof Error && (failed.path === undefined || failed.path === temp)) {
-      failed.path = file;
-    }
-    throw error;
-  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from "../clock.js";
-import { runtimeDir, scanDirs } from "../control/address.js";
+import { scanDirs } from "../control/address.js";
+import { runtimeDir } from "../platform/paths.js";
 import { connectControl, type ControlClient } from "../control/client.js";
 import type { ServiceChangedParams } from "../control/protocol.js";
 import type { BackoffPolicy } from "./backoff.js";
@@ -168,7 +169,8 @@ export class Monitor<C extends HostConnection = ControlClient> {
       sockets.add(candidate.socketPath);
       const entry = this.entry(candidate);
       if (!entry) this.add(candidate);
-      // A failed host is tried again on each scan.
+      // A failed host is tried again on each scan. (attempt() cannot reject: reachHost
+      // reports every failure as an outcome.)
       else if (!entry.attempting && entry.host.status !== "live") void this.attempt(entry);
     }
     for (const entry of this.allEntries()) {
@@ -194,6 +196,7 @@ export class Monitor<C extends HostConnection = ControlClient> {
     if (!byPath) this.entries.set(candidate.hash, (byPath = new Map()));
     byPath.set(candidate.socketPath, entry);
     this.emit("added", entry);
+    // Cannot reject: reachHost reports every failure as an outcome.
     void this.attempt(entry);
   }
 
@@ -239,6 +242,7 @@ export class Monitor<C extends HostConnection = ControlClient> {
       return this.remove(entry);
     }
     this.update(entry, { status: "connecting", client: undefined });
+    // Cannot reject, as above.
     void this.attempt(entry);
   }
 
@@ -278,6 +282,7 @@ export class Monitor<C extends HostConnection = ControlClient> {
   /** Queues a candidate for the orphan sweep; one sweep runs at a time, taking all queued. */
   private requestSweep(candidate: Candidate): void {
     this.sweepQueue.set(candidate.socketPath, candidate);
+    // Cannot reject: sweepQueued() logs a failed sweep.
     if (!this.sweeping) void this.drainSweeps();
   }
 

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runtimeDir, scanDirs } from "../control/address.js";
+import { scanDirs } from "../control/address.js";
+import { runtimeDir } from "../platform/paths.js";
 import { startFakeHost, type FakeHost } from "../../test/helpers/monitor-host.js";
 import { inspectStem, listCandidates, readSidecar, scanHosts } from "./scan.js";
 

@@ -1,6 +1,6 @@
 import type { RestartSpec } from "../model/app.js";
 import { plural } from "../plural.js";
-import { durationText } from "./duration-text.js";
+import { durationText } from "../duration-text.js";
 
 export type RestartDecision =
   | { restart: false; reason: string }

@@ -6,11 +6,12 @@ import type { LogLine, LogStream, ServiceState, SupervisorEvent } from "./events
 import { ServiceLog } from "./logs/service-log.js";
 import { waitUntilReady } from "./readiness/wait-ready.js";
 import { commandNotFound } from "./command-not-found.js";
-import { durationText } from "./duration-text.js";
+import { durationText } from "../duration-text.js";
 import { decideRestart, describeExit } from "./restart-policy.js";
 import { fileProblem } from "../file-errors.js";
 import { spawnInGroup, type SpawnedProcess } from "./spawn.js";
 import { stopGroup } from "./stop-group.js";
+import { signalGroup } from "../platform/process-group.js";
 
 /** Something that keeps a port reserved until the service is about to bind it. */
 export interface PortReservation {
@@ -185,7 +186,7 @@ export class ServiceRunner {
    * during one stop share it; `force` kills the group at once.
    */
   stop(options: { force?: boolean } = {}): Promise<void> {
-    if (options.force && this.current) stopGroupNow(this.current.pid);
+    if (options.force && this.current) signalGroup(this.current.pid, "SIGKILL");
     this.stopping ??= this.stopOnce();
     return this.stopping;
   }
@@ -276,7 +277,7 @@ export class ServiceRunner {
     }
     if (this.stopController.signal.aborted) {
       // Stopped while it was being spawned: it never counts as started.
-      stopGroupNow(proc.pid);
+      signalGroup(proc.pid, "SIGKILL");
       await proc.exited;
       return "done";
     }
@@ -326,6 +327,7 @@ export class ServiceRunner {
     const onStop = () => controller.abort(this.stopController.signal.reason);
     if (this.stopController.signal.aborted) onStop();
     else this.stopController.signal.addEventListener("abort", onStop, { once: true });
+    // Cannot reject: `exited` only resolves, with the code or signal.
     void proc.exited.then((exit) => {
       controller.abort(
         new BerthError("EXITED_BEFORE_READY", `exited before it was ready (${describeExit(exit)})`),
@@ -466,14 +468,6 @@ export class ServiceRunner {
       });
     }
     for (const listener of [...this.stateListeners]) listener();
-  }
-}
-
-function stopGroupNow(pgid: number): void {
-  try {
-    process.kill(-pgid, "SIGKILL");
-  } catch {
-    // already gone
   }
 }
 

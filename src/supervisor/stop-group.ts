@@ -24,6 +24,7 @@ export async function stopGroup(
   // a millisecond after the signal, and a stop (so `berth exec`, Ctrl-C) need not wait out
   // a poll interval for that.
   let wake: (() => void) | undefined;
+  // The callers' `exited` only resolves; the wake-up is all that is wanted from it.
   void leaderExited.then(() => {
     leaderGone = true;
     wake?.();

@@ -153,6 +153,7 @@ export class Supervisor {
    * `force` while a stop is under way kills what is left at once.
    */
   stop(options: { force?: boolean } = {}): Promise<void> {
+    // A runner's stop never rejects: its loop turns any error into the failed state.
     if (options.force)
       for (const runner of this.runners.values()) void runner.stop({ force: true });
     this.stopping ??= this.stopInOrder();
@@ -203,6 +204,8 @@ export class Supervisor {
         // Not a crash: the restart policy's count and window start afresh.
         await runner.stop();
         if (this.stopping || this.watches.get(name) !== watch) return;
+        // Never rejects (a failure is the service's failed state); not awaited, so the next
+        // batch of changes can restart it again while it is still starting.
         void runner.start();
       },
       onError: (error) => say("warn", `cannot watch its files: ${error.message}`),

@@ -1,8 +1,8 @@
 import { findConfig } from "../../config/find.js";
 import type { LogEntry } from "../../control/protocol.js";
 import { BerthError, isBerthError } from "../../errors.js";
-import { createStyles, shouldUseColor } from "../../host/output/colors.js";
-import { terminalSafe } from "../../host/output/terminal-text.js";
+import { createStyles, shouldUseColor } from "../../platform/terminal/colors.js";
+import { terminalSafe } from "../../platform/terminal/terminal-text.js";
 import { countFlag } from "../flags.js";
 import { PROBE_MS, watchHostSilence } from "../host-silence.js";
 import { connectSelected, type HostFlags } from "../hosts.js";

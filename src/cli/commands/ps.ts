@@ -3,7 +3,8 @@ import { scopeOf, type SelectableHost } from "../../monitor/select.js";
 import { appHostPathOf, type TrackedHost } from "../../monitor/tracked.js";
 import { allHosts } from "../hosts.js";
 import { serviceCells, serviceEntry, type ServiceEntry } from "../output/services-table.js";
-import { formatUptime, table } from "../output/table.js";
+import { durationText } from "../../duration-text.js";
+import { table } from "../output/table.js";
 
 /** One host in `berth ps --json`; the shape is stable (see README). */
 export interface PsEntry {
@@ -60,7 +61,7 @@ export async function psCommand(options: {
       // The dashboard's URL goes here once there is one.
       e.dashboardUrl ?? "",
       String(e.pid),
-      e.uptimeMs === null ? "" : formatUptime(e.uptimeMs),
+      e.uptimeMs === null ? "" : durationText(e.uptimeMs),
       e.inScope ? "here" : "",
     ]);
     for (const service of host.services ?? []) rows.push([...serviceCells(service, now, "  "), ""]);

@@ -7,7 +7,8 @@ import { findPortHolder, describePortHolder } from "../../platform/port-holder.j
 import { appHostPathOf } from "../../monitor/tracked.js";
 import { projectHosts } from "../hosts.js";
 import { serviceCells, serviceEntry, type ServiceEntry } from "../output/services-table.js";
-import { formatUptime, table } from "../output/table.js";
+import { durationText } from "../../duration-text.js";
+import { table } from "../output/table.js";
 
 /** `berth status --json`; the shape is stable (see README). */
 export interface StatusReport {
@@ -64,7 +65,7 @@ export async function statusCommand(options: {
       services: services.map(serviceEntry),
     });
     const now = Date.now();
-    const up = live.info ? `, up ${formatUptime(now - Date.parse(live.info.startedAt))}` : "";
+    const up = live.info ? `, up ${durationText(now - Date.parse(live.info.startedAt))}` : "";
     line = `running (pid ${live.pid}, ${report.servicesReady}/${report.servicesTotal} services ready${up})`;
     if (services.length > 0) {
       const rows = [["SERVICE", "STATE", "URL", "PID", "UPTIME", "REASON"]];

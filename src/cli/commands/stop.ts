@@ -1,6 +1,7 @@
 import { dirname, join } from "node:path";
 import { findConfig } from "../../config/find.js";
 import { connectControl } from "../../control/client.js";
+import { durationText } from "../../duration-text.js";
 import { isBerthError } from "../../errors.js";
 import { lockHolder, type HostRecord } from "../../host/lock.js";
 import { isPortFree } from "../../model/ports.js";
@@ -88,12 +89,12 @@ async function stopStarting(host: HostRecord, timeoutMs: number): Promise<void> 
   signal(host.pid, "SIGTERM", ours);
   if (!(await waitUntil(() => !ours(), timeoutMs))) {
     say(
-      `${name} still running after ${seconds(timeoutMs)}; sending SIGKILL (its guardian stops its services)`,
+      `${name} still running after ${durationText(timeoutMs)}; sending SIGKILL (its guardian stops its services)`,
     );
     signal(host.pid, "SIGKILL", ours);
     await waitUntil(() => !ours(), 3000);
   }
-  say(`stopped ${name} in ${seconds(Date.now() - began)}`);
+  say(`stopped ${name} in ${durationText(Date.now() - began)}`);
 }
 
 /** Asks the host to stop; signals it if it does not go in time; waits for its ports. */
@@ -117,7 +118,9 @@ async function stopHost(host: TrackedHost, timeoutMs: number): Promise<void> {
     }
   }
   if (!(await waitUntil(() => !ours(), asked ? timeoutMs : 0))) {
-    say(`${name} still running${asked ? ` after ${seconds(timeoutMs)}` : ""}; sending SIGTERM`);
+    say(
+      `${name} still running${asked ? ` after ${durationText(timeoutMs)}` : ""}; sending SIGTERM`,
+    );
     signal(host.pid, "SIGTERM", ours);
     if (!(await waitUntil(() => !ours(), 5000))) {
       say(`${name} ignored SIGTERM; sending SIGKILL (its guardian stops its services)`);
@@ -130,7 +133,7 @@ async function stopHost(host: TrackedHost, timeoutMs: number): Promise<void> {
     say(`${name} stopped, but some of its ports are still in use: ${ports.join(", ")}`);
     return;
   }
-  say(`stopped ${name} in ${seconds(Date.now() - began)}`);
+  say(`stopped ${name} in ${durationText(Date.now() - began)}`);
 }
 
 function signal(pid: number, sig: NodeJS.Signals, ours: () => boolean): void {
@@ -149,10 +152,6 @@ async function waitUntil(done: () => boolean | Promise<boolean>, ms: number): Pr
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function say(text: string): void {

@@ -1,5 +1,5 @@
 import type { ServiceInfo } from "../../control/protocol.js";
-import { formatUptime } from "./table.js";
+import { durationText } from "../../duration-text.js";
 
 /** One service as `ps` and `status` show it, in `--json` (the shape is stable: README). */
 export interface ServiceEntry {
@@ -34,6 +34,6 @@ export function serviceCells(service: ServiceInfo, now: number, indent = ""): st
     service.state,
     service.url ?? "",
     service.pid === null ? "" : String(service.pid),
-    running ? formatUptime(now - Date.parse(service.startedAt!)) : "",
+    running ? durationText(now - Date.parse(service.startedAt!)) : "",
   ];
 }

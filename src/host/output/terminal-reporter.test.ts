@@ -7,13 +7,8 @@ import { stripVTControlCharacters } from "node:util";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { SupervisorEvent } from "../../supervisor/events.js";
-import { SERVICE_PALETTE } from "./colors.js";
-import {
-  TerminalReporter,
-  formatDuration,
-  directDestination,
-  type Destination,
-} from "./terminal-reporter.js";
+import { SERVICE_PALETTE } from "../../platform/terminal/colors.js";
+import { TerminalReporter, directDestination, type Destination } from "./terminal-reporter.js";
 
 /** An output that keeps what is written and is never backed up. */
 function memoryOutput(): Destination & { text: () => string } {
@@ -174,7 +169,7 @@ describe("TerminalReporter", () => {
       "berth   | stopping api",
       "berth   | api stopped",
       "berth   | migrate stopped: exited with code 0",
-      "berth   | still waiting for api: http://127.0.0.1:3000/health → 200 (2.0 s; last: connection refused)",
+      "berth   | still waiting for api: http://127.0.0.1:3000/health → 200 (2 s; last: connection refused)",
       "berth   | worker failed to start",
       "berth   |   Error: boom",
       "berth   |     at main.js:1",
@@ -428,13 +423,5 @@ describe("directDestination", () => {
     socket.destroy();
     const other = { ...memoryOutput(), fd: 1 };
     expect(directDestination(other)).toBe(other);
-  });
-});
-
-describe("formatDuration", () => {
-  it("uses ms under a second and seconds with one decimal above", () => {
-    expect(formatDuration(312)).toBe("312 ms");
-    expect(formatDuration(2000)).toBe("2.0 s");
-    expect(formatDuration(61_250)).toBe("61.3 s");
   });
 });

@@ -10,9 +10,15 @@ import type {
   SupervisorEvent,
   WaitingEvent,
 } from "../../supervisor/events.js";
-import { childForceColor, createStyles, shouldUseColor, type Styles } from "./colors.js";
+import { durationText } from "../../duration-text.js";
+import {
+  childForceColor,
+  createStyles,
+  shouldUseColor,
+  type Styles,
+} from "../../platform/terminal/colors.js";
 import { findCat, terminalPipe } from "./terminal-pipe.js";
-import { terminalSafe, terminalSafeLines } from "./terminal-text.js";
+import { terminalSafe, terminalSafeLines } from "../../platform/terminal/terminal-text.js";
 
 /**
  * `berth run`'s terminal output: one consumer of the supervisor's events. Log lines get their
@@ -343,7 +349,7 @@ function describeState(
   const since = startedAt.get(event.service);
   // Under a millisecond means there was nothing to wait for (no readiness check): say nothing.
   const took =
-    since === undefined || event.time - since < 1 ? "" : ` (${formatDuration(event.time - since)})`;
+    since === undefined || event.time - since < 1 ? "" : ` (${durationText(event.time - since)})`;
   switch (event.state) {
     case "starting":
       return s.dim(`${event.service} is starting${event.pid ? ` (pid ${event.pid})` : ""}`);
@@ -380,18 +386,13 @@ function exitWords(event: StateEvent): string {
 
 function describeWaiting(event: WaitingEvent): string {
   const last = event.last ? `; last: ${event.last}` : "";
-  return `still waiting for ${event.service}: ${event.on} (${formatDuration(event.elapsedMs)}${last})`;
+  return `still waiting for ${event.service}: ${event.on} (${durationText(event.elapsedMs)}${last})`;
 }
 
 function describeMessage(event: MessageEvent, s: Styles): string[] {
   const color = event.level === "error" ? s.red : event.level === "warn" ? s.yellow : undefined;
   const head = color ? color(event.text) : event.text;
   return [head, ...(event.details ?? []).map((line) => s.dim(`  ${line}`))];
-}
-
-/** `312 ms` under a second, `2.0 s` above. */
-export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${Math.max(0, Math.round(ms))} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 function displayPath(file: string, cwd: string): string {

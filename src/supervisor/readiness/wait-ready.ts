@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from "../../clock.js";
 import { BerthError } from "../../errors.js";
 import type { ReadyCheck } from "../../model/app.js";
-import { durationText } from "../duration-text.js";
+import { durationText } from "../../duration-text.js";
 import { describeCheck } from "./describe.js";
 import { waitForLogLine, type LogSubscribe } from "./log-watch.js";
 import { pollUntilReady, type Probe } from "./probe-loop.js";

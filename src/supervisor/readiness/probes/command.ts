@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { BerthError } from "../../../errors.js";
 import type { CommandSpec } from "../../../model/app.js";
+import { signalGroup } from "../../../platform/process-group.js";
 import { truncate } from "../describe.js";
 import { notReady, startAttempt, type ProbeOptions, type ProbeResult } from "./probe.js";
 
@@ -52,7 +53,8 @@ export function probeCommand(
     const settle = (result: ProbeResult) => {
       attempt.signal.removeEventListener("abort", onAbort);
       attempt.end();
-      killGroup(child.pid);
+      // The group is usually gone already, after a normal exit: then this does nothing.
+      signalGroup(child.pid ?? 0, "SIGKILL");
       child.stdout.destroy();
       child.stderr.destroy();
       resolve(result);
@@ -79,13 +81,4 @@ function cannotStart(command: CommandSpec, error: Error): ProbeResult {
     { cause: error },
   );
   return { ok: false, reason, fatal };
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // The group is already gone: the usual case after a normal exit.
-  }
 }

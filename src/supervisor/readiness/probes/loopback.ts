@@ -22,6 +22,7 @@ export function onEitherLoopback(
     const failures: ({ host: string; result: ProbeResult } | undefined)[] = [];
     let pending = LOOPBACK_HOSTS.length;
     LOOPBACK_HOSTS.forEach((host, index) => {
+      // Cannot reject: settled() turns a failed probe into a not-ready result.
       void settled(probeOne(host)).then((result) => {
         if (result.ok) return resolve(result);
         failures[index] = { host, result };

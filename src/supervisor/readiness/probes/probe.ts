@@ -3,7 +3,7 @@
  */
 import { systemClock, type Clock } from "../../../clock.js";
 import type { BerthError } from "../../../errors.js";
-import { durationText } from "../../duration-text.js";
+import { durationText } from "../../../duration-text.js";
 
 /**
  * The outcome of one probe attempt. `reason` says in words why it is not ready yet

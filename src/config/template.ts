@@ -4,7 +4,7 @@
  * planner once ports are chosen. `\{{` writes a literal `{{` (for Go templates in commands).
  */
 import { BerthError } from "../errors.js";
-import { closest } from "../config/suggest.js";
+import { closest } from "./suggest.js";
 
 type Field = "port" | "url" | "dataDir";
 type Reference =
