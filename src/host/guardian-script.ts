@@ -3,9 +3,10 @@
  * would cost ~100 ms of CPU at every start, competing with the services'), and needs
  * nothing of berth's. It reads lines from the host on stdin:
  *
- * - `s <service> <signal> <grace>`: how that service stops (signal without `SIG`, grace in
- *   centiseconds), sent once per service at start;
- * - `+<pgid> <service>` / `-<pgid>`: a service's process group started / ended.
+ * - `s <key> <signal> <grace>`: how that service stops (signal without `SIG`, grace in
+ *   centiseconds), sent once per service at start; `<key>` is the service's name made a
+ *   shell name (`serviceKey`);
+ * - `+<pgid> <key>` / `-<pgid>`: a service's process group started / ended.
  *
  * At EOF, if groups are still recorded (the host died, say by `kill -9`), it stops each
  * the way the host would have: its service's stop signal to the group, SIGKILL once its
@@ -19,21 +20,37 @@
  * zombie counts as gone: where PID 1 does not reap orphans it would never go. Time comes
  * from /proc/uptime where there is one, else from counting its 50 ms sleeps.
  *
+ * What it knows is kept in one shell variable per service, group and process (`sig_<key>`,
+ * `grp_<pgid>`, …), never searched for in a long string: in dash, cutting a pattern out of a
+ * string is quadratic in its length, and a project of a thousand services kept an earlier
+ * guardian busy for hours. The host's lines are checked before `eval` sees them.
+ *
  * `$1` is the run id.
  */
+
+/**
+ * A service's name as a shell variable name: `_` becomes `_u` and `-` becomes `_d`, so two
+ * names never share a key (`a-b` is `a_db`, `a_b` is `a_ub`).
+ *
+ * @example serviceKey("my-api") // "my_dapi"
+ */
+export function serviceKey(name: string): string {
+  return name.replace(/_/g, "_u").replace(/-/g, "_d");
+}
+
 export const GUARDIAN_SCRIPT = `
 trap '' INT HUP
 run_id="$1"
-specs=" "
-groups=" "
+groups=""
 while IFS= read -r line; do
+  set -f; set -- \${line#[+-]}; set +f
   case "$line" in
-    "s "*) set -f; set -- $line; set +f; specs="$specs$2:$3:$4 " ;;
-    +*) set -f; set -- \${line#+}; set +f; groups="$groups$1:$2 " ;;
-    -*) g="\${line#-}"
-        case "$groups" in *" $g:"*)
-          rest="\${groups#* $g:}"; groups="\${groups%% $g:*} \${rest#* }" ;;
-        esac ;;
+    "s "*) case "$2$3$4" in *[!A-Za-z0-9_]*) continue ;; esac
+        eval "sig_$2=$3 cs_$2=$4" ;;
+    +*) case "$1$2" in *[!A-Za-z0-9_]*) continue ;; esac
+        eval "grp_$1=$2"; groups="$groups $1" ;;
+    -*) case "$1" in *[!0-9]*) continue ;; esac
+        unset "grp_$1" ;;
   esac
 done
 tick=0
@@ -47,44 +64,45 @@ now() {
 }
 spec_of() {
   sig=TERM; cs=500
-  case "$specs" in *" $1:"*)
-    s="\${specs#* $1:}"; s="\${s%% *}"; sig="\${s%%:*}"; cs="\${s#*:}" ;;
-  esac
+  case "$1" in ""|*[!A-Za-z0-9_]*) return 0 ;; esac
+  eval "s=\\\${sig_$1-} c=\\\${cs_$1-}"
+  [ -n "$s" ] && sig=$s && cs=$c
+  return 0
 }
 live_groups() {
-  live=" "
+  for g in $live; do unset "live_$g"; done
+  live=""
   [ -d /proc/self ] || return 0
   for f in /proc/[0-9]*/stat; do
     read -r st < "$f" 2>/dev/null || continue
     set -- \${st##*") "}
-    [ "$1" = Z ] || live="$live$3 "
+    [ "$1" = Z ] || { eval "live_$3=1"; live="$live $3"; }
   done
 }
 group_alive() {
   kill -0 "-$1" 2>/dev/null || return 1
   [ -d /proc/self ] || return 0
-  case "$live" in *" $1 "*) return 0 ;; esac
-  return 1
+  eval "[ -n \\"\\\${live_$1-}\\" ]"
 }
 of_run() {
   grep -qasF "BERTH_RUN_ID=$run_id" "/proc/$1/environ" 2>/dev/null
 }
 scan() {
-  run=" "
+  for p in $run; do unset "run_\${p%%:*}"; done
+  run=""
   [ -n "$run_id" ] && [ -d /proc/self ] || return 0
   for p in $(grep -lasF "BERTH_RUN_ID=$run_id" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do
     [ "$p" = "$$" ] && continue
     read -r st < "/proc/$p/stat" 2>/dev/null || continue
     set -- \${st##*") "}
-    [ "$1" = Z ] || run="$run$p:$2:$3 "
+    [ "$1" = Z ] || { eval "run_$p=1"; run="$run $p:$2:$3"; }
   done
   for x in $run; do
     p="\${x%%:*}"; r="\${x#*:}"; pp="\${r%%:*}"; pg="\${r#*:}"
-    case "$seen" in *" $p "*) continue ;; esac
-    case "$groups" in *" $pg:"*) continue ;; esac
-    case "$run" in *" $pp:"*) continue ;; esac
-    seen="$seen$p "
-    spec_of "$(tr '\\000' '\\n' < "/proc/$p/environ" 2>/dev/null | sed -n 's/^BERTH_SERVICE=//p')"
+    eval "[ -z \\"\\\${seen_$p-}\\\${grp_$pg-}\\\${run_$pp-}\\" ]" || continue
+    eval "seen_$p=1"
+    spec_of "$(tr '\\000' '\\n' < "/proc/$p/environ" 2>/dev/null |
+      sed -n '/^BERTH_SERVICE=/{s///;s/_/_u/g;s/-/_d/g;p;q;}')"
     kill -"$sig" "$p" 2>/dev/null && target "p:$p"
   done
 }
@@ -94,14 +112,18 @@ target() {
 }
 now
 targets=""
-seen=" "
+live=""
+run=""
 give_up=$(( t + 500 ))
-for x in $groups; do
-  g="\${x%%:*}"; spec_of "\${x#*:}"
+for g in $groups; do
+  eval "k=\\\${grp_$g-} d=\\\${done_$g-}"
+  [ -n "$k" ] && [ -z "$d" ] || continue
+  eval "done_$g=1"
+  spec_of "$k"
   kill -"$sig" "-$g" 2>/dev/null && target "g:$g"
 done
 scan
-[ -z "$targets" ] && [ "$run" = " " ] && exit 0
+[ -z "$targets" ] && [ -z "$run" ] && exit 0
 while :; do
   sleep 0.05
   tick=$(( tick + 1 ))
@@ -118,7 +140,7 @@ while :; do
   targets="$left"
   [ -n "$targets" ] && [ $(( tick % 4 )) -ne 0 ] && continue
   scan
-  [ -z "$targets" ] && [ "$run" = " " ] && exit 0
+  [ -z "$targets" ] && [ -z "$run" ] && exit 0
   if [ "$t" -ge "$give_up" ]; then
     for x in $run; do kill -KILL "\${x%%:*}" 2>/dev/null; done
     exit 0

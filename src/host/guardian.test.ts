@@ -47,6 +47,34 @@ describe("the guardian, when the host is gone", () => {
     await waitFor(() => !isAlive(guardian.pid!), "the guardian to exit");
   });
 
+  it("tells services apart whose names differ only in - and _", async () => {
+    const runId = `guardian-${process.pid}-${Date.now()}`;
+    const db = await startService();
+    const guardian = startGuardian(runId, {
+      "my-db": { signal: "SIGINT", graceMs: 10_000 },
+      my_db: { signal: "SIGTERM", graceMs: 300 },
+    });
+    guardian.track("my-db", db.pid);
+    guardian.close();
+    await waitFor(() => !isAlive(db.pid), "the guardian to stop my-db", 15_000);
+    expect(db.signals()).toEqual(["got INT", "stopped cleanly"]);
+  });
+
+  it("gets through two thousand services at once", async () => {
+    // An earlier guardian kept its records in one long string, and cutting them out of it
+    // is quadratic in dash: with thousands of services it ran for hours.
+    const runId = `guardian-${process.pid}-${Date.now()}`;
+    const services = Object.fromEntries(
+      Array.from({ length: 2000 }, (_, i) => [`service-${i}`, { signal: "SIGTERM", graceMs: 100 }]),
+    ) as Record<string, StopSpec>;
+    const guardian = startGuardian(runId, services);
+    // Groups that are gone already (no such pid): nothing to wait for, only to go through.
+    for (let i = 0; i < 2000; i++) guardian.track(`service-${i}`, 4_000_000 + i);
+    for (let i = 0; i < 1000; i++) guardian.untrack(4_000_000 + i);
+    guardian.close();
+    await waitFor(() => !isAlive(guardian.pid!), "the guardian to exit", 20_000);
+  });
+
   it("kills a service that outlives its grace period, and then exits", async () => {
     const runId = `guardian-${process.pid}-${Date.now()}`;
     const stubborn = await startService();

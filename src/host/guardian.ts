@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { StopSpec } from "../model/app.js";
-import { GUARDIAN_SCRIPT } from "./guardian-script.js";
+import { GUARDIAN_SCRIPT, serviceKey } from "./guardian-script.js";
 
 /**
  * The host's side of the guardian (see guardian-script.ts): starts it in its own session,
@@ -29,7 +29,7 @@ export class Guardian {
     // Sent before any group, so the guardian knows every service's stop when it needs it.
     const specs = services.map(
       ({ name, stop }) =>
-        `s ${name} ${stop.signal.replace(/^SIG/, "")} ${Math.ceil(stop.graceMs / 10)}\n`,
+        `s ${serviceKey(name)} ${stop.signal.replace(/^SIG/, "")} ${Math.ceil(stop.graceMs / 10)}\n`,
     );
     if (specs.length > 0) child.stdin?.write(specs.join(""));
     return new Guardian(child);
@@ -41,7 +41,7 @@ export class Guardian {
 
   /** A process group of `service` has started. */
   track(service: string, pgid: number): void {
-    this.child.stdin?.write(`+${pgid} ${service}\n`);
+    this.child.stdin?.write(`+${pgid} ${serviceKey(service)}\n`);
   }
 
   untrack(pgid: number): void {
