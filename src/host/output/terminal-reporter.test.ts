@@ -329,14 +329,21 @@ describe("TerminalReporter", () => {
     expect(chunks).toHaveLength(1);
   });
 
-  it("shows colours but no other control sequence of a service's output", () => {
-    const output = memoryOutput();
+  it("shows a terminal colours but no other control sequence of a service's output", () => {
+    const output = { ...memoryOutput(), isTTY: true };
     const reporter = new TerminalReporter({ output, color: false });
     reporter.handle(log("api", ["\x1b]0;title\x07\x1b[2J\x1b[Hup \x1b[32mgreen\x1b[0m", "a\rb"]));
     reporter.handle({ type: "message", level: "info", text: "two\nlines", time: 0 });
     expect(output.text()).toBe(
       "api   | up \x1b[32mgreen\x1b[0m\napi   | ab\nberth | two\nberth | lines\n",
     );
+  });
+
+  it("gives a file or a pipe the service's output as the log file has it", () => {
+    const output = memoryOutput();
+    const reporter = new TerminalReporter({ output, color: false });
+    reporter.handle(log("api", ["\x1b]0;title\x07up", "a\rb"]));
+    expect(output.text()).toBe("api   | \x1b]0;title\x07up\napi   | a\rb\n");
   });
 
   it("masks the instance secret in service output and in its own lines", () => {

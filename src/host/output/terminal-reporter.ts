@@ -124,6 +124,8 @@ export const DEFAULT_NOTICE_INTERVAL_MS = 1000;
 export class TerminalReporter {
   private readonly output: Destination;
   private readonly styles: Styles;
+  /** Control sequences are taken out only where a terminal would act on them. */
+  private readonly toTerminal: boolean;
   private readonly maxBuffered: number;
   private readonly cwd: string;
   private readonly services = new Map<string, ReporterService>();
@@ -147,6 +149,7 @@ export class TerminalReporter {
 
   constructor(options: TerminalReporterOptions = {}) {
     const output = options.output ?? process.stdout;
+    this.toTerminal = output.isTTY === true;
     this.output = directDestination(output);
     const env = options.env ?? process.env;
     const color = options.color ?? shouldUseColor(output, env);
@@ -246,8 +249,11 @@ export class TerminalReporter {
     }
     if (this.dropped.size > 0) this.noticeDue();
     const prefix = this.prefixOf(event.service)[event.stream];
-    // Colours pass; a title, a clear screen or a cursor move would rewrite the terminal.
-    const body = this.masked(terminalSafeLines(event.lines).join(`\n${prefix}`));
+    // On a terminal, colours pass; a title, a clear screen or a cursor move would rewrite
+    // it. A file or a pipe gets the bytes as the log files have them: scanning every line
+    // cost a fifth of berth's time when a service floods its output.
+    const lines = this.toTerminal ? terminalSafeLines(event.lines) : event.lines;
+    const body = this.masked(lines.join(`\n${prefix}`));
     if (!this.output.writeParts) {
       this.write(`${prefix}${body}\n`);
       return;

@@ -36,5 +36,7 @@ export function terminalSafe(text: string): string {
 
 /** {@link terminalSafe} for each line; the same array when there is nothing to take out. */
 export function terminalSafeLines(lines: string[]): string[] {
-  return lines.some((line) => SUSPECT.test(line)) ? lines.map(terminalSafe) : lines;
+  // One scan of the batch: a regex call per line cost more than the rest of a line's trip
+  // to the terminal (lines hold no newline, so joining them adds no control character).
+  return SUSPECT.test(lines.join("")) ? lines.map(terminalSafe) : lines;
 }
