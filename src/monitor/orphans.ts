@@ -21,7 +21,12 @@ export type OrphanReason =
    */
   | "not-a-socket"
   /** A sidecar with no socket that has not been readable for longer than the grace period. */
-  | "invalid-sidecar";
+  | "invalid-sidecar"
+  /**
+   * A socket without a readable sidecar for longer than the grace period: a host writes its
+   * sidecar before it listens, so nothing proves the live process with that PID is one.
+   */
+  | "no-sidecar";
 
 export interface OrphanVerdict {
   reason: OrphanReason;
@@ -87,6 +92,12 @@ export function judgeCandidate(
   if (owner !== "live") {
     const files = candidate.socket === "socket" ? [candidate.socketPath, ...sidecar] : sidecar;
     return { reason: owner, files };
+  }
+  if (candidate.socket === "socket" && (!candidate.hasSidecar || candidate.sidecarInvalid)) {
+    const age = ageMs(candidate.socketPath, wallNow);
+    if (age !== undefined && age > graceMs) {
+      return { reason: "no-sidecar", files: [candidate.socketPath, ...sidecar] };
+    }
   }
   if (candidate.socket === "none" && candidate.sidecarInvalid) {
     // Without a readable sidecar a reused PID cannot be told apart: only age can.

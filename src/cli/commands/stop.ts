@@ -5,7 +5,7 @@ import { durationText } from "../../duration-text.js";
 import { isBerthError } from "../../errors.js";
 import { lockHolder, type HostRecord } from "../../host/lock.js";
 import { isPortFree } from "../../model/ports.js";
-import { isAlive, isSameProcess } from "../../platform/process-info.js";
+import { isSameProcess } from "../../platform/process-info.js";
 import { selectHost } from "../../monitor/select.js";
 import { appHostPathOf, type TrackedHost } from "../../monitor/tracked.js";
 import { durationFlag } from "../flags.js";
@@ -102,8 +102,17 @@ async function stopHost(host: TrackedHost, timeoutMs: number): Promise<void> {
   const began = Date.now();
   const name = `${appHostPathOf(host) ?? host.socketPath} (pid ${host.pid})`;
   const startTime = host.info?.processStartTime ?? host.sidecar?.processStartTime;
+  if (!startTime) {
+    // Neither its answer nor a readable sidecar says which process it is: the PID may be
+    // anyone's now, so it is never signalled. A lister sweeps such a socket once it is stale.
+    say(
+      `${name} does not answer and has no readable sidecar, so nothing proves pid ${host.pid} ` +
+        `is a berth host; not signalling it. If it is stale, remove ${host.socketPath}.`,
+    );
+    return;
+  }
   // Never signal a PID that now belongs to another process.
-  const ours = () => (startTime ? isSameProcess({ pid: host.pid, startTime }) : isAlive(host.pid));
+  const ours = () => isSameProcess({ pid: host.pid, startTime });
   const ports = (host.services ?? []).flatMap((s) => (s.port === null ? [] : [s.port]));
 
   let asked = false;
