@@ -39,6 +39,8 @@ export interface ConnectOptions {
   clock?: Clock;
   /** Who is asking, for the host's log ("berth-cli 0.1.0"). */
   client?: string;
+  /** Gives up: the socket is closed, and the connect rejects. */
+  signal?: AbortSignal;
 }
 
 export interface CallOptions {
@@ -69,8 +71,19 @@ export async function connectControl(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const started = clock.now();
   const socket = await connectSocket(socketPath, timeoutMs, clock);
+  // A caller that gave up must not be kept waiting (nor its process kept alive) by the socket.
+  const giveUp = () => socket.destroy();
+  if (options.signal?.aborted) giveUp();
+  options.signal?.addEventListener("abort", giveUp, { once: true });
   const remaining = Math.max(1, Math.ceil(timeoutMs - (clock.now() - started)));
-  return openClient(socketTransport(socket), socketPath, { ...options, timeoutMs: remaining });
+  try {
+    return await openClient(socketTransport(socket), socketPath, {
+      ...options,
+      timeoutMs: remaining,
+    });
+  } finally {
+    options.signal?.removeEventListener("abort", giveUp);
+  }
 }
 
 /**

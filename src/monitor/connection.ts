@@ -24,6 +24,8 @@ export interface HostConnection {
 export interface ConnectOptions {
   timeoutMs: number;
   clock: Clock;
+  /** Aborted when the caller has given up on the connection. */
+  signal?: AbortSignal;
 }
 
 /** Opens a connection (the real one is `connectControl` from control/client). */
@@ -81,7 +83,19 @@ export interface HandshakeOptions {
   timeoutMs?: number;
   /** When given and the client can watch, services are watched instead of listed once. */
   onServiceChange?: (change: ServiceChangedParams) => void;
+  /**
+   * Tells a slow host from a hung one (`activityOf` of its pid): one still at work when the
+   * time is up gets it again, up to `MAX_EXTENSIONS` times. Default: none, one deadline.
+   */
+  activity?: (pid: number) => () => boolean;
 }
+
+/**
+ * How many more deadlines a host at work gets: on a machine busy with hundreds of processes,
+ * a healthy host can take seconds to be scheduled; one that keeps working past them all, or
+ * does nothing, is reported unresponsive.
+ */
+export const MAX_EXTENSIONS = 4;
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 2000;
 
@@ -98,8 +112,17 @@ export async function handshake(socketPath: string, options: HandshakeOptions): 
   const timeoutMs = options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   let abandoned = false;
   let opened: HostConnection | undefined;
+  const pid = parseSocketName(basename(socketPath))?.pid;
+  const working = pid === undefined ? undefined : options.activity?.(pid);
+  // The connection's own bound is the longest the deadline below can stretch to.
+  const bound = working ? timeoutMs * (1 + MAX_EXTENSIONS) : timeoutMs;
+  const givenUp = new AbortController();
   const run = async (): Promise<Handshake> => {
-    const client = await options.connect(socketPath, { timeoutMs, clock });
+    const client = await options.connect(socketPath, {
+      timeoutMs: bound,
+      clock,
+      signal: givenUp.signal,
+    });
     opened = client;
     if (abandoned) {
       // Too late: the caller has already been told the host is unresponsive.
@@ -115,9 +138,12 @@ export async function handshake(socketPath: string, options: HandshakeOptions): 
     return { client, info, services };
   };
   try {
-    return await withTimeout(run(), clock, timeoutMs, () => unresponsive(socketPath, timeoutMs));
+    return await withTimeout(run(), clock, timeoutMs, working, (waited) =>
+      unresponsive(socketPath, waited),
+    );
   } catch (error) {
     abandoned = true;
+    givenUp.abort();
     if (opened) closeQuietly(opened);
     throw error;
   }
@@ -147,10 +173,22 @@ function withTimeout<T>(
   promise: Promise<T>,
   clock: Clock,
   ms: number,
-  onTimeout: () => Error,
+  working: (() => boolean) | undefined,
+  onTimeout: (waitedMs: number) => Error,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const cancel = clock.setTimeout(() => reject(onTimeout()), ms);
+    let extensions = 0;
+    let cancel = () => {};
+    const arm = () => {
+      cancel = clock.setTimeout(() => {
+        if (working && extensions < MAX_EXTENSIONS && working()) {
+          extensions++;
+          return arm();
+        }
+        reject(onTimeout(ms * (1 + extensions)));
+      }, ms);
+    };
+    arm();
     promise.then(
       (value) => {
         cancel();

@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from "../clock.js";
 import { scanDirs } from "../control/address.js";
+import { activityOf } from "../platform/process-info.js";
 import type { ControlClient } from "../control/client.js";
 import { RECONNECT_POLICY, type BackoffPolicy } from "./backoff.js";
 import { closeQuietly, type ConnectOptions, type HostConnection } from "./connection.js";
@@ -34,6 +35,12 @@ export interface ListHostsOptions<C extends HostConnection = ControlClient> {
   /** Delay before the second look at an orphan (75 ms). */
   recheckMs?: number;
   log?: (message: string) => void;
+  /**
+   * Tells a slow host from a hung one (default `activityOf`): a host still at work when its
+   * time is up is waited on longer, so a machine loaded by hundreds of processes does not get
+   * healthy hosts called unresponsive.
+   */
+  activity?: (pid: number) => () => boolean;
 }
 
 /**
@@ -81,7 +88,8 @@ export async function listHosts<C extends HostConnection = ControlClient>(
         sweep(candidate);
         return undefined;
       }
-      const reach = await reachHost(candidate, { connect, clock, timeoutMs, policy });
+      const activity = options.activity ?? activityOf;
+      const reach = await reachHost(candidate, { connect, clock, timeoutMs, policy, activity });
       const host: TrackedHost<C> = {
         socketPath: candidate.socketPath,
         hash: candidate.hash,

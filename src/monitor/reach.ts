@@ -37,6 +37,8 @@ export interface ReachOptions<C extends HostConnection = HostConnection> {
   policy?: BackoffPolicy;
   signal?: AbortSignal;
   onServiceChange?: (change: ServiceChangedParams) => void;
+  /** See `HandshakeOptions.activity`. */
+  activity?: (pid: number) => () => boolean;
 }
 
 /** Thrown inside the retry loop to stop it when the socket turns out to be an orphan. */

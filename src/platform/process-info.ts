@@ -64,6 +64,32 @@ export function isAlive(pid: number): boolean {
   return state !== "Z" && state !== "X";
 }
 
+/**
+ * A look at whether `pid` is at work, to tell a process that is slow (starved of CPU on a
+ * busy machine) from one that is hung: each call says whether, since the last one (or the
+ * first look), it used CPU time or it is running or waiting for a CPU or the disk now. A
+ * stopped (SIGSTOP) or sleeping process that used no CPU is not at work. Linux only:
+ * elsewhere it always says no.
+ *
+ * @example
+ * const working = activityOf(pid); // … later:
+ * if (working()) waitLonger();
+ */
+export function activityOf(pid: number): () => boolean {
+  const ticks = () => {
+    const stat = isLinux ? linuxStat(pid) : undefined;
+    return stat ? { state: stat[0], cpu: Number(stat[11]) + Number(stat[12]) } : undefined;
+  };
+  let last = ticks()?.cpu;
+  return () => {
+    const now = ticks();
+    if (!now) return false;
+    const worked = (last !== undefined && now.cpu > last) || now.state === "R" || now.state === "D";
+    last = now.cpu;
+    return worked;
+  };
+}
+
 /** True when `pid` is alive and is still the process that was recorded (same start time). */
 export function isSameProcess(identity: ProcessIdentity): boolean {
   return isAlive(identity.pid) && processStartTime(identity.pid) === identity.startTime;
