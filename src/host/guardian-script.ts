@@ -42,15 +42,30 @@ export const GUARDIAN_SCRIPT = `
 trap '' INT HUP
 run_id="$1"
 groups=""
+listed=0
+gone=0
 while IFS= read -r line; do
   set -f; set -- \${line#[+-]}; set +f
   case "$line" in
     "s "*) case "$2$3$4" in *[!A-Za-z0-9_]*) continue ;; esac
         eval "sig_$2=$3 cs_$2=$4" ;;
-    +*) case "$1$2" in *[!A-Za-z0-9_]*) continue ;; esac
-        eval "grp_$1=$2"; groups="$groups $1" ;;
-    -*) case "$1" in *[!0-9]*) continue ;; esac
-        unset "grp_$1" ;;
+    +*) case "$1" in ""|*[!0-9]*|0|1) continue ;; esac
+        case "$2" in ""|*[!A-Za-z0-9_]*) continue ;; esac
+        eval "known=\\\${grp_$1-}; grp_$1=$2"
+        [ -n "$known" ] || { groups="$groups $1"; listed=$((listed + 1)); } ;;
+    -*) case "$1" in ""|*[!0-9]*) continue ;; esac
+        eval "known=\\\${grp_$1-}"
+        [ -n "$known" ] || continue
+        unset "grp_$1"; gone=$((gone + 1))
+        # Ended groups stay listed until they are most of the list: then it is rebuilt, so
+        # a long session of restarts keeps it short without a search per removal.
+        if [ "$gone" -gt 64 ] && [ $((gone * 2)) -gt "$listed" ]; then
+          kept=""; listed=0; gone=0
+          for g in $groups; do
+            eval "[ -n \\"\\\${grp_$g-}\\" ]" && { kept="$kept $g"; listed=$((listed + 1)); }
+          done
+          groups="$kept"
+        fi ;;
   esac
 done
 tick=0

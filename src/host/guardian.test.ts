@@ -75,6 +75,18 @@ describe("the guardian, when the host is gone", () => {
     await waitFor(() => !isAlive(guardian.pid!), "the guardian to exit", 20_000);
   });
 
+  it("stays quick through a long session of restarts", async () => {
+    const runId = `guardian-${process.pid}-${Date.now()}`;
+    const guardian = startGuardian(runId, { api: { signal: "SIGTERM", graceMs: 100 } });
+    // Each restart is a group started and ended: none may stay on the guardian's books.
+    for (let i = 0; i < 100_000; i++) {
+      guardian.track("api", 4_000_000 + i);
+      guardian.untrack(4_000_000 + i);
+    }
+    guardian.close();
+    await waitFor(() => !isAlive(guardian.pid!), "the guardian to exit", 15_000);
+  });
+
   it("kills a service that outlives its grace period, and then exits", async () => {
     const runId = `guardian-${process.pid}-${Date.now()}`;
     const stubborn = await startService();
