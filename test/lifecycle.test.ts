@@ -1,9 +1,8 @@
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runBerth, startBerth } from "./helpers/cli.js";
-import { isAlive, track, waitFor } from "./helpers/processes.js";
+import { isAlive, killGuardianOf, track, waitFor } from "./helpers/processes.js";
 import { fixturesDir, tempProject } from "./helpers/project.js";
 
 const fixture = (name: string) => JSON.stringify(join(fixturesDir, name));
@@ -58,11 +57,7 @@ describe("after berth is killed with SIGKILL", () => {
     const { runId, services } = await hostRecord(dir, "db");
     expect(services.db).toMatchObject({ stopSignal: "SIGINT", stopTimeoutMs: 10_000 });
     // Kill the guardian first, so only the next run can stop db.
-    const guardians = execFileSync("pgrep", ["-f", runId], { encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .map(Number);
-    for (const pid of guardians) process.kill(pid, "SIGKILL");
+    killGuardianOf(runId);
     first.child.kill("SIGKILL");
     await first.exited;
     expect(isAlive(services.db!.pid)).toBe(true);

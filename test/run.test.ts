@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -6,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort, portIsFree } from "./helpers/app.js";
 import { runBerth, startBerth } from "./helpers/cli.js";
-import { isAlive, spawnTracked, track, waitFor } from "./helpers/processes.js";
+import { isAlive, killGuardianOf, spawnTracked, track, waitFor } from "./helpers/processes.js";
 import { fixturesDir, repoRoot, tempProject } from "./helpers/project.js";
 
 const fixture = (name: string) => JSON.stringify(join(fixturesDir, name));
@@ -132,11 +131,7 @@ describe("berth run", () => {
     const grandchild = Number(readFileSync(join(dir, "gc.pid"), "utf8"));
     track(grandchild);
     // Kill the guardian first, so nothing stops the services when the host dies.
-    const guardians = execFileSync("pgrep", ["-f", runId], { encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .map(Number);
-    for (const pid of guardians) process.kill(pid, "SIGKILL");
+    killGuardianOf(runId);
     first.child.kill("SIGKILL");
     await first.exited;
     expect(isAlive(grandchild)).toBe(true);

@@ -1,20 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import type { Supervisor } from "../src/supervisor/supervisor.js";
-import { freePort, makeApp, states, supervise } from "./helpers/app.js";
+import { describe, expect, it } from "vitest";
+import { freePort, makeApp, states, supervisorsPerTest } from "./helpers/app.js";
 import { isAlive, track, waitFor } from "./helpers/processes.js";
 
-const running: Supervisor[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop({ force: true })));
-});
-
-function start(app: ReturnType<typeof makeApp>) {
-  const result = supervise(app);
-  running.push(result.supervisor);
-  return result;
-}
+const start = supervisorsPerTest();
 
 const httpReady = (port: number, timeoutMs = 10_000) =>
   ({ kind: "http", url: `http://127.0.0.1:${port}/`, timeoutMs }) as const;

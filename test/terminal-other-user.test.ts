@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "./helpers/processes.js";
 import { berthBin, tempProject } from "./helpers/project.js";
-import { hasScript, inTerminal } from "./helpers/terminal.js";
+import { chattyConfig, hasScript, inTerminal } from "./helpers/terminal.js";
 
 // berth running as another user than the terminal's owner (`sudo -u`, a shared dev box):
 // the terminal cannot be opened again (EACCES), so nothing may depend on doing so. Needs
@@ -20,25 +20,11 @@ const asNobody = (command: string) =>
 const node = JSON.stringify(process.execPath);
 const berth = (args: string) => `${node} ${JSON.stringify(berthBin)} ${args}`;
 
-const chatty = JSON.stringify({
-  services: {
-    chatty: {
-      // About 4 MB a second: far more than any terminal or pipe holds.
-      command: [
-        process.execPath,
-        "-e",
-        "setInterval(() => console.log(('x'.repeat(200) + '\\n').repeat(20)), 1)",
-      ],
-      port: false,
-    },
-  },
-});
-
 describe.skipIf(!canSwitchUser)(
   "berth run as another user on a terminal that stops reading",
   () => {
     it("keeps supervising and answering its control socket", async () => {
-      const dir = tempProject({ "berth.config.json": chatty });
+      const dir = tempProject({ "berth.config.json": chattyConfig });
       // nobody reaches the project through the test's private temp folders, and owns nothing
       // of berth's: every berth folder lives in the project.
       chmodSync(dir, 0o777);

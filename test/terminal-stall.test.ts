@@ -4,20 +4,7 @@ import { describe, expect, it } from "vitest";
 import { runBerth } from "./helpers/cli.js";
 import { spawnTracked, waitFor } from "./helpers/processes.js";
 import { berthBin, tempProject } from "./helpers/project.js";
-
-const chatty = JSON.stringify({
-  services: {
-    chatty: {
-      // About 4 MB a second: soon more than berth holds back for a terminal.
-      command: [
-        process.execPath,
-        "-e",
-        "setInterval(() => console.log(('x'.repeat(200) + '\\n').repeat(20)), 1)",
-      ],
-      port: false,
-    },
-  },
-});
+import { chattyConfig } from "./helpers/terminal.js";
 
 // `script` gives berth a real terminal; nobody reads what it writes there, as when a user
 // presses Ctrl-S, so the terminal's buffer fills within a second.
@@ -25,7 +12,7 @@ describe.skipIf(
   process.platform !== "linux" || !existsSync("/usr/bin/script") || !existsSync("/dev/ptmx"),
 )("berth run on a terminal that stops reading", () => {
   it("keeps supervising and answering its control socket", async () => {
-    const dir = tempProject({ "berth.config.json": chatty });
+    const dir = tempProject({ "berth.config.json": chattyConfig });
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(berthBin)} run`;
     const terminal = spawnTracked("script", ["-qfec", command, "/dev/null"], {
       cwd: dir,

@@ -1,18 +1,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { WatchSpec } from "../src/model/app.js";
 import type { SupervisorEvent } from "../src/supervisor/events.js";
-import type { Supervisor } from "../src/supervisor/supervisor.js";
-import { freePort, makeApp, supervise } from "./helpers/app.js";
+import { freePort, makeApp, supervisorsPerTest } from "./helpers/app.js";
 import { startBerth } from "./helpers/cli.js";
 import { waitFor } from "./helpers/processes.js";
 import { tempProject } from "./helpers/project.js";
 
-const running: Supervisor[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop({ force: true })));
-});
+const supervise = supervisorsPerTest();
 
 /** A server that says which version of itself runs; `broken` exits at once with code 1. */
 const server = (version: string, broken = false) =>
@@ -46,7 +42,6 @@ async function watchedApi(options: { ready?: boolean } = {}) {
   const save = (file: string, text: string) => writeFileSync(join(app.projectDir, file), text);
   save("src/server.mjs", server("v1"));
   const { supervisor, events } = supervise(app);
-  running.push(supervisor);
   const said = () => events.flatMap((e: SupervisorEvent) => (e.type === "message" ? [e.text] : []));
   const answer = async () => (await fetch(`http://127.0.0.1:${port}/`)).text();
   return { app, supervisor, events, save, said, answer };

@@ -1,20 +1,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
-import { freePort, makeApp, states, supervise } from "../../test/helpers/app.js";
+import { describe, expect, it } from "vitest";
+import { freePort, makeApp, states, supervisorsPerTest } from "../../test/helpers/app.js";
 import { isAlive, waitFor } from "../../test/helpers/processes.js";
 import type { MessageEvent } from "./events.js";
-import type { Supervisor } from "./supervisor.js";
 
-const running: Supervisor[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop({ force: true })));
-});
-
-function start(app: ReturnType<typeof makeApp>) {
-  const result = supervise(app);
-  running.push(result.supervisor);
-  return result;
-}
+const start = supervisorsPerTest();
 
 const restartOften = {
   policy: "on-failure",

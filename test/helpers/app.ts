@@ -1,4 +1,5 @@
 import { mkdtempSync } from "node:fs";
+import { afterEach } from "vitest";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,6 +59,26 @@ export function supervise(app: AppModel): { supervisor: Supervisor; events: Supe
   const supervisor = new Supervisor(app, { onProcess: (_s, pgid) => track(pgid) });
   supervisor.subscribe((event) => events.push(event));
   return { supervisor, events };
+}
+
+/**
+ * For a test file whose tests start supervisors: returns `supervise`, and stops (kills)
+ * every supervisor it started after each test. Call it at the file's top level.
+ *
+ * @example
+ * const start = supervisorsPerTest();
+ * const { supervisor, events } = start(makeApp({ api: { run: ["server.mjs"] } }));
+ */
+export function supervisorsPerTest(): typeof supervise {
+  const running: Supervisor[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((s) => s.stop({ force: true })));
+  });
+  return (app) => {
+    const result = supervise(app);
+    running.push(result.supervisor);
+    return result;
+  };
 }
 
 /** A free TCP port (the OS's choice). */

@@ -1,5 +1,5 @@
 import { isAlive as isAliveProcess } from "../../src/platform/process-info.js";
-import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { listAllCandidates } from "../../src/monitor/scan.js";
 
@@ -80,4 +80,16 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * Kills the guardian of the host run `runId` (it carries the run id on its command line),
+ * so that nothing stops that run's services when the test kills its host.
+ */
+export function killGuardianOf(runId: string): void {
+  const guardians = execFileSync("pgrep", ["-f", runId], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map(Number);
+  for (const pid of guardians) process.kill(pid, "SIGKILL");
 }

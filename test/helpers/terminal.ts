@@ -49,3 +49,20 @@ export function inTerminal(
     exited,
   };
 }
+
+/**
+ * A `berth.config.json` whose one service, `chatty`, writes about 4 MB a second: far more
+ * than a terminal (or what berth holds back for one) takes.
+ */
+export const chattyConfig = JSON.stringify({
+  services: {
+    chatty: {
+      command: [
+        process.execPath,
+        "-e",
+        "setInterval(() => console.log(('x'.repeat(200) + '\\n').repeat(20)), 1)",
+      ],
+      port: false,
+    },
+  },
+});
