@@ -21,6 +21,7 @@ import { ensureStateDir } from "../../model/state.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
 import { unresponsiveError } from "../../monitor/select.js";
 import { projectHosts } from "../hosts.js";
+import { lastLines } from "../log-files.js";
 import { packageRoot } from "../../version.js";
 import { table } from "../output/table.js";
 
@@ -198,12 +199,8 @@ function waitUntilSettled(client: ControlClient): Promise<{ services: ServiceInf
 
 /** The last lines its last process wrote to the service's log file, without berth's notes. */
 function lastLinesOf(stateDir: string, service: string): string[] {
-  let lines: string[];
-  try {
-    lines = readFileSync(join(stateDir, "logs", `${service}.log`), "utf8").split("\n");
-  } catch {
-    return [];
-  }
+  // The file's tail only (a log file may be megabytes); notes and an earlier run are cut.
+  const lines = lastLines(join(stateDir, "logs", `${service}.log`), LAST_LINES * 4);
   // Each process's lines follow berth's "--- starting: <command>" note.
   const start = lines.findLastIndex((line) => line.startsWith("--- starting"));
   return lines
