@@ -2,6 +2,7 @@ import { appHostHash, socketAddress } from "../control/address.js";
 import { BerthError, isBerthError } from "../errors.js";
 import { startControlServer } from "../control/server.js";
 import type { AppModel } from "../model/app.js";
+import { controlConnectionCap, openFilesLimit } from "../platform/open-files-limit.js";
 import { processStartTime } from "../platform/process-info.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 import { berthVersion } from "../version.js";
@@ -50,6 +51,8 @@ export async function openControlSocket(
     target,
     address,
     secrets: [app.instance.secret],
+    // Below `ulimit -n`: idle clients never take the descriptors a restart needs.
+    limits: { maxConnections: controlConnectionCap(app.services.length, openFilesLimit()) },
     log: options.verbose,
     sidecar: {
       appHostPath: app.appHostPath,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RestartSpec } from "../model/app.js";
-import { decideRestart } from "./restart-policy.js";
+import { decideRestart, SPAWN_RETRIES, spawnRetryDelay } from "./restart-policy.js";
 
 const spec = (policy: RestartSpec["policy"]): RestartSpec => ({
   policy,
@@ -44,5 +44,14 @@ describe("decideRestart", () => {
       delayMs: 100,
       attempt: 1,
     });
+  });
+});
+
+describe("spawnRetryDelay", () => {
+  it("backs off on the service's delays, whatever its policy, then gives up", () => {
+    const delays = Array.from({ length: SPAWN_RETRIES + 1 }, (_, i) =>
+      spawnRetryDelay(spec("no"), i),
+    );
+    expect(delays).toEqual([100, 200, 300, 300, 300, 300, undefined]);
   });
 });

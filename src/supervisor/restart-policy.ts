@@ -42,3 +42,16 @@ export function describeExit(exit: { code: number | null; signal: NodeJS.Signals
   if (exit.signal) return `killed by ${exit.signal}`;
   return `exited with code ${exit.code}`;
 }
+
+/** Times a start that failed for a reason that may pass (EMFILE, EAGAIN) is tried again. */
+export const SPAWN_RETRIES = 6;
+
+/**
+ * The wait before retry `attempt` (from 0) of a start that failed for a reason that may pass,
+ * on the service's own back-off; undefined once the retries are used up. Whatever the restart
+ * policy: the process never ran, so this is not a restart.
+ */
+export function spawnRetryDelay(spec: RestartSpec, attempt: number): number | undefined {
+  if (attempt >= SPAWN_RETRIES) return undefined;
+  return Math.min(spec.maxDelayMs, spec.initialDelayMs * 2 ** attempt);
+}

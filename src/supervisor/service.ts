@@ -7,9 +7,14 @@ import { ServiceLog } from "./logs/service-log.js";
 import { waitUntilReady } from "./readiness/wait-ready.js";
 import { commandNotFound } from "./command-not-found.js";
 import { durationText } from "../duration-text.js";
-import { decideRestart, describeExit } from "./restart-policy.js";
+import { decideRestart, describeExit, SPAWN_RETRIES, spawnRetryDelay } from "./restart-policy.js";
 import { fileProblem } from "../file-errors.js";
-import { spawnInGroup, type SpawnedProcess } from "./spawn.js";
+import {
+  spawnInGroup,
+  transientSpawnCode,
+  transientSpawnText,
+  type SpawnedProcess,
+} from "./spawn.js";
 import { stopGroup } from "./stop-group.js";
 import { signalGroup } from "../platform/process-group.js";
 
@@ -52,6 +57,8 @@ export interface ServiceSnapshot {
 const LAST_LINES = 15;
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
+/** A spawn that failed for a reason that may pass (see `transientSpawnCode`). */
+type SpawnFailure = { spawnFailed: Error; code: string };
 
 /**
  * One service's life: spawn, readiness, restarts with back-off, stop. Every change is
@@ -227,10 +234,27 @@ export class ServiceRunner {
     mkdirSync(model.dataDir, { recursive: true, mode: 0o700 });
     // Held until now so nothing else could take the port between planning and this spawn.
     await reservation?.release();
+    let spawnRetries = 0;
     for (;;) {
       if (this.stopController.signal.aborted) return;
       const exit = await this.runOnce();
       if (exit === "done") return;
+      if ("spawnFailed" in exit) {
+        // Out of descriptors or processes for now: tried again on the back-off, not failed
+        // for good (a flood of clients, other services' files, a fork bomb pass).
+        const delayMs = spawnRetryDelay(model.restart, spawnRetries++);
+        if (delayMs === undefined) {
+          return this.fail(`${exit.spawnFailed.message} It failed ${spawnRetries} times.`, []);
+        }
+        this.setState("restarting", {
+          reason:
+            `could not start \`${model.command.display}\` (${transientSpawnText(exit.code)}); ` +
+            `retrying in ${durationText(delayMs)} (${spawnRetries}/${SPAWN_RETRIES})`,
+        });
+        if (!(await this.pause(delayMs))) return;
+        continue;
+      }
+      spawnRetries = 0;
       const notFound = commandNotFound(model.command, exit);
       if (notFound) return this.fail(notFound);
       const decision = decideRestart(
@@ -248,11 +272,17 @@ export class ServiceRunner {
       this.setState("restarting", {
         reason: `${describeExit(exit)}; restarting in ${durationText(decision.delayMs)} (${decision.attempt}/${model.restart.maxRestarts})`,
       });
-      try {
-        await sleep(this.options.clock, decision.delayMs, this.stopController.signal);
-      } catch {
-        return;
-      }
+      if (!(await this.pause(decision.delayMs))) return;
+    }
+  }
+
+  /** Waits out a back-off; false when a stop came first. */
+  private async pause(ms: number): Promise<boolean> {
+    try {
+      await sleep(this.options.clock, ms, this.stopController.signal);
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -260,7 +290,7 @@ export class ServiceRunner {
    * One process, from spawn to exit. Returns its exit for the restart decision, or "done"
    * when the loop must end (stopped, or failed to come up).
    */
-  private async runOnce(): Promise<Exit | "done"> {
+  private async runOnce(): Promise<Exit | SpawnFailure | "done"> {
     const { model } = this.options;
     this.reason = undefined;
     this.log.note(`--- starting: ${model.command.display}`);
@@ -272,6 +302,8 @@ export class ServiceRunner {
         service: this.name,
       });
     } catch (error) {
+      const code = transientSpawnCode(error);
+      if (code) return { spawnFailed: error as Error, code };
       this.fail(messageOf(error), []);
       return "done";
     }

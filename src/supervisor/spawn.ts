@@ -44,6 +44,27 @@ export async function spawnInGroup(
   return { child, pid, exited };
 }
 
+/** Spawn failures that may pass by themselves: out of descriptors or processes for now. */
+const TRANSIENT = new Set(["EMFILE", "ENFILE", "EAGAIN"]);
+
+/**
+ * The errno code of a `spawnInGroup` failure worth retrying (EMFILE, ENFILE, EAGAIN: the
+ * descriptors or processes may be given back), else undefined.
+ *
+ * @example
+ * transientSpawnCode(error); // "EMFILE"
+ */
+export function transientSpawnCode(error: unknown): string | undefined {
+  const code = (error instanceof Error ? (error.cause as NodeJS.ErrnoException) : undefined)?.code;
+  return code !== undefined && TRANSIENT.has(code) ? code : undefined;
+}
+
+/** "EMFILE: the limit is 64 open files (`ulimit -n`)", for a service's reason. */
+export function transientSpawnText(code: string): string {
+  if (code === "EAGAIN") return "EAGAIN: too many processes (`ulimit -u`)";
+  return `${code}: ${code === "ENFILE" ? "the system's table of open files is full" : openFilesLimitText()}`;
+}
+
 function hintFor(error: NodeJS.ErrnoException, cwd: string): string {
   if (error.code === "ENOENT") {
     return `Check that the program exists and is on PATH, and that the folder ${cwd} exists.`;
