@@ -41,7 +41,7 @@ export function socketAddress(
 ): SocketAddress {
   const stem = socketStem(hash, pid);
   const preferred = runtimeDir(env);
-  const fits = join(preferred, `${stem}.sock`).length <= MAX_SOCKET_PATH;
+  const fits = Buffer.byteLength(join(preferred, `${stem}.sock`)) <= MAX_SOCKET_PATH;
   const dir = fits ? preferred : fallbackRuntimeDir(env);
   return {
     dir,

@@ -1,4 +1,4 @@
-import { appHostHash, socketAddress } from "../control/address.js";
+import { appHostHash } from "../control/address.js";
 import { BerthError, isBerthError } from "../errors.js";
 import { startControlServer } from "../control/server.js";
 import type { AppModel } from "../model/app.js";
@@ -7,6 +7,7 @@ import { processStartTime } from "../platform/process-info.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 import { berthVersion } from "../version.js";
 import { controlTarget } from "./control-target.js";
+import { hostSocketAddress } from "./socket-address.js";
 
 /**
  * Opens the host's control socket (with its sidecar) so every client on the machine can
@@ -23,7 +24,7 @@ export async function openControlSocket(
   },
 ): Promise<{ close(): Promise<void> }> {
   const hash = appHostHash(app.appHostPath);
-  const address = socketAddress(hash, process.pid);
+  const address = hostSocketAddress(app.appHostPath, process.pid);
   if (address.fellBack) {
     options.verbose(`control socket path too long under the runtime dir; using ${address.dir}`);
   }

@@ -10,6 +10,7 @@ import { removeLeftoverTempFiles } from "../platform/atomic-write.js";
 import { processStartTime } from "../platform/process-info.js";
 import type { PortReservation } from "../supervisor/service.js";
 import { cleanupLeftovers } from "./leftovers.js";
+import { hostSocketAddress } from "./socket-address.js";
 import { acquireHostLock, HOST_LOG, type HostLock, type ServiceProcessRecord } from "./lock.js";
 
 export interface PreparedProject {
@@ -47,6 +48,8 @@ export async function lockProject(
   appHostPath: string,
   options: { runId: string; claimLog?: string },
 ): Promise<LockedProject> {
+  // Before anything is made: a host that could not open its socket would leave it all.
+  hostSocketAddress(appHostPath);
   const stateDir = join(dirname(appHostPath), ".berth");
   return takeLock(appHostPath, options).catch((error: unknown) =>
     Promise.reject(asFileError(error, stateDir)),

@@ -16,6 +16,7 @@ import type { ServiceInfo } from "../../control/protocol.js";
 import { BerthError, ExitCode } from "../../errors.js";
 import { cleanupNotices } from "../../host/output/host-log.js";
 import { HOST_LOG } from "../../host/lock.js";
+import { hostSocketAddress } from "../../host/socket-address.js";
 import { isAlive } from "../../platform/process-info.js";
 import { ensureStateDir } from "../../model/state.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
@@ -69,6 +70,7 @@ export async function detachCommand(options: {
   }
   if (existing[0]) throw unresponsiveError(existing[0]);
 
+  hostSocketAddress(config.file); // a path too long for a socket: say so before starting
   const stateDir = await ensureStateDir(config.projectDir);
   const logFile = join(stateDir, HOST_LOG);
   // A file of the host's own until it holds the project's lock, when it makes it host.log:
