@@ -259,7 +259,7 @@ projectOptions(
   program
     .command("status")
     .description(
-      "is this project running, and its services? (exit code: 0 running, 7 not, 8 unresponsive, 5 port taken)",
+      "is this project running, and its services? (exit code: 0 running, 7 not, 8 unresponsive or slow, 5 port taken)",
     )
     .option("--json", "machine-readable output"),
 ).action(

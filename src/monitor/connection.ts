@@ -138,8 +138,8 @@ export async function handshake(socketPath: string, options: HandshakeOptions): 
     return { client, info, services };
   };
   try {
-    return await withTimeout(run(), clock, timeoutMs, working, (waited) =>
-      unresponsive(socketPath, waited),
+    return await withTimeout(run(), clock, timeoutMs, working, (waited, atWork) =>
+      unresponsive(socketPath, waited, atWork),
     );
   } catch (error) {
     abandoned = true;
@@ -149,10 +149,27 @@ export async function handshake(socketPath: string, options: HandshakeOptions): 
   }
 }
 
-/** The error for a host that accepted a connection but did not answer in time. */
-export function unresponsive(socketPath: string, timeoutMs: number): BerthError {
+/**
+ * A host that did not answer in time but was at work all along (using CPU, or running): it
+ * is slow to answer, not proven hung. Same code (and exit code) as an unresponsive host.
+ */
+export class SlowHostError extends BerthError {}
+
+/**
+ * The error for a host that accepted a connection but did not answer in time: a
+ * `SlowHostError` when it was still at work at the last look, else one that says it may be
+ * hung (stopped, or idle without answering).
+ */
+export function unresponsive(socketPath: string, timeoutMs: number, atWork = false): BerthError {
   const pid = parseSocketName(basename(socketPath))?.pid;
   const process = pid === undefined ? "its process" : `its process (pid ${pid})`;
+  if (atWork) {
+    return new SlowHostError(
+      "HOST_UNRESPONSIVE",
+      `The app host at ${socketPath} is slow to answer: ${process} is at work but did not ` +
+        `answer within ${timeoutMs} ms. Try again in a moment.`,
+    );
+  }
   return new BerthError(
     "HOST_UNRESPONSIVE",
     `The app host at ${socketPath} accepts connections but did not answer within ${timeoutMs} ms. ` +
@@ -174,18 +191,19 @@ function withTimeout<T>(
   clock: Clock,
   ms: number,
   working: (() => boolean) | undefined,
-  onTimeout: (waitedMs: number) => Error,
+  onTimeout: (waitedMs: number, atWork: boolean) => Error,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let extensions = 0;
     let cancel = () => {};
     const arm = () => {
       cancel = clock.setTimeout(() => {
-        if (working && extensions < MAX_EXTENSIONS && working()) {
+        const atWork = working?.() ?? false;
+        if (atWork && extensions < MAX_EXTENSIONS) {
           extensions++;
           return arm();
         }
-        reject(onTimeout(ms * (1 + extensions)));
+        reject(onTimeout(ms * (1 + extensions), atWork));
       }, ms);
     };
     arm();

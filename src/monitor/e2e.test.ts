@@ -160,6 +160,20 @@ describe("listHosts", () => {
     expect(existsSync(`${orphan}.json`)).toBe(false);
   });
 
+  it("calls a silent host still at work slow to answer, after its extra time", async () => {
+    await silentHost("busy");
+    const atWork = () => () => true;
+    const [listed] = await listHosts({ dirs: [dir], timeoutMs: 50, activity: atWork });
+    expect(listed).toMatchObject({
+      status: "slow",
+      sidecar: { appHostPath: "/p/busy/berth.config.ts" },
+    });
+    // Four more deadlines, then it is named slow, not hung.
+    expect(listed!.error).toMatch(
+      /is slow to answer: .* is at work but did not answer within 250 ms/,
+    );
+  });
+
   it("asks only the hosts of one project when given its hash, and no other", async () => {
     const mine = await realHost("mine");
     await realHost("other");

@@ -3,7 +3,12 @@ import { scanDirs } from "../control/address.js";
 import { activityOf } from "../platform/process-info.js";
 import type { ControlClient } from "../control/client.js";
 import { RECONNECT_POLICY, type BackoffPolicy } from "./backoff.js";
-import { closeQuietly, type ConnectOptions, type HostConnection } from "./connection.js";
+import {
+  closeQuietly,
+  SlowHostError,
+  type ConnectOptions,
+  type HostConnection,
+} from "./connection.js";
 import { sweepOrphans, type SweptOrphan } from "./orphans.js";
 import { reachHost } from "./reach.js";
 import { listAllCandidates, withSidecar, type Candidate } from "./scan.js";
@@ -44,7 +49,7 @@ export interface ListHostsOptions<C extends HostConnection = ControlClient> {
 }
 
 /**
- * Every app host with a socket, each `live` (with its info and services) or
+ * Every app host with a socket, each `live` (with its info and services), `slow` or
  * `unresponsive` (with its sidecar, when readable); orphans are deleted and left out.
  * Hosts are reached in parallel.
  *
@@ -109,6 +114,7 @@ export async function listHosts<C extends HostConnection = ControlClient>(
         case "unresponsive":
           return {
             ...host,
+            status: reach.error instanceof SlowHostError ? "slow" : "unresponsive",
             sidecar: withSidecar(candidate).sidecar,
             error: reach.error instanceof Error ? reach.error.message : String(reach.error),
           };

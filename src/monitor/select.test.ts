@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BerthError } from "../errors.js";
-import { inScope, isInside, requireLive, selectHost, type SelectableHost } from "./select.js";
+import {
+  describeHost,
+  inScope,
+  isInside,
+  requireLive,
+  selectHost,
+  type SelectableHost,
+} from "./select.js";
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), "bm-select-")));
 for (const folder of ["a/b", "a/bc", "a/b/c", "shop", "elsewhere"]) {
@@ -163,5 +170,16 @@ describe("requireLive", () => {
         "Stop it with `berth stop --pid 402` (it is signalled if it does not answer).",
     );
     expect(error.details).toEqual(["did not answer within 2000 ms"]);
+  });
+
+  it("names a slow host as slow to answer, not hung", () => {
+    const busy = host("shop", 403, "slow");
+    expect(thrown(() => requireLive(busy)).message).toBe(
+      `The app host for ${join(root, "shop/berth.config.ts")} (pid 403) is slow to answer: ` +
+        "try again in a moment, or stop it with `berth stop --pid 403` (it is signalled if it does not answer).",
+    );
+    expect(describeHost(busy)).toBe(
+      `${join(root, "shop/berth.config.ts")} (pid 403, slow to answer)`,
+    );
   });
 });

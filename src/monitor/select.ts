@@ -132,9 +132,13 @@ export function requireLive<H extends SelectableHost & { error?: string }>(host:
 /** `HOST_UNRESPONSIVE` naming the host, with the reason it gave as a detail line. */
 export function unresponsiveError(host: SelectableHost & { error?: string }): BerthError {
   const path = appHostPathOf(host) ?? host.socketPath;
+  const slow = host.status === "slow";
   return new BerthError(
     "HOST_UNRESPONSIVE",
-    `The app host for ${path} (pid ${host.pid}) does not answer. Stop it with ` +
+    `The app host for ${path} (pid ${host.pid}) ` +
+      (slow
+        ? "is slow to answer: try again in a moment, or stop it with "
+        : "does not answer. Stop it with ") +
       `\`berth stop --pid ${host.pid}\` (it is signalled if it does not answer).`,
     { details: host.error ? [host.error] : [] },
   );
@@ -153,7 +157,8 @@ function notRunning(message: string, hosts: SelectableHost[]): BerthError {
 
 /** `/home/me/shop/berth.config.ts (pid 4242)`, plus the status when it is not live. */
 export function describeHost(host: SelectableHost): string {
-  const status = host.status === "live" ? "" : `, ${host.status}`;
+  const status =
+    host.status === "live" ? "" : `, ${host.status === "slow" ? "slow to answer" : host.status}`;
   return `${appHostPathOf(host) ?? host.socketPath} (pid ${host.pid}${status})`;
 }
 

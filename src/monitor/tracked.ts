@@ -5,10 +5,12 @@ import type { HostConnection } from "./connection.js";
 /**
  * - `connecting`: found, not answered yet (or reconnecting after its connection closed).
  * - `live`: connected; `info` and `services` are current.
- * - `unresponsive`: accepts but does not answer, or kept refusing; tried again on the next scan.
+ * - `slow`: did not answer in time, but was at work all along (CPU used, or running).
+ * - `unresponsive`: did not answer and was not at work (stopped, or idle), or kept refusing;
+ *   tried again on the next scan.
  * - `gone`: its socket went away (only in a `removed` event).
  */
-export type HostStatus = "connecting" | "live" | "unresponsive" | "gone";
+export type HostStatus = "connecting" | "live" | "slow" | "unresponsive" | "gone";
 
 /** One app host as the monitor (or `listHosts`) sees it. */
 export interface TrackedHost<C extends HostConnection = HostConnection> {
@@ -27,7 +29,7 @@ export interface TrackedHost<C extends HostConnection = HostConnection> {
   services?: ServiceInfo[];
   /** The open connection while `live` (owned by the monitor: do not close it). */
   client?: C;
-  /** Why it is `unresponsive`, in words. */
+  /** Why it is `slow` or `unresponsive`, in words. */
   error?: string;
 }
 

@@ -11,7 +11,8 @@ export interface PsEntry {
   appHostPath: string | null;
   instanceName: string | null;
   pid: number;
-  status: "live" | "unresponsive";
+  /** `slow`: did not answer in time while at work; `unresponsive`: did not, and was not. */
+  status: "live" | "slow" | "unresponsive";
   inScope: boolean;
   startedAt: string | null;
   uptimeMs: number | null;
@@ -57,7 +58,11 @@ export async function psCommand(options: {
   for (const { host, entry: e } of entries) {
     rows.push([
       e.appHostPath ?? host.socketPath,
-      e.status === "live" ? `${e.servicesReady}/${e.servicesTotal} ready` : "unresponsive",
+      e.status === "live"
+        ? `${e.servicesReady}/${e.servicesTotal} ready`
+        : e.status === "slow"
+          ? "slow to answer"
+          : "unresponsive",
       // The dashboard's URL goes here once there is one.
       e.dashboardUrl ?? "",
       String(e.pid),
@@ -77,7 +82,7 @@ function toEntry(host: TrackedHost, inScope: (host: SelectableHost) => boolean):
     appHostPath: appHostPathOf(host) ?? null,
     instanceName: host.info?.instanceName ?? null,
     pid: host.pid,
-    status: host.status === "live" ? "live" : "unresponsive",
+    status: host.status === "live" || host.status === "slow" ? host.status : "unresponsive",
     inScope: inScope(host),
     startedAt,
     uptimeMs: startedAt === null ? null : Date.now() - Date.parse(startedAt),

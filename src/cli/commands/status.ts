@@ -12,7 +12,7 @@ import { table } from "../output/table.js";
 
 /** `berth status --json`; the shape is stable (see README). */
 export interface StatusReport {
-  status: "running" | "not-running" | "unresponsive" | "port-taken";
+  status: "running" | "not-running" | "slow" | "unresponsive" | "port-taken";
   appHostPath: string;
   pid: number | null;
   servicesReady: number | null;
@@ -26,6 +26,7 @@ export interface StatusReport {
 const exitCodeOf: Record<StatusReport["status"], number> = {
   running: ExitCode.ok,
   "not-running": ExitCode.notRunning,
+  slow: ExitCode.hostUnresponsive,
   unresponsive: ExitCode.hostUnresponsive,
   "port-taken": ExitCode.portTaken,
 };
@@ -76,6 +77,9 @@ export async function statusCommand(options: {
       }
       line += `\n${indent(table(rows, { dropEmpty: true }))}`;
     }
+  } else if (hosts[0]?.status === "slow") {
+    Object.assign(report, { status: "slow", pid: hosts[0].pid });
+    line = `slow to answer: pid ${hosts[0].pid} is at work but did not answer in time; try again in a moment, or \`berth stop\` ends it`;
   } else if (hosts.length > 0) {
     Object.assign(report, { status: "unresponsive", pid: hosts[0]!.pid });
     line = `unresponsive: pid ${hosts[0]!.pid} accepts connections but does not answer; \`berth stop\` ends it`;
