@@ -114,8 +114,9 @@ export async function handshake(socketPath: string, options: HandshakeOptions): 
   let opened: HostConnection | undefined;
   const pid = parseSocketName(basename(socketPath))?.pid;
   const working = pid === undefined ? undefined : options.activity?.(pid);
-  // The connection's own bound is the longest the deadline below can stretch to.
-  const bound = working ? timeoutMs * (1 + MAX_EXTENSIONS) : timeoutMs;
+  // The connection's own bound is a backstop, one deadline past the longest the deadline below
+  // can stretch to: that one decides, and only it can tell a slow host from a hung one.
+  const bound = working ? timeoutMs * (2 + MAX_EXTENSIONS) : timeoutMs;
   const givenUp = new AbortController();
   const run = async (): Promise<Handshake> => {
     const client = await options.connect(socketPath, {
