@@ -126,11 +126,12 @@ describe("idle clients holding connections under a low limit of open files", () 
   it("retries a restart that failed for want of descriptors, and says so", async () => {
     const dir = projectWith(worker);
     const pid = await detachWithLimit(dir, 1024);
-    // The host's limit, lowered to what it has open: its next spawn fails with EMFILE.
+    const before = (await ps(dir))[0]!.services[0]!;
+    // The host's limit, lowered to what it has open: its next spawn (which needs 6, and
+    // gets back the 2 of the killed worker's pipes) fails with EMFILE.
     const open = readdirSync(`/proc/${pid}/fd`).length;
     execFileSync("prlimit", [`--pid=${pid}`, `--nofile=${open}:`]);
     const hostLog = join(dir, ".berth", "host.log");
-    const before = (await ps(dir))[0]!.services[0]!;
     process.kill(before.pid!, "SIGKILL");
     await waitFor(
       () =>
