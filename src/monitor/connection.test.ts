@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../clock.js";
 import { ControlClosedError, ControlConnectError, UnresponsiveError } from "../control/errors.js";
 import type { HostInfo } from "../control/protocol.js";
-import { failureKind, handshake, type HostConnection } from "./connection.js";
+import { failureKind, handshake, SlowHostError, type HostConnection } from "./connection.js";
 
 const path = "/run/berth/0123456789abcdef.4242.sock";
 
@@ -56,6 +56,38 @@ describe("handshake", () => {
         "It may be hung: wait a moment and try again, or stop its process (pid 4242).",
     );
     expect(closed()).toBe(1);
+  });
+
+  it("waits once more when its own deadline fired late (this client was starved of CPU)", async () => {
+    const manual = new ManualClock();
+    let lag = 0;
+    // Time as a starved client sees it: its timer runs well after it was due.
+    const clock = { now: () => manual.now() + lag, setTimeout: manual.setTimeout.bind(manual) };
+    let answer!: (info: HostInfo) => void;
+    const { client } = connection({ info: new Promise((resolve) => (answer = resolve)) });
+    const result = handshake(path, { connect: async () => client, clock, timeoutMs: 2000 });
+    lag = 500;
+    await manual.advance(2000);
+    answer({ pid: 4242 } as HostInfo);
+    expect(await result).toMatchObject({ info: { pid: 4242 } });
+  });
+
+  it("calls a host that does not answer while at work slow, after its extra time", async () => {
+    const clock = new ManualClock();
+    const { client } = connection({ info: new Promise(() => {}) });
+    const settled = handshake(path, {
+      connect: async () => client,
+      clock,
+      timeoutMs: 2000,
+      activity: () => () => true,
+    }).catch((error: unknown) => error);
+    await clock.advance(10_000);
+    const error = await settled;
+    expect(error).toBeInstanceOf(SlowHostError);
+    expect((error as Error).message).toBe(
+      `The app host at ${path} is slow to answer: its process (pid 4242) is at work but did ` +
+        "not answer within 10000 ms. Try again in a moment.",
+    );
   });
 
   it("closes a connection that opens only after the timeout", async () => {

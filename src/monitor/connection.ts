@@ -91,13 +91,16 @@ export interface HandshakeOptions {
 }
 
 /**
- * How many more deadlines a host at work gets: on a machine busy with hundreds of processes,
- * a healthy host can take seconds to be scheduled; one that keeps working past them all, or
- * does nothing, is reported unresponsive.
+ * How many more deadlines a host at work (or a client that ran late) gets: on a machine busy
+ * with hundreds of processes, a healthy host can take seconds to be scheduled. One that keeps
+ * working past them all is reported slow; one that does nothing, unresponsive.
  */
 export const MAX_EXTENSIONS = 4;
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 2000;
+
+/** A deadline that fires later than this after it was due says the client itself was late. */
+const LATE_MS = 100;
 
 /**
  * Connects and asks for the host's info and services, all within `timeoutMs`: a host that
@@ -114,9 +117,9 @@ export async function handshake(socketPath: string, options: HandshakeOptions): 
   let opened: HostConnection | undefined;
   const pid = parseSocketName(basename(socketPath))?.pid;
   const working = pid === undefined ? undefined : options.activity?.(pid);
-  // The connection's own bound is a backstop, one deadline past the longest the deadline below
-  // can stretch to: that one decides, and only it can tell a slow host from a hung one.
-  const bound = working ? timeoutMs * (2 + MAX_EXTENSIONS) : timeoutMs;
+  // The connection's own bound is a backstop, past the longest the deadline below can
+  // stretch to: that one decides, and only it can tell a slow host from a hung one.
+  const bound = timeoutMs * (MAX_EXTENSIONS + 3);
   const givenUp = new AbortController();
   const run = async (): Promise<Handshake> => {
     const client = await options.connect(socketPath, {
@@ -198,9 +201,14 @@ function withTimeout<T>(
     let extensions = 0;
     let cancel = () => {};
     const arm = () => {
+      const due = clock.now() + ms;
       cancel = clock.setTimeout(() => {
+        // A client starved of CPU (hundreds of processes starting at once) runs its timers
+        // late, and before it reads an answer that may be waiting: its own lateness is not
+        // the host's, so it waits again, as for a host at work.
+        const late = clock.now() - due > LATE_MS;
         const atWork = working?.() ?? false;
-        if (atWork && extensions < MAX_EXTENSIONS) {
+        if ((late || atWork) && extensions < MAX_EXTENSIONS) {
           extensions++;
           return arm();
         }
