@@ -241,7 +241,7 @@ export class ServiceRunner {
       if (exit === "done") return;
       if ("spawnFailed" in exit) {
         // Out of descriptors or processes for now: tried again on the back-off, not failed
-        // for good (a flood of clients, other services' files, a fork bomb pass).
+        // for good, since what took them (a flood of clients, a burst of processes) passes.
         const delayMs = spawnRetryDelay(model.restart, spawnRetries++);
         if (delayMs === undefined) {
           return this.fail(`${exit.spawnFailed.message} It failed ${spawnRetries} times.`, []);
@@ -287,8 +287,8 @@ export class ServiceRunner {
   }
 
   /**
-   * One process, from spawn to exit. Returns its exit for the restart decision, or "done"
-   * when the loop must end (stopped, or failed to come up).
+   * One process, from spawn to exit. Returns its exit for the restart decision, a spawn
+   * failure worth retrying, or "done" when the loop must end (stopped, or failed to come up).
    */
   private async runOnce(): Promise<Exit | SpawnFailure | "done"> {
     const { model } = this.options;
