@@ -74,12 +74,11 @@ function say(name, value, unit = "") {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function cli(args, cwd, extraEnv = {}) {
-  const result = spawnSync(process.execPath, [berth, ...args], {
+  return spawnSync(process.execPath, [berth, ...args], {
     cwd,
     env: { ...env, ...extraEnv },
     encoding: "utf8",
   });
-  return result;
 }
 
 function cliOrThrow(args, cwd, extraEnv) {
