@@ -17,7 +17,7 @@
 // in a temporary folder with a private HOME, XDG_RUNTIME_DIR and BERTH_HOME, so it never
 // sees (or stops) another host on the machine. About 5 minutes on 2 cores.
 //
-// Usage: npm run bench:soak   (npm run build && node bench/soak.mjs [--settle 10])
+// Usage: npm run bench:soak   (npm run build && node bench/soak.mjs [--settle 10] [--ps 200])
 import { spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
@@ -40,7 +40,8 @@ const settleFlag = process.argv.indexOf("--settle");
 // it has yet to collect.
 const SETTLE_MS = (settleFlag === -1 ? 10 : Number(process.argv[settleFlag + 1])) * 1000;
 const RESTARTS = 1000;
-const CONCURRENT_PS = 200;
+const psFlag = process.argv.indexOf("--ps");
+const CONCURRENT_PS = psFlag === -1 ? 200 : Number(process.argv[psFlag + 1]);
 const CONNECTIONS = 5000;
 const CONNECTIONS_AT_ONCE = 100;
 const CYCLES = 100;
