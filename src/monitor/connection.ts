@@ -100,7 +100,7 @@ export const MAX_EXTENSIONS = 4;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 2000;
 
 /** A deadline that fires later than this after it was due says the client itself was late. */
-const LATE_MS = 100;
+const LATE_MS = 20;
 
 /**
  * Connects and asks for the host's info and services, all within `timeoutMs`: a host that
