@@ -58,7 +58,7 @@ export type CloseReason = "closed" | "lost";
  * @example
  * const host = await connectControl(socketPath, { client: "berth-cli 0.1.0" });
  * try {
- *   console.log(await host.services());
+ *   console.log((await host.describe()).services);
  * } finally {
  *   await host.close();
  * }
@@ -150,12 +150,9 @@ export class ControlClient {
     this.hostVersion = result.version;
   }
 
-  info(options?: CallOptions) {
-    return this.call(p.getHostInfo, {}, options?.timeoutMs);
-  }
-
-  async services(options?: CallOptions) {
-    return (await this.call(p.listServices, {}, options?.timeoutMs)).services;
+  /** The host's info and every service. */
+  describe(options?: CallOptions) {
+    return this.call(p.describeHost, {}, options?.timeoutMs);
   }
 
   async logs(params: p.GetLogsParams = {}, options?: CallOptions) {
@@ -179,10 +176,10 @@ export class ControlClient {
     }
   }
 
-  /** Answers the current list; `onChange` then gets each state change. */
-  async watchServices(onChange: (change: p.ServiceChangedParams) => void, options?: CallOptions) {
+  /** Answers like `describe`; `onChange` then gets each state change. */
+  watchServices(onChange: (change: p.ServiceChangedParams) => void, options?: CallOptions) {
     this.onChange = onChange;
-    return (await this.call(p.watchServices, {}, options?.timeoutMs)).services;
+    return this.call(p.watchServices, {}, options?.timeoutMs);
   }
 
   startService(name: string, options?: CallOptions) {

@@ -65,7 +65,10 @@ export function serveMethods(connection: MessageConnection, ctx: MethodContext):
         throw toWireError(ctx, type.method, error);
       }
     }) as never);
-  const services = () => target.services().map((service) => masks.service(service));
+  const describe = () => ({
+    host: target.info(),
+    services: target.services().map((service) => masks.service(service)),
+  });
   const logs = (method: string, params: Params) =>
     target
       .logs(optionalService(method, params), count(method, params, "tail", DEFAULT_TAIL))
@@ -79,11 +82,10 @@ export function serveMethods(connection: MessageConnection, ctx: MethodContext):
     throw new ResponseError(ErrorCodes.MethodNotFound, `this app host has no method ${method}`);
   });
   handle(p.getCapabilities, (params) => negotiate(ctx, params));
-  handle(p.getHostInfo, () => target.info());
-  handle(p.listServices, () => ({ services: services() }));
+  handle(p.describeHost, describe);
   handle(p.watchServices, () => {
     ctx.feeds.watch();
-    return { services: services() };
+    return describe();
   });
   handle(p.getLogs, (params) => ({ lines: logs(p.getLogs.method, params) }));
   handle(p.followLogs, (params) => {

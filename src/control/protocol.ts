@@ -81,16 +81,15 @@ export const getCapabilities = request<GetCapabilitiesParams, GetCapabilitiesRes
   "getCapabilities",
 );
 
-export const getHostInfo = request<Record<string, never>, HostInfo>("getHostInfo");
+/** The host and every service, in config order: all a listing needs, in one answer. */
+export interface HostDescription {
+  host: HostInfo;
+  services: ServiceInfo[];
+}
+export const describeHost = request<Record<string, never>, HostDescription>("describeHost");
 
-export const listServices = request<Record<string, never>, { services: ServiceInfo[] }>(
-  "listServices",
-);
-
-/** Answers the current list; then `serviceChanged` notifications follow on this connection. */
-export const watchServices = request<Record<string, never>, { services: ServiceInfo[] }>(
-  "watchServices",
-);
+/** Answers like `describeHost`; then `serviceChanged` notifications follow on this connection. */
+export const watchServices = request<Record<string, never>, HostDescription>("watchServices");
 export interface ServiceChangedParams {
   service: ServiceInfo;
   previous: ServiceState;

@@ -1,7 +1,12 @@
 import { basename } from "node:path";
 import { systemClock, type Clock } from "../clock.js";
 import { parseSocketName } from "../control/address.js";
-import type { HostInfo, ServiceChangedParams, ServiceInfo } from "../control/protocol.js";
+import type {
+  HostDescription,
+  HostInfo,
+  ServiceChangedParams,
+  ServiceInfo,
+} from "../control/protocol.js";
 import { BerthError, isBerthError } from "../errors.js";
 import { ControlClosedError, ControlConnectError, UnresponsiveError } from "../control/errors.js";
 
@@ -12,10 +17,9 @@ import { ControlClosedError, ControlConnectError, UnresponsiveError } from "../c
 
 /** An open connection to one app host's control socket. */
 export interface HostConnection {
-  info(): Promise<HostInfo>;
-  services(): Promise<ServiceInfo[]>;
-  /** Answers the current list; then calls `onChange` for every service state change. */
-  watchServices?(onChange: (change: ServiceChangedParams) => void): Promise<ServiceInfo[]>;
+  describe(): Promise<HostDescription>;
+  /** Answers like `describe`; then calls `onChange` for every service state change. */
+  watchServices?(onChange: (change: ServiceChangedParams) => void): Promise<HostDescription>;
   close(): void | Promise<void>;
   /** Called once when the connection ends, whichever side ended it. */
   onClose(listener: () => void): unknown;
@@ -130,12 +134,11 @@ export async function handshake(socketPath: string, options: HandshakeOptions): 
       throw new Error("abandoned");
     }
     const { onServiceChange } = options;
-    const listing =
+    const { host, services } =
       onServiceChange && client.watchServices
-        ? client.watchServices(onServiceChange)
-        : client.services();
-    const [info, services] = await Promise.all([client.info(), listing]);
-    return { client, info, services };
+        ? await client.watchServices(onServiceChange)
+        : await client.describe();
+    return { client, info: host, services };
   };
   try {
     return await withTimeout(run(), clock, timeoutMs, working, (waited) =>
