@@ -145,23 +145,12 @@ function negotiate(ctx: MethodContext, params: Params): p.GetCapabilitiesResult 
 }
 
 /** Throws `capabilityRequired` unless the session negotiated what `method` needs. */
-function requireCapability(
-  method: string,
-  needs: string,
-  negotiated: readonly string[] | undefined,
-): void {
-  if (!negotiated) {
-    throw new ControlError(
-      RpcErrorCode.capabilityRequired,
-      `call getCapabilities before ${method}: every session starts by negotiating capabilities`,
-    );
-  }
-  if (!negotiated.includes(needs)) {
-    throw new ControlError(
-      RpcErrorCode.capabilityRequired,
-      `${method} needs ${needs}, which this session did not negotiate`,
-    );
-  }
+function requireCapability(method: string, needs: string, negotiated?: readonly string[]): void {
+  if (negotiated?.includes(needs)) return;
+  const message = negotiated
+    ? `${method} needs ${needs}, which this session did not negotiate`
+    : `call getCapabilities before ${method}: every session starts by negotiating capabilities`;
+  throw new ControlError(RpcErrorCode.capabilityRequired, message);
 }
 
 /** A thrown error as the client receives it, masked; an unexpected one goes to the log. */
