@@ -30,8 +30,6 @@ import { socketTransport, type Transport } from "./transport.js";
 export const DEFAULT_TIMEOUT_MS = 2_000;
 /** Default bound on start/stop/restart: a start may wait out a readiness timeout (60 s). */
 export const ACTION_TIMEOUT_MS = 120_000;
-/** Default `timeoutMs` of `waitForService`, as the host applies it. */
-export const WAIT_TIMEOUT_MS = 30_000;
 
 export interface ConnectOptions {
   /** Bound on connecting plus `getCapabilities`, and the default for each query. Default 2000. */
@@ -196,7 +194,7 @@ export class ControlClient {
 
   /** Waits on the host's side; this call's own bound is the wait's timeout plus a margin. */
   async waitForService(params: p.WaitForServiceParams) {
-    const bound = (params.timeoutMs ?? WAIT_TIMEOUT_MS) + this.timeoutMs;
+    const bound = (params.timeoutMs ?? p.DEFAULT_WAIT_MS) + this.timeoutMs;
     return (await this.call(p.waitForService, params, bound)).service;
   }
 

@@ -25,7 +25,6 @@ import type { ControlTarget } from "./target.js";
 import { waitForState } from "./wait.js";
 
 const DEFAULT_TAIL = 100;
-const DEFAULT_WAIT_MS = 30_000;
 
 /** What the handlers reach of their connection and of the host. */
 export interface MethodContext {
@@ -109,7 +108,7 @@ export function serveMethods(connection: MessageConnection, ctx: MethodContext):
         clock: ctx.clock,
         service: requiredService(method, params),
         states: states(method, params),
-        timeoutMs: count(method, params, "timeoutMs", DEFAULT_WAIT_MS),
+        timeoutMs: count(method, params, "timeoutMs", p.DEFAULT_WAIT_MS),
         signal: AbortSignal.any([ctx.signal, cancelled.signal]),
       });
       return { service: masks.service(info) };

@@ -129,11 +129,13 @@ export const startService = request<ServiceParams, { service: ServiceInfo }>("st
 export const stopService = request<ServiceParams, { service: ServiceInfo }>("stopService");
 export const restartService = request<ServiceParams, { service: ServiceInfo }>("restartService");
 
+/** What a `waitForService` without `timeoutMs` waits. */
+export const DEFAULT_WAIT_MS = 30_000;
 export interface WaitForServiceParams {
   service: string;
   /** Reached when the service is in any of these states. */
   states: ServiceState[];
-  /** Default 30 000; the answer is an error with code `timeout` when it runs out. */
+  /** Default `DEFAULT_WAIT_MS`; the answer is an error with code `timeout` when it runs out. */
   timeoutMs?: number;
 }
 export const waitForService = request<WaitForServiceParams, { service: ServiceInfo }>(
