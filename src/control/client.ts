@@ -213,6 +213,14 @@ export class ControlClient {
     await this.call(p.stopHost, {}, options?.timeoutMs);
   }
 
+  /**
+   * Tells the host this client will ask nothing more (a half close): it answers what it
+   * was asked, then closes the connection itself.
+   */
+  end(): void {
+    this.transport.end();
+  }
+
   /** Ends the session; pending calls reject with `ControlClosedError`. */
   close(): Promise<void> {
     this.shutdown("closed");

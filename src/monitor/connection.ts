@@ -20,6 +20,8 @@ export interface HostConnection {
   describe(): Promise<HostDescription>;
   /** Answers like `describe`; then calls `onChange` for every service state change. */
   watchServices?(onChange: (change: ServiceChangedParams) => void): Promise<HostDescription>;
+  /** Tells the host nothing more will be asked: it answers, then closes the connection. */
+  end?(): void;
   close(): void | Promise<void>;
   /** Called once when the connection ends, whichever side ended it. */
   onClose(listener: () => void): unknown;
@@ -92,6 +94,11 @@ export interface HandshakeOptions {
    * time is up gets it again, up to `MAX_EXTENSIONS` times. Default: none, one deadline.
    */
   activity?: (pid: number) => () => boolean;
+  /**
+   * The caller closes the connection once it has the answer: the question says so (`end`),
+   * and each host hangs up as it answers, with no wake-up of its own for the close.
+   */
+  lastQuestion?: boolean;
 }
 
 /**
@@ -134,10 +141,12 @@ export async function handshake(socketPath: string, options: HandshakeOptions): 
       throw new Error("abandoned");
     }
     const { onServiceChange } = options;
-    const { host, services } =
+    const asked =
       onServiceChange && client.watchServices
-        ? await client.watchServices(onServiceChange)
-        : await client.describe();
+        ? client.watchServices(onServiceChange)
+        : client.describe();
+    if (options.lastQuestion) client.end?.();
+    const { host, services } = await asked;
     return { client, info: host, services };
   };
   try {
