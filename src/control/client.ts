@@ -213,10 +213,7 @@ export class ControlClient {
     await this.call(p.stopHost, {}, options?.timeoutMs);
   }
 
-  /**
-   * Tells the host this client will ask nothing more (a half close): it answers what it
-   * was asked, then closes the connection itself.
-   */
+  /** Asks nothing more (a half close): the host answers what it was asked, then hangs up. */
   end(): void {
     this.transport.end();
   }

@@ -2,14 +2,11 @@
  * The files a host keeps in the runtime dir: the dir itself (private to the user), the
  * JSON sidecar and the socket, each removed only while it is still the file it made.
  */
-import { chmodSync, mkdirSync, statSync, unlinkSync } from "node:fs";
+import { chmodSync, mkdirSync, statSync, unlinkSync, type Stats } from "node:fs";
 import { BerthError } from "../errors.js";
 
 /** Which file a path held when this host made it (a later file there is someone else's). */
-export interface FileIdentity {
-  dev: number;
-  ino: number;
-}
+export type FileIdentity = Pick<Stats, "dev" | "ino">;
 
 /**
  * Creates `dir` (and missing parents) with mode 0700, or tightens an existing one of ours

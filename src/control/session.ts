@@ -150,8 +150,7 @@ export class Session {
       setImmediate(() => void this.flushed().then(() => this.transport.end()));
     }
     // A peer that does not read does not hold up the host's stop past this.
-    const deadline = setTimeout(() => this.transport.destroy(), 2 * FLUSH_MS);
-    deadline.unref();
+    const deadline = setTimeout(() => this.transport.destroy(), 2 * FLUSH_MS).unref();
     return this.transport.closed.then(() => clearTimeout(deadline));
   }
 
