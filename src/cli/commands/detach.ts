@@ -192,7 +192,7 @@ function waitUntilSettled(client: ControlClient): Promise<{ services: ServiceInf
         current.set(service.name, service);
         check();
       })
-      .then((services) => {
+      .then(({ services }) => {
         for (const s of services) if (!current.has(s.name)) current.set(s.name, s);
         check();
       }, reject);
