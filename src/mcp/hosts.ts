@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from "../clock.js";
 import type { ControlClient } from "../control/client.js";
 import { isBerthError } from "../errors.js";
 import type { Monitor } from "../monitor/monitor.js";
@@ -7,6 +8,9 @@ import { ToolError } from "./errors.js";
 
 /** A host as the tools see it: tracked by the monitor, over its control connection. */
 export type Host = TrackedHost<ControlClient>;
+
+/** What the view needs of the monitor: its hosts now, and its events. */
+export type HostSource = Pick<Monitor<ControlClient>, "hosts" | "on">;
 
 /** How a tool call names a host; none: the selected host, else the one in scope. */
 export interface HostTarget {
@@ -25,9 +29,11 @@ export class HostView {
   private selected: HostTarget | undefined;
 
   constructor(
-    readonly monitor: Monitor,
+    readonly monitor: HostSource,
     /** The folder the server runs in: the scope of "the project here". */
     readonly cwd: string,
+    /** Times every bounded wait of the tools. */
+    readonly clock: Clock = systemClock,
   ) {}
 
   hosts(): Host[] {
@@ -81,7 +87,7 @@ export class HostView {
   private settled(host: Host): Promise<Host> {
     return new Promise((resolve) => {
       const done = (latest: Host) => {
-        clearTimeout(timer);
+        cancel();
         off();
         offGone();
         resolve(latest);
@@ -93,7 +99,7 @@ export class HostView {
       const offGone = this.monitor.on("removed", (gone) => {
         if (gone.socketPath === host.socketPath) done(gone);
       });
-      const timer = setTimeout(() => {
+      const cancel = this.clock.setTimeout(() => {
         done(this.hosts().find((h) => h.socketPath === host.socketPath) ?? host);
       }, CONNECTING_WAIT_MS);
     });

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import type { Clock } from "../clock.js";
 
 /** How a run of berth's own CLI ended: its exit code and everything it printed. */
 export interface CliRun {
@@ -18,7 +19,7 @@ const MAX_OUTPUT = 64 * 1024;
 export function runCli(
   launcher: string,
   args: string[],
-  options: { cwd: string; timeoutMs: number },
+  options: { cwd: string; timeoutMs: number; clock: Clock },
 ): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [launcher, ...args], {
@@ -33,7 +34,7 @@ export function runCli(
     };
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
-    const timer = setTimeout(() => {
+    const cancel = options.clock.setTimeout(() => {
       // Left running: it only waits for the services to settle, and ends by itself.
       child.stdout.destroy();
       child.stderr.destroy();
@@ -41,11 +42,11 @@ export function runCli(
       resolve({ code: null, output, timedOut: true });
     }, options.timeoutMs);
     child.once("error", (error) => {
-      clearTimeout(timer);
+      cancel();
       resolve({ code: null, output: `${output}${error.message}\n`, timedOut: false });
     });
     child.once("close", (code) => {
-      clearTimeout(timer);
+      cancel();
       resolve({ code, output, timedOut: false });
     });
   });

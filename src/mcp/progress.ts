@@ -1,5 +1,6 @@
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { Clock } from "../clock.js";
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -11,20 +12,24 @@ const EVERY_MS = 5_000;
  * request timeout on progress then waits as long as the service's own readiness timeout.
  * Returns the function that stops it.
  */
-export function keepAlive(extra: Extra, what: string): () => void {
+export function keepAlive(extra: Extra, clock: Clock, what: string): () => void {
   const token = extra._meta?.progressToken;
   if (token === undefined) return () => {};
-  const started = Date.now();
   let beat = 0;
-  const timer = setInterval(() => {
-    beat++;
-    const seconds = Math.round((Date.now() - started) / 1000);
-    extra
-      .sendNotification({
-        method: "notifications/progress",
-        params: { progressToken: token, progress: beat, message: `${what} (${seconds}s)` },
-      })
-      .catch(() => {});
-  }, EVERY_MS);
-  return () => clearInterval(timer);
+  let cancel = () => {};
+  const next = () => {
+    cancel = clock.setTimeout(() => {
+      beat++;
+      const seconds = (beat * EVERY_MS) / 1000;
+      extra
+        .sendNotification({
+          method: "notifications/progress",
+          params: { progressToken: token, progress: beat, message: `${what} (${seconds}s)` },
+        })
+        .catch(() => {});
+      next();
+    }, EVERY_MS);
+  };
+  next();
+  return () => cancel();
 }

@@ -27,7 +27,7 @@ export function waitForServices(
     const wanted = (latest: Host) =>
       (latest.services ?? []).filter((s) => names === undefined || names.includes(s.name));
     const finish = (settle: () => void) => {
-      clearTimeout(timer);
+      cancel();
       offChanged();
       offRemoved();
       settle();
@@ -52,7 +52,7 @@ export function waitForServices(
         ),
       );
     });
-    const timer = setTimeout(() => {
+    const cancel = view.clock.setTimeout(() => {
       const latest = view.hosts().find((h) => h.socketPath === host.socketPath) ?? host;
       finish(() => resolve({ services: wanted(latest), timedOut: true }));
     }, timeoutMs);

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { DEFAULT_RING_LINES } from "../../supervisor/logs/log-ring.js";
 import { plural } from "../../plural.js";
-import { ToolError } from "../errors.js";
 import { cutLine, keepLatest } from "../logs/bound.js";
+import { matcher } from "../logs/match.js";
 import { sinceTime } from "../logs/since.js";
 import { readLogs, type FoundLine, type LogSource } from "../logs/source.js";
 import { answer } from "../results.js";
@@ -117,7 +117,7 @@ export function registerLogTools({ server, view, now }: ToolContext): void {
     },
     (args) =>
       answer(async () => {
-        const matches = matcher(args.query, Boolean(args.regex), Boolean(args.ignoreCase));
+        const matches = matcher(args.query, args);
         const since = sinceTime(args.since, now());
         const source = await readLogs(view, targetOf(args), args.service, SEARCH_TAIL);
         let found = source.lines.filter(
@@ -147,25 +147,6 @@ export function registerLogTools({ server, view, now }: ToolContext): void {
         };
       }),
   );
-}
-
-/** A predicate for the query; a bad regular expression is the agent's to fix. */
-function matcher(query: string, regex: boolean, ignoreCase: boolean): (text: string) => boolean {
-  if (regex) {
-    let pattern: RegExp;
-    try {
-      pattern = new RegExp(query, ignoreCase ? "i" : "");
-    } catch (error) {
-      throw new ToolError(
-        "USAGE",
-        `query is not a valid regular expression: ${(error as Error).message}`,
-      );
-    }
-    return (text) => pattern.test(text);
-  }
-  if (!ignoreCase) return (text) => text.includes(query);
-  const lower = query.toLowerCase();
-  return (text) => text.toLowerCase().includes(lower);
 }
 
 /** Lines within the answer's size, long ones cut; a note when any was left out. */

@@ -14,6 +14,8 @@ import { answer } from "../results.js";
 import { hostArgs, targetOf, type ToolContext } from "./shared.js";
 
 const DEFAULT_START_S = 120;
+/** `berth stop` waits 30 s for a host that answers, then signals: this bounds it all. */
+const STOP_MS = 60_000;
 /** After `berth run --detach` returns, the monitor has seen the host's socket or soon will. */
 const APPEAR_MS = 5_000;
 
@@ -53,14 +55,11 @@ export function registerProjectTools({ server, view, launcher }: ToolContext): v
       answer(async () => {
         const file = findConfig(view.cwd, args.config);
         const timeoutMs = (args.timeoutSeconds ?? DEFAULT_START_S) * 1000;
-        const stop = keepAlive(extra, `starting ${file}`);
+        const stop = keepAlive(extra, view.clock, `starting ${file}`);
         const run = await runCli(
           launcher,
           ["run", "--detach", ...(args.services ?? []), "--config", file],
-          {
-            cwd: dirname(file),
-            timeoutMs,
-          },
+          { cwd: dirname(file), timeoutMs, clock: view.clock },
         ).finally(stop);
         const output = run.output.trimEnd();
         if (run.timedOut) {
@@ -131,7 +130,8 @@ export function registerProjectTools({ server, view, launcher }: ToolContext): v
         const path = appHostPathOf(host) ?? host.socketPath;
         const run = await runCli(launcher, ["stop", "--pid", String(host.pid)], {
           cwd: view.cwd,
-          timeoutMs: 60_000,
+          timeoutMs: STOP_MS,
+          clock: view.clock,
         });
         const output = run.output.trimEnd();
         const failed = run.code !== 0;
@@ -217,7 +217,7 @@ function appeared(view: HostView, file: string): Promise<Host | undefined> {
   if (now) return Promise.resolve(now);
   return new Promise((resolve) => {
     const done = (host: Host | undefined) => {
-      clearTimeout(timer);
+      cancel();
       off();
       resolve(host);
     };
@@ -225,6 +225,6 @@ function appeared(view: HostView, file: string): Promise<Host | undefined> {
       const host = find();
       if (host) done(host);
     });
-    const timer = setTimeout(() => done(find()), APPEAR_MS);
+    const cancel = view.clock.setTimeout(() => done(find()), APPEAR_MS);
   });
 }

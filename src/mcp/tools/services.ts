@@ -104,7 +104,7 @@ export function registerServiceTools({ server, view }: ToolContext): void {
         const names = args.service === undefined ? undefined : [args.service];
         if (args.service !== undefined) known(host, args.service);
         const timeoutMs = (args.timeoutSeconds ?? DEFAULT_WAIT_S) * 1000;
-        const stop = keepAlive(extra, "waiting for readiness");
+        const stop = keepAlive(extra, view.clock, "waiting for readiness");
         try {
           const { services, timedOut } = await waitForServices(view, host, names, timeoutMs);
           return await settledAnswer(host, services, timedOut, timeoutMs);
@@ -125,7 +125,11 @@ async function serviceAction(
   known(host, args.service);
   const { client } = host;
   let service: ServiceInfo;
-  const stop = keepAlive(extra, `${action === "stop" ? "stopping" : "starting"} ${args.service}`);
+  const stop = keepAlive(
+    extra,
+    view.clock,
+    `${action === "stop" ? "stopping" : "starting"} ${args.service}`,
+  );
   try {
     // A hung host answers nothing: find out in two seconds, not after the action's bound.
     await client.info({ timeoutMs: PROBE_MS });
