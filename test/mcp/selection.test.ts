@@ -157,4 +157,16 @@ describe("berth mcp selection and failures", () => {
       ],
     });
   });
+
+  it("keeps stdout for the protocol when a config prints while it loads", async () => {
+    const dir = tempProject({
+      "berth.config.mjs": `console.log("hello from the config");\n${config("api")}`,
+    });
+    const mcp = await startMcp(dir);
+    const described = await mcp.call("describe_app");
+    expect(described.isError).toBeFalsy();
+    expect(described.structuredContent).toMatchObject({ running: false });
+    expect((await mcp.call("list_app_hosts")).isError).toBeFalsy();
+    expect(mcp.stderr()).toContain("hello from the config");
+  });
 });
