@@ -119,7 +119,7 @@ describe("berth mcp selection and failures", () => {
     } finally {
       if (isAlive(host.child.pid!)) process.kill(host.child.pid!, "SIGCONT");
     }
-  });
+  }, 60_000);
 
   it("reads and searches the logs of a project that is not running", async () => {
     const dir = tempProject({ "berth.config.mjs": config("api") });
