@@ -59,7 +59,7 @@ export function registerLogTools({ server, view, now }: ToolContext): void {
         const notes: string[] = [];
         if (source.running && lines.length > count) {
           notes.push(
-            `showing the last ${count} of ${lines.length} lines; ask for more with \`lines\``,
+            `showing the latest ${count} lines across services; for older ones raise \`lines\`, use \`since\` or name a \`service\``,
           );
           lines = lines.slice(-count);
         }

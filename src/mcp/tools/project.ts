@@ -37,7 +37,7 @@ export function registerProjectTools({ server, view, launcher }: ToolContext): v
             "The config file or its folder (default: berth.config.* found from the server's folder up).",
           ),
         services: z
-          .array(z.string().min(1))
+          .array(z.string().regex(/^[^-]/, "a service name, not an option"))
           .optional()
           .describe("Start only these services and their dependencies."),
         timeoutSeconds: z
