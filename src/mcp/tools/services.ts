@@ -106,7 +106,13 @@ export function registerServiceTools({ server, view }: ToolContext): void {
         const timeoutMs = (args.timeoutSeconds ?? DEFAULT_WAIT_S) * 1000;
         const stop = keepAlive(extra, view.clock, "waiting for readiness");
         try {
-          const { services, timedOut } = await waitForServices(view, host, names, timeoutMs);
+          const { services, timedOut } = await waitForServices(
+            view,
+            host,
+            names,
+            timeoutMs,
+            extra.signal,
+          );
           return await settledAnswer(host, services, timedOut, timeoutMs);
         } finally {
           stop();
