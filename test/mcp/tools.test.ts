@@ -181,7 +181,8 @@ describe("berth mcp against real app hosts", () => {
 
     const again = await mcp.call("start_project");
     expect(again.isError).toBeFalsy();
-    expect(again.structuredContent.pid).toBe(pid);
+    expect(again.structuredContent).toMatchObject({ pid, alreadyRunning: true, started: false });
+    expect(again.text).toContain("was already running");
 
     const stoppedProject = await mcp.call("stop_project");
     expect(stoppedProject.isError).toBeFalsy();
