@@ -279,7 +279,7 @@ function rpc(socketPath, calls, timeoutMs = 10_000) {
 }
 
 async function service(socketPath, name) {
-  const [{ services }] = await rpc(socketPath, [["listServices", {}]]);
+  const [{ services }] = await rpc(socketPath, [["describeHost", {}]]);
   return services.find((s) => s.name === name);
 }
 
@@ -395,7 +395,7 @@ function oneConnection(socketPath, kind) {
     socket.on("connect", () => {
       if (kind === "nothing") return socket.end();
       if (kind === "partial") {
-        const whole = frame({ id: 1, method: "getHostInfo", params: {} });
+        const whole = frame({ id: 1, method: "describeHost", params: {} });
         socket.write(whole.subarray(0, Math.floor(whole.length / 2)));
         return socket.destroy();
       }
@@ -437,7 +437,7 @@ async function connectionsRound(phase, socketPath) {
   const answered = outcomes["capabilities answered"] ?? 0;
   const asked = Math.ceil(CONNECTIONS / kinds.length);
   target(`${phase}: every getCapabilities answered`, answered === asked, `${answered} of ${asked}`);
-  const after = await rpc(socketPath, [["getHostInfo", {}]]).then(
+  const after = await rpc(socketPath, [["describeHost", {}]]).then(
     () => "yes",
     (error) => `no (${error.message})`,
   );
@@ -534,7 +534,7 @@ try {
   cliOrThrow(["run", "--detach"], soakProject);
   const hostPid = hostPidOf(soakProject);
   const socketPath = socketOf(hostPid);
-  for (const s of (await rpc(socketPath, [["listServices", {}]]))[0].services) {
+  for (const s of (await rpc(socketPath, [["describeHost", {}]]))[0].services) {
     if (s.port !== null) portsSeen.add(s.port);
   }
   say("host pid", hostPid);

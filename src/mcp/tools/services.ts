@@ -138,7 +138,7 @@ async function serviceAction(
   );
   try {
     // A hung host answers nothing: find out in two seconds, not after the action's bound.
-    await client.info({ timeoutMs: PROBE_MS });
+    await client.describe({ timeoutMs: PROBE_MS });
     service =
       action === "start"
         ? await client.startService(args.service)
