@@ -24,6 +24,8 @@ await build({
   // jiti is one large file already, and is required only to load a TypeScript config;
   // undici only to download through a proxy.
   external: ["jiti", "undici"],
+  // jsonc-parser's main file is UMD, whose require() of its own parts esbuild cannot follow.
+  alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },
   define: {
     // CommonJS has no import.meta: the modules that ask for their own URL get the bundle's.
     "import.meta.url": "__berthModuleUrl",
