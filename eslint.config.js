@@ -16,6 +16,7 @@ const layers = [
   "control",
   "host",
   "monitor",
+  "mcp",
   "cli",
 ];
 const layerZones = layers.map((layer, i) => ({

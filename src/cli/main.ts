@@ -276,7 +276,13 @@ projectOptions(
 
 const mcp = program
   .command("mcp")
-  .description("the MCP server that lets a coding agent see and drive the app hosts");
+  .description("serve MCP over stdio: coding agents see and drive every running project")
+  .action(
+    action(async () => {
+      const { mcpCommand } = await import("./commands/mcp.js");
+      return mcpCommand({ cwd: process.cwd() });
+    }),
+  );
 
 projectOptions(
   mcp
