@@ -12,8 +12,11 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { describe, expect, it } from "vitest";
 import { runBerth } from "./helpers/cli.js";
+import { track } from "./helpers/processes.js";
 import { repoRoot, tempProject } from "./helpers/project.js";
 
 const config = { "berth.config.mjs": "export default { services: {} };\n" };
@@ -58,6 +61,37 @@ describe("berth mcp init", () => {
     expect(json(dir, ".cursor/mcp.json")).toEqual({
       mcpServers: { berth: { command: "npx", args: ["--no", "berth", "mcp"] } },
     });
+  });
+
+  it("writes an npx entry that starts this berth's MCP server where berth-dev is installed", async () => {
+    const dir = tempProject({
+      ...config,
+      "package.json": JSON.stringify({ devDependencies: { "berth-dev": "^0.1.0" } }),
+    });
+    // Installed as npm links a local package: the package folder, and its bin.
+    mkdirSync(join(dir, "node_modules", ".bin"), { recursive: true });
+    symlinkSync(repoRoot, join(dir, "node_modules", "berth-dev"));
+    symlinkSync("../berth-dev/bin/berth.cjs", join(dir, "node_modules", ".bin", "berth"));
+    expect((await runBerth(["mcp", "init"], { cwd: dir })).code).toBe(0);
+    const { command, args } = json(dir, ".mcp.json").mcpServers.berth as typeof byPath;
+
+    const transport = new StdioClientTransport({
+      command,
+      args,
+      cwd: dir,
+      env: { ...(process.env as Record<string, string>), npm_config_update_notifier: "false" },
+      stderr: "pipe",
+    });
+    const client = new Client({ name: "berth-test", version: "1.0.0" });
+    try {
+      await client.connect(transport);
+      track(transport.pid ?? undefined);
+      expect(client.getServerVersion()?.name).toBe("berth");
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).toContain("list_app_hosts");
+    } finally {
+      await client.close();
+    }
   });
 
   it("adds berth to the client file the project has, leaving the other servers as they were", async () => {
