@@ -15,6 +15,7 @@
 // --hosts (default 50). Target: p99 under 100 ms.
 //
 // Usage: npm run bench:mcp   (or: npm run build && node bench/mcp.mjs [--runs N] [--hosts N])
+//   --samples: print every discovery measurement too.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { Server } from "node:net";
@@ -253,6 +254,10 @@ async function discovery() {
   } finally {
     await mcp.close();
     await Promise.all(hosts.map((host) => host.server.close()));
+  }
+  if (process.argv.includes("--samples")) {
+    console.log(`listed: ${listed.map((ms) => ms.toFixed(1)).join(" ")}`);
+    console.log(`live: ${live.map((ms) => ms.toFixed(1)).join(" ")}`);
   }
   const first = summarize(listed);
   const ready = summarize(live);
