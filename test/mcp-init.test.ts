@@ -132,12 +132,20 @@ describe("berth mcp init", () => {
     expect(after).toContain('"cwd": "${workspaceFolder}"');
   });
 
-  it("updates the file a symlink points to, and keeps the link", async () => {
+  it("updates the file a symlink points to, and keeps the link; refuses a broken link", async () => {
     const dir = tempProject({ ...config, "shared/mcp.json": '{ "mcpServers": {} }\n' });
     symlinkSync(join(dir, "shared/mcp.json"), join(dir, ".mcp.json"));
     expect((await runBerth(["mcp", "init"], { cwd: dir })).code).toBe(0);
     expect(lstatSync(join(dir, ".mcp.json")).isSymbolicLink()).toBe(true);
     expect(json(dir, "shared/mcp.json").mcpServers.berth.args).toEqual(byPath.args);
+
+    const dangling = tempProject(config);
+    symlinkSync(join(dangling, "gone.json"), join(dangling, ".mcp.json"));
+    const refused = await runBerth(["mcp", "init"], { cwd: dangling });
+    expect(refused.code).toBe(3);
+    expect(refused.output).toContain(
+      `${join(dangling, ".mcp.json")} is a symbolic link to ${join(dangling, "gone.json")}, which does not exist.`,
+    );
   });
 
   it("prints the file with --print and writes nothing", async () => {

@@ -1,4 +1,13 @@
-import { chmod, mkdir, readFile, realpath, stat, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  readFile,
+  readlink,
+  realpath,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { findConfig } from "../../config/find.js";
 import { BerthError, ExitCode } from "../../errors.js";
@@ -81,7 +90,16 @@ async function readTarget(
 ): Promise<{ target: string; existing?: { text: string; mode: number } }> {
   const target = await realpath(file).catch(() => file);
   const stats = await stat(target).catch(() => undefined);
-  if (!stats) return { target };
+  if (!stats) {
+    if (await lstat(file).catch(() => undefined)) {
+      throw new BerthError(
+        "CLIENT_CONFIG_INVALID",
+        `${file} is a symbolic link to ${await readlink(file)}, which does not exist. ` +
+          "Create that file (it may hold `{}`) or remove the link, and run `berth mcp init` again.",
+      );
+    }
+    return { target };
+  }
   if (!stats.isFile()) {
     throw new BerthError(
       "CLIENT_CONFIG_INVALID",
