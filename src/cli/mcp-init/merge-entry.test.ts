@@ -172,6 +172,17 @@ describe("mergeServerEntry", () => {
     expect(parse(noComma)).toEqual({ servers: { db: {}, berth: entry } });
   });
 
+  it("places the entry sensibly beside comments and trailing commas", () => {
+    const compact = merge('{"servers": {"db": {},}}', vscode).text;
+    expect(compact).toBe(
+      '{"servers": {"db": {}, "berth": {"type":"stdio","command":"npx","args":["--no","berth","mcp"]}}}',
+    );
+    const commented = merge('{\n  "servers": {\n    // none yet\n  }\n}\n', vscode).text;
+    expect(commented).toMatch(/^\{\n {2}"servers": \{\n {4}\/\/ none yet\n {4}"berth": \{\n/);
+    expect(commented.endsWith("\n    }\n  }\n}\n")).toBe(true);
+    expect(parse(commented)).toEqual({ servers: { berth: entry } });
+  });
+
   it("refuses a file that is not JSON, saying where, with the entry to add by hand", () => {
     expect(refusal('{\n  "mcpServers": {\n    "db": {},\n  }\n}\n')).toBe(
       "/p/.mcp.json is not valid JSON: property name expected at line 4, column 3. " +

@@ -33,13 +33,13 @@ export function setProperty(
   const last = node.children?.at(-1);
   if (!last) return intoEmpty(text, node, key, value, layout);
   const end = last.offset + last.length;
-  let at = skipBlanks(text, end);
-  const hasComma = text[at] === ",";
-  if (hasComma) at = skipBlanks(text, at + 1);
+  const comma = skipBlanks(text, end);
+  const hasComma = text[comma] === ",";
+  const at = hasComma ? skipBlanks(text, comma + 1) : comma;
   if (!ownsLine(text, last.offset)) {
     // `{ "a": 1 }`: the new property joins the line, as compact as the others.
     const entry = `${JSON.stringify(key)}: ${JSON.stringify(value)}`;
-    return hasComma ? splice(text, at, 0, `${entry} `) : splice(text, end, 0, `, ${entry}`);
+    return hasComma ? splice(text, comma + 1, 0, ` ${entry}`) : splice(text, end, 0, `, ${entry}`);
   }
   const indent = lineIndent(text, last.offset);
   const lineEnd = restOfLineIsComment(text, at) ? endOfLine(text, at) : end;
