@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from "../clock.js";
 import type { ControlClient } from "../control/client.js";
+import { closest } from "../config/suggest.js";
 import { isBerthError } from "../errors.js";
 import type { Monitor } from "../monitor/monitor.js";
 import { describeHost, selectHost, type SelectOptions } from "../monitor/select.js";
@@ -104,6 +105,18 @@ export class HostView {
       }, CONNECTING_WAIT_MS);
     });
   }
+}
+
+/** Throws `UNKNOWN_SERVICE` when the host has no such service, naming those it has. */
+export function requireService(host: Host, name: string): void {
+  const names = (host.services ?? []).map((s) => s.name);
+  if (names.includes(name)) return;
+  const guess = closest(name, names);
+  throw new ToolError(
+    "UNKNOWN_SERVICE",
+    `${host.info?.appHostPath ?? "The app host"} has no service named "${name}"` +
+      `${guess ? `; did you mean "${guess}"?` : "."} Its services: ${names.join(", ") || "none"}.`,
+  );
 }
 
 /**

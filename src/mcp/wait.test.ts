@@ -84,6 +84,13 @@ describe("waitForServices", () => {
     await expect(waiting).rejects.toThrow(ToolError);
     await expect(waiting).rejects.toThrow(/stopped while waiting/);
   });
+  it("stops waiting when the call is cancelled", async () => {
+    const { source, view } = setup([service("api", "starting")]);
+    const cancelled = new AbortController();
+    const waiting = waitForServices(view, source.list[0]!, undefined, 5_000, cancelled.signal);
+    cancelled.abort(new Error("cancelled by the client"));
+    await expect(waiting).rejects.toThrow("cancelled by the client");
+  });
 });
 
 describe("HostView", () => {

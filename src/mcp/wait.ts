@@ -22,6 +22,8 @@ export function waitForServices(
   host: Host,
   names: string[] | undefined,
   timeoutMs: number,
+  /** The client cancelled the call: stop waiting. */
+  signal?: AbortSignal,
 ): Promise<Settled> {
   return new Promise((resolve, reject) => {
     const wanted = (latest: Host) =>
@@ -30,8 +32,10 @@ export function waitForServices(
       cancel();
       offChanged();
       offRemoved();
+      signal?.removeEventListener("abort", onAbort);
       settle();
     };
+    const onAbort = () => finish(() => reject(signal?.reason));
     const check = (latest: Host) => {
       const services = wanted(latest);
       if (services.every((s) => SETTLED.has(s.state))) {
@@ -56,7 +60,9 @@ export function waitForServices(
       const latest = view.hosts().find((h) => h.socketPath === host.socketPath) ?? host;
       finish(() => resolve({ services: wanted(latest), timedOut: true }));
     }, timeoutMs);
-    check(view.hosts().find((h) => h.socketPath === host.socketPath) ?? host);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    else check(view.hosts().find((h) => h.socketPath === host.socketPath) ?? host);
   });
 }
 

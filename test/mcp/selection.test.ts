@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startBerth, runBerth } from "../helpers/cli.js";
+import { startBerth } from "../helpers/cli.js";
 import { startMcp } from "../helpers/mcp.js";
 import { isAlive, waitFor } from "../helpers/processes.js";
 import { fixturesDir, tempProject } from "../helpers/project.js";
@@ -120,53 +120,4 @@ describe("berth mcp selection and failures", () => {
       if (isAlive(host.child.pid!)) process.kill(host.child.pid!, "SIGCONT");
     }
   }, 60_000);
-
-  it("reads and searches the logs of a project that is not running", async () => {
-    const dir = tempProject({ "berth.config.mjs": config("api") });
-    expect((await runBerth(["run", "--detach"], { cwd: dir })).code).toBe(0);
-    expect((await runBerth(["stop"], { cwd: dir })).code).toBe(0);
-
-    const mcp = await startMcp(dir);
-    const logs = await mcp.call("get_logs", { lines: 10 });
-    expect(logs.isError).toBeFalsy();
-    expect(logs.structuredContent).toMatchObject({ running: false });
-    expect(logs.text).toContain("api | api up");
-    expect(logs.text).toContain("not running: these lines come from its log files");
-
-    const found = await mcp.call("search_logs", {
-      query: "^API UP$",
-      regex: true,
-      ignoreCase: true,
-    });
-    expect(found.structuredContent).toMatchObject({
-      running: false,
-      total: 1,
-      matches: [{ service: "api", time: null, text: "api up" }],
-    });
-
-    const missing = await mcp.call("get_logs", { service: "nope" });
-    expect(missing.isError).toBe(true);
-    expect(missing.text).toContain('has no log of "nope". It has logs of: ');
-
-    const described = await mcp.call("describe_app");
-    expect(described.structuredContent).toMatchObject({
-      running: false,
-      services: [
-        expect.objectContaining({ name: "api" }),
-        expect.objectContaining({ name: "tick" }),
-      ],
-    });
-  });
-
-  it("keeps stdout for the protocol when a config prints while it loads", async () => {
-    const dir = tempProject({
-      "berth.config.mjs": `console.log("hello from the config");\n${config("api")}`,
-    });
-    const mcp = await startMcp(dir);
-    const described = await mcp.call("describe_app");
-    expect(described.isError).toBeFalsy();
-    expect(described.structuredContent).toMatchObject({ running: false });
-    expect((await mcp.call("list_app_hosts")).isError).toBeFalsy();
-    expect(mcp.stderr()).toContain("hello from the config");
-  });
 });

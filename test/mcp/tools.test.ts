@@ -175,11 +175,14 @@ describe("berth mcp against real app hosts", () => {
 
     const unknown = await mcp.call("restart_service", { service: "apu" });
     expect(unknown.isError).toBe(true);
-    expect(unknown.text).toContain('has no service named "apu". Its services: api, worker.');
+    expect(unknown.text).toContain(
+      'has no service named "apu"; did you mean "api"? Its services: api, worker.',
+    );
 
     const again = await mcp.call("start_project");
     expect(again.isError).toBeFalsy();
-    expect(again.structuredContent.pid).toBe(pid);
+    expect(again.structuredContent).toMatchObject({ pid, alreadyRunning: true, started: false });
+    expect(again.text).toContain("was already running");
 
     const stoppedProject = await mcp.call("stop_project");
     expect(stoppedProject.isError).toBeFalsy();

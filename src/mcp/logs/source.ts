@@ -6,7 +6,7 @@ import { maskSecret } from "../../model/mask-secret.js";
 import { peekSecret } from "../../model/state-peek.js";
 import { lastLines, serviceLogFiles } from "../../supervisor/logs/log-files.js";
 import { hostCallError, ToolError } from "../errors.js";
-import type { HostTarget, HostView } from "../hosts.js";
+import { requireService, type HostTarget, type HostView } from "../hosts.js";
 
 /** One log line as the log tools return it; `time` and `stream` are null from log files. */
 export interface FoundLine {
@@ -47,6 +47,7 @@ export async function readLogs(
     }
     return readLogFiles(projectOf(view, target, error), service, tail);
   }
+  if (service !== undefined) requireService(host, service);
   const names = service === undefined ? (host.services ?? []).map((s) => s.name) : [service];
   try {
     // One call per service: each keeps its own recent lines, so a chatty one cannot crowd out the rest.

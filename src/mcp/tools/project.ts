@@ -86,15 +86,19 @@ export function registerProjectTools({ server, view, launcher }: ToolContext): v
             isError: true,
           };
         }
+        // `berth run --detach` says so, and changes nothing, when the project already runs.
+        const already = /^berth already runs /m.test(output);
+        const how = already ? "was already running" : "runs in the background";
         return {
           text: [
-            `${file} runs in the background${host ? ` (pid ${host.pid})` : ""}:`,
+            `${file} ${how}${host ? ` (pid ${host.pid})` : ""}:`,
             ...services.map((s) => `  ${serviceLine(s)}`),
             ...(host ? [] : [output]),
           ].join("\n"),
           data: {
             appHostPath: file,
-            started: true,
+            started: !already,
+            alreadyRunning: already,
             pid: host?.pid ?? null,
             services: services.map((s) => serviceView(s)),
           },

@@ -2,8 +2,8 @@ import { z } from "zod";
 import type { ServiceInfo } from "../../control/protocol.js";
 import { plural } from "../../plural.js";
 import { dependenciesOf } from "../app-model.js";
-import { hostCallError, ToolError } from "../errors.js";
-import type { Host, HostView } from "../hosts.js";
+import { hostCallError } from "../errors.js";
+import { requireService, type Host, type HostView } from "../hosts.js";
 import { serviceLine, serviceView } from "../present.js";
 import { keepAlive, type Extra } from "../progress.js";
 import { answer, type ToolAnswer } from "../results.js";
@@ -102,11 +102,17 @@ export function registerServiceTools({ server, view }: ToolContext): void {
       answer(async () => {
         const host = await view.live(targetOf(args));
         const names = args.service === undefined ? undefined : [args.service];
-        if (args.service !== undefined) known(host, args.service);
+        if (args.service !== undefined) requireService(host, args.service);
         const timeoutMs = (args.timeoutSeconds ?? DEFAULT_WAIT_S) * 1000;
         const stop = keepAlive(extra, view.clock, "waiting for readiness");
         try {
-          const { services, timedOut } = await waitForServices(view, host, names, timeoutMs);
+          const { services, timedOut } = await waitForServices(
+            view,
+            host,
+            names,
+            timeoutMs,
+            extra.signal,
+          );
           return await settledAnswer(host, services, timedOut, timeoutMs);
         } finally {
           stop();
@@ -122,7 +128,7 @@ async function serviceAction(
   extra: Extra,
 ): Promise<ToolAnswer> {
   const host = await view.live(targetOf(args));
-  known(host, args.service);
+  requireService(host, args.service);
   const { client } = host;
   let service: ServiceInfo;
   const stop = keepAlive(
@@ -150,17 +156,6 @@ async function serviceAction(
     text: `${service.name} is ${service.state}${where}.`,
     data: { service: serviceView(service) },
   };
-}
-
-/** Throws when the host has no such service, naming those it has. */
-function known(host: Host, name: string): void {
-  const names = (host.services ?? []).map((s) => s.name);
-  if (!names.includes(name)) {
-    throw new ToolError(
-      "UNKNOWN_SERVICE",
-      `${host.info?.appHostPath ?? "The app host"} has no service named "${name}". Its services: ${names.join(", ") || "none"}.`,
-    );
-  }
 }
 
 async function settledAnswer(
