@@ -26,6 +26,8 @@ const cliOptions = {
   // jiti is one large file already, and is required only to load a TypeScript config;
   // undici only to download through a proxy.
   external: ["jiti", "undici"],
+  // jsonc-parser's main file is UMD, whose require() of its own parts esbuild cannot follow.
+  alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },
   define: {
     // CommonJS has no import.meta: the modules that ask for their own URL get the bundle's.
     "import.meta.url": "__berthModuleUrl",
@@ -49,7 +51,7 @@ await build({
   ...cliOptions,
   entryPoints: ["src/mcp/index.ts"],
   outfile: mcp,
-  alias: { ajv },
+  alias: { ...cliOptions.alias, ajv },
 });
 
 // esbuild leaves `import()` of a module outside the bundle (Node's own included) as it is:

@@ -33,7 +33,8 @@ export type ErrorCode =
   | "BINARY_CHECKSUM_MISMATCH"
   | "BINARY_CHECKSUM_MISSING"
   | "BINARY_UNPACK_FAILED"
-  | "BINARY_CANNOT_RUN";
+  | "BINARY_CANNOT_RUN"
+  | "CLIENT_CONFIG_INVALID";
 
 /** Process exit codes; stable, documented in the README. */
 export const ExitCode = {
@@ -95,6 +96,8 @@ const exitCodeOf: Record<ErrorCode, number> = {
   BINARY_CHECKSUM_MISSING: ExitCode.config,
   BINARY_UNPACK_FAILED: ExitCode.binaryFailed,
   BINARY_CANNOT_RUN: ExitCode.binaryFailed,
+  // An MCP client's config file (`.mcp.json`) that `berth mcp init` would edit is not JSON.
+  CLIENT_CONFIG_INVALID: ExitCode.config,
 };
 
 export interface BerthErrorOptions {

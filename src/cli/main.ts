@@ -3,6 +3,7 @@ import { configLeftWork } from "../config/load-guard.js";
 import { ExitCode } from "../errors.js";
 import { berthVersion } from "../version.js";
 import { pidFlag, projectFlag } from "./flags.js";
+import type { McpClient } from "./mcp-init/clients.js";
 import { printError } from "./print-error.js";
 
 /**
@@ -273,7 +274,7 @@ projectOptions(
   }),
 );
 
-program
+const mcp = program
   .command("mcp")
   .description("serve MCP over stdio: coding agents see and drive every running project")
   .action(
@@ -282,6 +283,35 @@ program
       return mcpCommand({ cwd: process.cwd() });
     }),
   );
+
+projectOptions(
+  mcp
+    .command("init")
+    .description(
+      "add the berth MCP server to a coding agent's config for this project " +
+        "(default: the client whose file the project has, else Claude Code's .mcp.json)",
+    )
+    .addOption(
+      new Option("--client <client>", "the client to write for").choices([
+        "claude",
+        "cursor",
+        "vscode",
+      ] satisfies McpClient[]),
+    )
+    .option("--print", "print the file as it would be written, and write nothing"),
+).action(
+  action(
+    async (options: { config?: string; apphost?: string; client?: McpClient; print?: boolean }) => {
+      const { mcpInitCommand } = await import("./commands/mcp-init.js");
+      return mcpInitCommand({
+        cwd: process.cwd(),
+        configPath: projectFlag(options),
+        client: options.client,
+        print: Boolean(options.print),
+      });
+    },
+  ),
+);
 
 /** Parses the command line and runs the command; never rejects. */
 async function main(): Promise<void> {
