@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
 import { z } from "zod";
 import { findConfig } from "../../config/find.js";
+import type { ServiceInfo } from "../../control/protocol.js";
 import { peekState } from "../../model/state-peek.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
 import { projectConfig } from "../app-model.js";
@@ -18,6 +19,8 @@ const DEFAULT_START_S = 120;
 const STOP_MS = 60_000;
 /** After `berth run --detach` returns, the monitor has seen the host's socket or soon will. */
 const APPEAR_MS = 5_000;
+/** A host that just answered `run --detach` answers this at once; past it, the monitor's copy. */
+const DESCRIBE_MS = 2_000;
 
 /** `start_project`, `stop_project`, `describe_app`. */
 export function registerProjectTools({ server, view, launcher }: ToolContext): void {
@@ -71,7 +74,7 @@ export function registerProjectTools({ server, view, launcher }: ToolContext): v
         }
         // A failed start has said all it will: its host, if any, is already known.
         const host = run.code === 0 ? await appeared(view, file) : liveHost(view, file);
-        const services = host?.services ?? [];
+        const services = host ? await currentServices(host) : [];
         if (run.code !== 0) {
           return {
             text: `Starting ${file} failed (berth run --detach exit code ${run.code}):\n${output}`,
@@ -212,6 +215,19 @@ function projectOf(
 
 function liveHost(view: HostView, file: string): Host | undefined {
   return view.hosts().find((h) => appHostPathOf(h) === file && h.status === "live");
+}
+
+/**
+ * The host's services as it has them now: the monitor's copy may still lack a change the
+ * host announced just before `run --detach` returned.
+ */
+async function currentServices(host: Host): Promise<ServiceInfo[]> {
+  if (!host.client) return host.services ?? [];
+  try {
+    return (await host.client.describe({ timeoutMs: DESCRIBE_MS })).services;
+  } catch {
+    return host.services ?? [];
+  }
 }
 
 /** The project's host once the monitor has it live; undefined if it does not show up. */
