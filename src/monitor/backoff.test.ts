@@ -6,7 +6,7 @@ const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNR
 const isRefused = (error: unknown) => (error as { code?: string }).code === "ECONNREFUSED";
 
 describe("Backoff", () => {
-  it("starts at 100 ms, doubles, caps at 1 s, and shortens the last delay to land on 3 s", async () => {
+  it("starts at 10 ms, doubles, caps at 1 s, and shortens the last delay to land on 3 s", async () => {
     const clock = new ManualClock();
     const backoff = new Backoff(clock);
     const delays: number[] = [];
@@ -14,22 +14,22 @@ describe("Backoff", () => {
       delays.push(delay);
       await clock.advance(delay);
     }
-    expect(delays).toEqual([100, 200, 400, 800, 1000, 500]);
+    expect(delays).toEqual([10, 20, 40, 80, 160, 320, 640, 1000, 730]);
     expect(clock.now()).toBe(3000);
   });
 
   it("counts the time attempts take against the 3 s", async () => {
     const clock = new ManualClock();
     const backoff = new Backoff(clock);
-    await clock.advance(2900); // one slow attempt
-    expect(backoff.next()).toBe(100);
-    await clock.advance(100);
+    await clock.advance(2995); // one slow attempt
+    expect(backoff.next()).toBe(5);
+    await clock.advance(5);
     expect(backoff.next()).toBeUndefined();
   });
 });
 
 describe("retryWithBackoff", () => {
-  it("retries a refused connection at 0, 100, 300, 700, 1500, 2500 and 3000 ms, then gives up", async () => {
+  it("retries a refused connection at 0, 10, 30… 2270 and 3000 ms, then gives up", async () => {
     const clock = new ManualClock();
     const attempts: number[] = [];
     const result = retryWithBackoff(
@@ -41,10 +41,10 @@ describe("retryWithBackoff", () => {
     );
     const settled = result.catch((error: unknown) => ({ error, at: clock.now() }));
     await clock.advance(2999);
-    expect(attempts).toEqual([0, 100, 300, 700, 1500, 2500]);
+    expect(attempts).toEqual([0, 10, 30, 70, 150, 310, 630, 1270, 2270]);
     await clock.advance(1);
     expect(await settled).toEqual({ error: refused, at: 3000 });
-    expect(attempts).toEqual([0, 100, 300, 700, 1500, 2500, 3000]);
+    expect(attempts).toEqual([0, 10, 30, 70, 150, 310, 630, 1270, 2270, 3000]);
     expect(clock.pending).toBe(0);
   });
 
@@ -59,7 +59,7 @@ describe("retryWithBackoff", () => {
       { clock, retryable: isRefused },
     );
     await clock.advance(1000);
-    expect(await result).toBe(300);
+    expect(await result).toBe(30);
     expect(calls).toBe(3);
   });
 

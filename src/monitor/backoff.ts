@@ -6,7 +6,7 @@ import { sleep, systemClock, type Clock } from "../clock.js";
  */
 
 export interface BackoffPolicy {
-  /** First delay (default 100 ms). */
+  /** First delay (default 10 ms: a host between binding and listening needs microseconds). */
   initialMs: number;
   /** Each delay is the previous one times this (default 2). */
   factor: number;
@@ -17,7 +17,7 @@ export interface BackoffPolicy {
 }
 
 export const RECONNECT_POLICY: BackoffPolicy = {
-  initialMs: 100,
+  initialMs: 10,
   factor: 2,
   maxMs: 1000,
   giveUpAfterMs: 3000,
@@ -25,12 +25,12 @@ export const RECONNECT_POLICY: BackoffPolicy = {
 
 /**
  * The delays between attempts. The last delay is shortened so that one final attempt falls
- * exactly on the give-up time: with the defaults, attempts at 0, 100, 300, 700, 1500, 2500
- * and 3000 ms.
+ * exactly on the give-up time: with the defaults, attempts at 0, 10, 30, 70, 150, 310, 630,
+ * 1270, 2270 and 3000 ms.
  *
  * @example
  * const backoff = new Backoff(clock);
- * const delay = backoff.next(); // 100, then 200, 400, 800, 1000, 500, then undefined
+ * const delay = backoff.next(); // 10, then 20, 40, 80, 160, 320, 640, 1000, 730, then undefined
  */
 export class Backoff {
   private readonly startedAt: number;

@@ -344,7 +344,7 @@ describe("Monitor: reconnect back-off", () => {
     }
   }
 
-  it("retries a refused socket of a live host at 100, 200, 400, 800, 1000 ms… gives up at 3 s, and retries on the next scan", async () => {
+  it("retries a refused socket of a live host at 10, 20, 40… 1000 ms, gives up at 3 s, and retries on the next scan", async () => {
     const clock = new RecordingClock();
     const attempts: number[] = [];
     const connect: ConnectFn = (path, options) => {
@@ -359,13 +359,13 @@ describe("Monitor: reconnect back-off", () => {
     const gaveUp = next(monitor, "changed", (h) => h.status === "unresponsive");
     await monitor.start();
 
-    for (let i = 1; i <= 6; i++) {
+    for (let i = 1; i <= 9; i++) {
       await waitFor(() => clock.delays.length === i, `back-off delay ${i}`);
       await clock.advance(clock.delays[i - 1]!);
     }
     expect(await gaveUp).toMatchObject({ status: "unresponsive" });
-    expect(clock.delays).toEqual([100, 200, 400, 800, 1000, 500]);
-    expect(attempts).toEqual([0, 100, 300, 700, 1500, 2500, 3000]);
+    expect(clock.delays).toEqual([10, 20, 40, 80, 160, 320, 640, 1000, 730]);
+    expect(attempts).toEqual([0, 10, 30, 70, 150, 310, 630, 1270, 2270, 3000]);
 
     // It listens now; the next scan (the watch sees the new socket) tries again.
     unlinkSync(`${stem}.sock`);

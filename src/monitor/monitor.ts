@@ -25,7 +25,7 @@ export interface MonitorOptions<C extends HostConnection = ControlClient> {
   dirs?: string[];
   /** Bound on connecting and the first answers: past it a host is `unresponsive` (2 s). */
   timeoutMs?: number;
-  /** Back-off for refused connections (default 100 ms doubling to 1 s, 3 s in all). */
+  /** Back-off for refused connections (default 10 ms doubling to 1 s, 3 s in all). */
   policy?: BackoffPolicy;
   pollMs?: number;
   rescanMs?: number;
