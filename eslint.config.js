@@ -14,6 +14,8 @@ const layers = [
   "binaries",
   "supervisor",
   "control",
+  // Served by the host over the host's ControlTarget: above control/, below host/ (which starts it).
+  "dashboard",
   "host",
   "monitor",
   "cli",
