@@ -22,7 +22,7 @@ import { ensureStateDir } from "../../model/state.js";
 import { appHostPathOf } from "../../monitor/tracked.js";
 import { unresponsiveError } from "../../monitor/select.js";
 import { projectHosts } from "../hosts.js";
-import { lastLines } from "../log-files.js";
+import { lastLines } from "../../supervisor/logs/log-files.js";
 import { packageRoot } from "../../version.js";
 import { table } from "../output/table.js";
 

@@ -5,7 +5,7 @@ import { closest } from "../../config/suggest.js";
 import { maskSecret } from "../../model/mask-secret.js";
 import { BerthError } from "../../errors.js";
 import { plural } from "../../plural.js";
-import { lastLines, serviceLogFiles } from "../log-files.js";
+import { lastLines, serviceLogFiles } from "../../supervisor/logs/log-files.js";
 import type { LogsOptions, PrintedLine, printer as Printer } from "./logs.js";
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { tempProject } from "../../test/helpers/project.js";
+import { tempProject } from "../../../test/helpers/project.js";
 import { lastLines, serviceLogFiles } from "./log-files.js";
 
 const numbered = (from: number, to: number) =>
