@@ -205,6 +205,24 @@ describe("the guard", () => {
   });
 });
 
+describe("the page", () => {
+  test("the page, its script and stylesheet, from the host itself", async () => {
+    const env = setup();
+    const { cookie } = await login(env);
+    const page = await env.request("/", { headers: { cookie } });
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await page.text();
+    expect(html).toContain('<script type="module" src="/app.js"></script>');
+    expect(html).not.toMatch(/https?:\/\//);
+    const script = await env.request("/app.js", { headers: { cookie } });
+    expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(await script.text()).toContain('new EventSource("/api/events?logs=*")');
+    const css = await env.request("/app.css", { headers: { cookie } });
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    expect((await env.request("/app.js")).status).toBe(401);
+  });
+});
+
 describe("the API", () => {
   test("host: its info without the login link, and the page's CSRF token", async () => {
     const env = setup();

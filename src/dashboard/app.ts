@@ -7,6 +7,7 @@ import type { ServiceInfo } from "../control/protocol.js";
 import type { ControlTarget } from "../control/target.js";
 import { eventStream } from "./event-stream.js";
 import { guard, type GuardVariables } from "./guard.js";
+import { servePages } from "./pages.js";
 import { MAX_TAIL, recentLogs } from "./recent-logs.js";
 import type { Sessions } from "./sessions.js";
 
@@ -37,6 +38,7 @@ const DEFAULT_BACKLOG_BYTES = 1024 * 1024;
  * - `POST /api/services/:name/start|stop|restart`: answers the service once done.
  * - `GET /api/logs?service=&tail=`: recent lines (at most 10 000).
  * - `GET /api/events?logs=<service>|*`: Server-Sent Events of changes (and lines).
+ * - `GET /`, `/app.js`, `/app.css`: the page.
  *
  * @example
  * const app = dashboardApp({ target, sessions, masks, logFile: () => undefined });
@@ -127,6 +129,7 @@ export function dashboardApp(options: DashboardAppOptions): Hono<{ Variables: Gu
     });
   });
 
+  servePages(app);
   app.notFound((c) => c.json({ error: `Nothing at ${c.req.path}.` }, 404));
   return app;
 }

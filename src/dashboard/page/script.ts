@@ -1,0 +1,183 @@
+/**
+ * The page's script, as served (`/app.js`): plain browser JavaScript, no framework. It
+ * reads `/api/host`, `/api/logs`, then follows `/api/events`; every value from the host is
+ * put in the page with `textContent`, never as HTML.
+ */
+export const PAGE_JS = String.raw`
+const $ = (selector) => document.querySelector(selector);
+const services = new Map();
+const MAX_LINES = 5000;
+const colours = ["#2563eb", "#db2777", "#0891b2", "#9333ea", "#ca8a04", "#059669", "#dc2626"];
+let csrf = "";
+let dropped = 0;
+
+async function api(path, init) {
+  const response = await fetch(path, init);
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error || response.statusText);
+  return body;
+}
+
+function cell(row, text, className) {
+  const td = row.insertCell();
+  td.textContent = text ?? "";
+  if (className) td.className = className;
+  return td;
+}
+
+function since(iso) {
+  if (!iso) return "";
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (s < 60) return s + " s";
+  if (s < 3600) return Math.floor(s / 60) + " min";
+  return Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min";
+}
+
+function readyIn(service) {
+  if (!service.startedAt || !service.readyAt) return "";
+  return Date.parse(service.readyAt) - Date.parse(service.startedAt) + " ms";
+}
+
+const pending = new Map();
+
+function render() {
+  const body = $("#services tbody");
+  body.replaceChildren();
+  for (const s of services.values()) {
+    const row = body.insertRow();
+    row.dataset.service = s.name;
+    cell(row, s.name);
+    cell(row, pending.get(s.name) ?? s.state, "state state-" + s.state);
+    const url = row.insertCell();
+    if (s.url) {
+      const link = document.createElement("a");
+      link.href = s.url;
+      link.target = "_blank";
+      link.rel = "noreferrer";
+      link.textContent = s.url;
+      url.append(link);
+    }
+    cell(row, readyIn(s));
+    cell(row, String(s.restarts));
+    cell(row, s.state === "ready" ? since(s.startedAt) : "");
+    cell(row, s.exitCode === null ? "" : String(s.exitCode));
+    cell(row, s.pid === null ? "" : String(s.pid));
+    cell(row, s.reason, "reason");
+    const actions = row.insertCell();
+    for (const action of ["start", "stop", "restart"]) {
+      const button = document.createElement("button");
+      button.textContent = action;
+      button.disabled = pending.has(s.name);
+      button.addEventListener("click", () => act(s.name, action));
+      actions.append(button);
+    }
+  }
+}
+
+async function act(name, action) {
+  pending.set(name, action + "ing…");
+  render();
+  try {
+    const { service } = await api("/api/services/" + encodeURIComponent(name) + "/" + action, {
+      method: "POST",
+      headers: { "x-berth-csrf": csrf },
+    });
+    services.set(service.name, service);
+  } catch (error) {
+    alert(name + ": " + error.message);
+  } finally {
+    pending.delete(name);
+    render();
+  }
+}
+
+function colourOf(name) {
+  let hash = 0;
+  for (const c of name) hash = (hash * 31 + c.charCodeAt(0)) | 0;
+  return colours[Math.abs(hash) % colours.length];
+}
+
+function matches(line) {
+  const filter = $("#filter").value;
+  return !filter || line.textContent.includes(filter);
+}
+
+function addLines(lines) {
+  const logs = $("#logs");
+  const fragment = document.createDocumentFragment();
+  for (const entry of lines) {
+    const line = document.createElement("div");
+    if (entry.stream === "stderr") line.className = "stderr";
+    const name = document.createElement("span");
+    name.className = "service";
+    name.style.color = colourOf(entry.service);
+    name.textContent = entry.service;
+    line.append(name, document.createTextNode(entry.text));
+    line.hidden = !matches(line);
+    fragment.append(line);
+  }
+  logs.append(fragment);
+  while (logs.childElementCount > MAX_LINES) logs.firstElementChild.remove();
+  if ($("#follow").checked) logs.scrollTop = logs.scrollHeight;
+}
+
+function gone(text) {
+  const banner = $("#gone");
+  banner.textContent = text;
+  banner.hidden = false;
+  for (const button of document.querySelectorAll("button")) button.disabled = true;
+}
+
+async function main() {
+  let host;
+  try {
+    ({ host, csrf } = await api("/api/host"));
+  } catch (error) {
+    gone(error.message);
+    return;
+  }
+  document.title = host.instanceName + " · berth";
+  $("#project").textContent = host.instanceName;
+  const showHost = () => ($("#host").textContent = "pid " + host.pid + " · up " + since(host.startedAt) + " · " + host.appHostPath);
+  showHost();
+  setInterval(() => {
+    showHost();
+    render();
+  }, 5000);
+  $("#filter").addEventListener("input", () => {
+    for (const line of $("#logs").children) line.hidden = !matches(line);
+  });
+  const { lines } = await api("/api/logs?tail=500");
+  addLines(lines);
+  const events = new EventSource("/api/events?logs=*");
+  events.addEventListener("services", (event) => {
+    services.clear();
+    for (const s of JSON.parse(event.data).services) services.set(s.name, s);
+    render();
+  });
+  events.addEventListener("service", (event) => {
+    const { service } = JSON.parse(event.data);
+    services.set(service.name, service);
+    render();
+  });
+  events.addEventListener("logs", (event) => {
+    const data = JSON.parse(event.data);
+    if (data.dropped) {
+      dropped += data.dropped;
+      $("#dropped").textContent = dropped + " lines missed (the log files have them)";
+    }
+    addLines(data.lines);
+  });
+  events.addEventListener("error", async () => {
+    // The browser would retry for ever: ask once whether the host is still there.
+    try {
+      await api("/api/host");
+    } catch {
+      events.close();
+      gone("The app host has stopped. Start it again with \`berth run\`, then open its new login link.");
+    }
+  });
+}
+
+main();
+`;
