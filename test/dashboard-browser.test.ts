@@ -1,0 +1,74 @@
+import { join } from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { afterEach, describe, expect, it } from "vitest";
+import { runBerth, startBerth } from "./helpers/cli.js";
+import { fixturesDir, repoRoot, tempProject } from "./helpers/project.js";
+
+const node = JSON.stringify(process.execPath);
+const server = JSON.stringify(join(fixturesDir, "server.mjs"));
+const CONFIG = `export default { services: {
+  api: { command: [${node}, ${server}], ready: { http: "/" } },
+} };\n`;
+const LOGIN = /dashboard: ((http:\/\/127\.0\.0\.1:\d+)\/login\?token=[\w-]+)/;
+
+let browser: Browser | undefined;
+afterEach(async () => {
+  await browser?.close();
+  browser = undefined;
+});
+
+describe("the dashboard in a browser", () => {
+  it("logs in, shows the services, restarts one, follows logs, filters, sees the host stop", async () => {
+    const dir = tempProject({ "berth.config.mjs": CONFIG });
+    const berth = startBerth(["run"], { cwd: dir });
+    const [, link = "", origin] = await berth.waitForOutput(LOGIN);
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--no-sandbox"],
+    });
+
+    // Without the cookie: 401.
+    const stranger = await browser.newPage();
+    expect((await stranger.goto(`${origin}/`))!.status()).toBe(401);
+
+    const page = await browser.newPage();
+    await page.goto(link);
+    expect(page.url()).toBe(`${origin}/`);
+    const row = page.locator('tr[data-service="api"]');
+    await expect.poll(() => row.locator(".state").textContent()).toBe("ready");
+    const pid = await row.locator("td").nth(7).textContent();
+    await expect.poll(() => page.locator("#logs").textContent()).toContain("listening on");
+
+    // A restart from the page: the row goes through its states and back to ready.
+    await row.getByRole("button", { name: "restart" }).click();
+    await expect
+      .poll(async () => [
+        await row.locator(".state").textContent(),
+        await row.locator("td").nth(7).textContent(),
+      ])
+      .toEqual(["ready", expect.not.stringMatching(new RegExp(`^${pid}$`))]);
+    await expect
+      .poll(
+        async () => (await page.locator("#logs").textContent())!.split("listening on").length - 1,
+      )
+      .toBe(2);
+
+    // The README's picture of the page, made by this run.
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.screenshot({ path: join(repoRoot, "docs", "dashboard.png") });
+
+    // The filter hides what does not match.
+    await page.locator("#filter").fill("no such text");
+    expect(await page.locator("#logs > div:visible").count()).toBe(0);
+    await page.locator("#filter").fill("listening");
+    expect(await page.locator("#logs > div:visible").count()).toBe(2);
+
+    // The host stops: the page says so rather than spinning.
+    expect((await runBerth(["stop"], { cwd: dir })).code).toBe(0);
+    await berth.exited;
+    await expect
+      .poll(() => page.locator("#gone").textContent())
+      .toContain("The app host has stopped");
+    expect(await page.locator("#gone").isVisible()).toBe(true);
+  });
+});
