@@ -44,7 +44,7 @@ export function guard(sessions: Sessions): MiddlewareHandler<{ Variables: GuardV
       }
       if (c.req.method !== "GET" && c.req.method !== "HEAD") {
         if (c.req.method !== "POST") return refuse(c, 405, `${c.req.method} is not allowed.`);
-        if (c.req.header("origin") !== `http://${host}`) {
+        if (c.req.header("origin")?.toLowerCase() !== `http://${host.toLowerCase()}`) {
           return refuse(c, 403, "A change must come from the dashboard's own page.");
         }
         if (c.req.header("x-berth-csrf") !== session.csrf) {
