@@ -18,18 +18,23 @@ afterEach(async () => {
 });
 
 describe("the dashboard in a browser", () => {
-  it("logs in, shows the services, restarts one, follows logs, filters, sees the host stop", async () => {
+  it("refuses a foreign Host, logs in, follows restarts from the page and a terminal, logs, filter, the host stopping", async () => {
     const dir = tempProject({ "berth.config.mjs": CONFIG });
     const berth = startBerth(["run"], { cwd: dir });
     const [, link = "", origin] = await berth.waitForOutput(LOGIN);
     browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox"],
+      // rebound.test stands for a DNS-rebinding site: a foreign name that resolves to us.
+      args: ["--no-sandbox", "--host-resolver-rules=MAP rebound.test 127.0.0.1"],
     });
 
     // Without the cookie: 401.
     const stranger = await browser.newPage();
     expect((await stranger.goto(`${origin}/`))!.status()).toBe(401);
+    // A foreign Host name: refused, even with the login link.
+    const rebound = await stranger.goto(link.replace("127.0.0.1", "rebound.test"));
+    expect(rebound!.status()).toBe(403);
+    expect(await stranger.textContent("body")).toContain("answers only at 127.0.0.1 or localhost");
 
     const page = await browser.newPage();
     await page.goto(link);
@@ -53,6 +58,16 @@ describe("the dashboard in a browser", () => {
       )
       .toBe(2);
 
+    // A restart from another terminal shows in the table too.
+    const pagePid = await row.locator("td").nth(7).textContent();
+    expect((await runBerth(["restart", "api"], { cwd: dir })).code).toBe(0);
+    await expect
+      .poll(async () => [
+        await row.locator(".state").textContent(),
+        await row.locator("td").nth(7).textContent(),
+      ])
+      .toEqual(["ready", expect.not.stringMatching(new RegExp(`^${pagePid}$`))]);
+
     // The README's picture of the page, made by this run.
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.screenshot({ path: join(repoRoot, "docs", "dashboard.png") });
@@ -61,7 +76,7 @@ describe("the dashboard in a browser", () => {
     await page.locator("#filter").fill("no such text");
     expect(await page.locator("#logs > div:visible").count()).toBe(0);
     await page.locator("#filter").fill("listening");
-    expect(await page.locator("#logs > div:visible").count()).toBe(2);
+    await expect.poll(() => page.locator("#logs > div:visible").count()).toBe(3);
 
     // The host stops: the page says so rather than spinning.
     expect((await runBerth(["stop"], { cwd: dir })).code).toBe(0);

@@ -134,7 +134,11 @@ describe("the guard", () => {
           headers: { origin: ORIGIN, ...(cookie ? { cookie } : {}) },
         });
         expect(response.status).toBe(401);
-        expect(((await response.json()) as { error: string }).error).toMatch(/^Not logged in\./);
+        const text = await response.text();
+        const error = path.startsWith("/api/")
+          ? (JSON.parse(text) as { error: string }).error
+          : /<p>(.*)<\/p>/.exec(text)![1]!;
+        expect(error).toMatch(/^Not logged in\./);
       }
       expect(env.target.subscribers).toBe(0);
     },

@@ -64,8 +64,14 @@ function hostName(host: string): string {
   return name.toLowerCase();
 }
 
+/** JSON for the API; a short page for a person who opened any other path. */
 function refuse(c: Context, status: 401 | 403 | 405, error: string): Response {
-  const response = c.json({ error }, status);
+  const response = c.req.path.startsWith("/api/")
+    ? c.json({ error }, status)
+    : c.html(
+        `<!doctype html><meta charset="utf-8"><title>berth</title><p>${escape(error)}</p>`,
+        status,
+      );
   secure(response.headers);
   return response;
 }
@@ -79,4 +85,8 @@ function secure(headers: Headers): void {
     "content-security-policy",
     "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   );
+}
+
+function escape(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
