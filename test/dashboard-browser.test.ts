@@ -78,6 +78,13 @@ describe("the dashboard in a browser", () => {
     await page.locator("#filter").fill("listening");
     await expect.poll(() => page.locator("#logs > div:visible").count()).toBe(3);
 
+    // One service's lines: older ones come from its log file (berth's own lines there).
+    await page.locator("#filter").fill("");
+    await page.locator("#service").selectOption("api");
+    await expect
+      .poll(() => page.locator("#logs > div").first().textContent())
+      .toMatch(/^api--- starting: /);
+
     // The host stops: the page says so rather than spinning.
     expect((await runBerth(["stop"], { cwd: dir })).code).toBe(0);
     await berth.exited;

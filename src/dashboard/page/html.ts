@@ -31,6 +31,7 @@ export const PAGE_HTML = `<!doctype html>
   <section>
     <h2>Logs <span id="dropped" class="muted"></span></h2>
     <div class="tools">
+      <select id="service" aria-label="service"><option value="">all services</option></select>
       <input id="filter" type="search" placeholder="filter (text)" aria-label="filter">
       <label><input id="follow" type="checkbox" checked> follow</label>
     </div>

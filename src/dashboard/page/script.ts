@@ -121,6 +121,31 @@ function addLines(lines) {
   if ($("#follow").checked) logs.scrollTop = logs.scrollHeight;
 }
 
+/** The service whose lines are shown; "" for every service. */
+function selected() {
+  return $("#service").value;
+}
+
+function listServices() {
+  const select = $("#service");
+  const names = [...services.keys()];
+  const shown = [...select.options].slice(1).map((option) => option.value);
+  if (names.join("\n") === shown.join("\n")) return;
+  const keep = select.value;
+  select.replaceChildren(select.options[0]);
+  for (const name of names) select.add(new Option(name, name));
+  select.value = names.includes(keep) ? keep : "";
+}
+
+/** Recent lines of the selected service (older ones from its log file), or of all. */
+async function loadLogs() {
+  const service = selected();
+  const query = service ? "&service=" + encodeURIComponent(service) : "";
+  const { lines } = await api("/api/logs?tail=500" + query);
+  $("#logs").replaceChildren();
+  addLines(lines);
+}
+
 function gone(text) {
   const banner = $("#gone");
   banner.textContent = text;
@@ -147,12 +172,13 @@ async function main() {
   $("#filter").addEventListener("input", () => {
     for (const line of $("#logs").children) line.hidden = !matches(line);
   });
-  const { lines } = await api("/api/logs?tail=500");
-  addLines(lines);
+  $("#service").addEventListener("change", () => loadLogs());
+  await loadLogs();
   const events = new EventSource("/api/events?logs=*");
   events.addEventListener("services", (event) => {
     services.clear();
     for (const s of JSON.parse(event.data).services) services.set(s.name, s);
+    listServices();
     render();
   });
   events.addEventListener("service", (event) => {
@@ -166,7 +192,8 @@ async function main() {
       dropped += data.dropped;
       $("#dropped").textContent = dropped + " lines missed (the log files have them)";
     }
-    addLines(data.lines);
+    const service = selected();
+    addLines(service ? data.lines.filter((line) => line.service === service) : data.lines);
   });
   events.addEventListener("error", async () => {
     // The browser would retry for ever: ask once whether the host is still there.
