@@ -164,6 +164,13 @@ describe("the dashboard of a running host", () => {
     const second = await request(status.dashboardUrl);
     expect(second.status).toBe(303);
 
+    // `berth dashboard` prints a link that works (the last one was just used).
+    const printed = await runBerth(["dashboard", "--no-open"], { cwd: dir });
+    expect(printed.code).toBe(0);
+    expect(printed.output).toMatch(new RegExp(`^${origin}/login\\?token=[\\w-]{43}\n$`));
+    expect(printed.output).not.toContain(status.dashboardUrl);
+    expect((await request(printed.output.trim())).status).toBe(303);
+
     expect((await runBerth(["stop"], { cwd: dir })).code).toBe(0);
     await berth.exited;
     const detached = await runBerth(["run", "--detach"], { cwd: dir });
@@ -182,6 +189,9 @@ describe("the dashboard of a running host", () => {
       dashboardUrl: string | null;
     }[];
     expect(ps[0]!.dashboardUrl).toBeNull();
+    const printed = await runBerth(["dashboard", "--no-open"], { cwd: dir });
+    expect(printed.code).toBe(7);
+    expect(printed.output).toContain("serves no dashboard: its config says `dashboard: false`");
     const state = readFileSync(join(dir, ".berth", "state.json"), "utf8");
     expect(state).not.toContain("dashboard");
     expect((await runBerth(["stop"], { cwd: dir })).code).toBe(0);
