@@ -8,6 +8,7 @@ const node = JSON.stringify(process.execPath);
 const server = JSON.stringify(join(fixturesDir, "server.mjs"));
 const CONFIG = `export default { services: {
   api: { command: [${node}, ${server}], ready: { http: "/" } },
+  colours: { command: [${node}, "-e", ${JSON.stringify("console.log('\u001b[31mred text\u001b[0m plain')")}], oneshot: true, port: false },
 } };\n`;
 const LOGIN = /dashboard: ((http:\/\/127\.0\.0\.1:\d+)\/login\?token=[\w-]+)/;
 
@@ -43,6 +44,11 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => row.locator(".state").textContent()).toBe("ready");
     const pid = await row.locator("td").nth(7).textContent();
     await expect.poll(() => page.locator("#logs").textContent()).toContain("listening on");
+
+    // ANSI colours are rendered, not shown as escapes.
+    const red = page.locator("#logs span", { hasText: "red text" });
+    await expect.poll(() => red.getAttribute("style")).toBe("color: rgb(201, 27, 0);");
+    expect(await red.locator("xpath=..").textContent()).toBe("coloursred text plain");
 
     // A restart from the page: the row goes through its states and back to ready.
     await row.getByRole("button", { name: "restart" }).click();

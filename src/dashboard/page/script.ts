@@ -102,6 +102,73 @@ function matches(line) {
   return !filter || line.textContent.includes(filter);
 }
 
+// ANSI colours: the 16 named ones in the theme's palette; 256 and RGB as written.
+const ANSI = ["#000", "#c91b00", "#00a600", "#c7a400", "#2451d6", "#c930c7", "#00a5b4", "#bfbfbf",
+  "#686868", "#ff6e67", "#3fcf3f", "#e8d400", "#6871ff", "#ff77ff", "#4ee5ed", "#fff"];
+const CSI = /\x1b\[([0-9;?]*)([A-Za-z])/g;
+
+function colour256(n) {
+  if (n < 16) return ANSI[n];
+  if (n >= 232) return "rgb(" + Array(3).fill(8 + (n - 232) * 10).join(",") + ")";
+  const c = n - 16;
+  const level = (v) => (v === 0 ? 0 : 55 + v * 40);
+  return "rgb(" + [Math.floor(c / 36), Math.floor(c / 6) % 6, c % 6].map(level).join(",") + ")";
+}
+
+/** Applies one SGR sequence's codes to the current style. */
+function sgr(style, codes) {
+  for (let i = 0; i < codes.length; i++) {
+    const code = codes[i];
+    if (code === 0) for (const key of Object.keys(style)) delete style[key];
+    else if (code === 1) style.fontWeight = "bold";
+    else if (code === 2) style.opacity = "0.7";
+    else if (code === 3) style.fontStyle = "italic";
+    else if (code === 4) style.textDecoration = "underline";
+    else if (code === 22) (delete style.fontWeight, delete style.opacity);
+    else if (code === 23) delete style.fontStyle;
+    else if (code === 24) delete style.textDecoration;
+    else if (code >= 30 && code <= 37) style.color = ANSI[code - 30];
+    else if (code >= 90 && code <= 97) style.color = ANSI[code - 90 + 8];
+    else if (code === 39) delete style.color;
+    else if (code >= 40 && code <= 47) style.background = ANSI[code - 40];
+    else if (code >= 100 && code <= 107) style.background = ANSI[code - 100 + 8];
+    else if (code === 49) delete style.background;
+    else if (code === 38 || code === 48) {
+      const key = code === 38 ? "color" : "background";
+      if (codes[i + 1] === 5) {
+        style[key] = colour256(codes[i + 2] ?? 0);
+        i += 2;
+      } else if (codes[i + 1] === 2) {
+        style[key] = "rgb(" + codes.slice(i + 2, i + 5).join(",") + ")";
+        i += 4;
+      }
+    }
+  }
+}
+
+/** A line's text with its ANSI colours as styled spans; other escape sequences dropped. */
+function ansi(text) {
+  const parts = [];
+  const style = {};
+  let at = 0;
+  const push = (chunk) => {
+    if (!chunk) return;
+    const keys = Object.keys(style);
+    if (keys.length === 0) return parts.push(document.createTextNode(chunk));
+    const span = document.createElement("span");
+    for (const key of keys) span.style[key] = style[key];
+    span.textContent = chunk;
+    parts.push(span);
+  };
+  for (const match of text.matchAll(CSI)) {
+    push(text.slice(at, match.index));
+    at = match.index + match[0].length;
+    if (match[2] === "m") sgr(style, match[1] === "" ? [0] : match[1].split(";").map(Number));
+  }
+  push(text.slice(at));
+  return parts;
+}
+
 function addLines(lines) {
   const logs = $("#logs");
   const fragment = document.createDocumentFragment();
@@ -112,7 +179,7 @@ function addLines(lines) {
     name.className = "service";
     name.style.color = colourOf(entry.service);
     name.textContent = entry.service;
-    line.append(name, document.createTextNode(entry.text));
+    line.append(name, ...ansi(entry.text));
     line.hidden = !matches(line);
     fragment.append(line);
   }
