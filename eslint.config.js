@@ -18,6 +18,7 @@ const layers = [
   "dashboard",
   "host",
   "monitor",
+  "mcp",
   "cli",
 ];
 const layerZones = layers.map((layer, i) => ({

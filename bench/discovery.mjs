@@ -6,7 +6,7 @@
 // another, leaving each running, and measures from the moment each socket appears (just
 // after `listen`, which creates the socket file synchronously) to the monitor's `changed`
 // event with status `live` for it: the file-system watch, the scan, connecting,
-// `getCapabilities`, then `getHostInfo` and `watchServices`. Hosts and monitor share one
+// `getCapabilities`, then `watchServices` (which answers with the host's info). Hosts and monitor share one
 // process (and one event loop), which if anything slows the figures down.
 //
 // Usage: node bench/discovery.mjs [--hosts N] [--samples]

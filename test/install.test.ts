@@ -96,8 +96,9 @@ describe("the packed package, installed into a fresh project", () => {
     );
   }, 120_000);
 
-  it("holds only what runs: the launcher, the CLI bundle, the library entry and its types", () => {
+  it("holds only what runs: the launcher, the CLI bundles, the library entry and its types", () => {
     const expected = ["README.md", "bin/berth.cjs", "dist/cli/berth.cjs", "dist/index.d.ts"];
+    expected.push("dist/cli/mcp.cjs");
     expected.push("dist/index.js", "package.json");
     const others = files.filter((file) => !expected.includes(file));
     expect(files).toEqual(expect.arrayContaining(expected));

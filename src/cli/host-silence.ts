@@ -14,7 +14,7 @@ export const PROBE_MS = 2_000;
  *
  * @example
  * const silence = watchHostSilence({
- *   probe: () => client.info({ timeoutMs: PROBE_MS }),
+ *   probe: () => client.describe({ timeoutMs: PROBE_MS }),
  *   host: `the app host (pid ${pid})`,
  *   say: (text) => process.stderr.write(`berth: ${text}\n`),
  * });

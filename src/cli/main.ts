@@ -285,6 +285,16 @@ projectOptions(
   }),
 );
 
+program
+  .command("mcp")
+  .description("serve MCP over stdio: coding agents see and drive every running project")
+  .action(
+    action(async () => {
+      const { mcpCommand } = await import("./commands/mcp.js");
+      return mcpCommand({ cwd: process.cwd() });
+    }),
+  );
+
 /** Parses the command line and runs the command; never rejects. */
 async function main(): Promise<void> {
   try {

@@ -72,12 +72,12 @@ describe("connectControl against a host", () => {
     const client = await connect(address.socketPath);
     expect(client.capabilities).toEqual(["berth.v1", "berth.hold"]);
     expect(client.hostVersion).toBe("0.1.0");
-    expect(await client.info()).toEqual(target.info());
+    expect((await client.describe()).host).toEqual(target.info());
   });
 
   it("lists services with the secret masked in their commands", async () => {
     const { address } = await host();
-    const services = await (await connect(address.socketPath)).services();
+    const { services } = await (await connect(address.socketPath)).describe();
     expect(services.map((s) => [s.name, s.state, s.command])).toEqual([
       ["api", "ready", "node api.js --admin-key ***0a08"],
       ["worker", "ready", "node worker.js"],
@@ -146,8 +146,8 @@ describe("connectControl against a host", () => {
     const { target, address } = await host();
     const client = await connect(address.socketPath);
     const changes: ServiceChangedParams[] = [];
-    const list = await client.watchServices((change) => changes.push(change));
-    expect(list).toHaveLength(2);
+    const { host: info, services } = await client.watchServices((change) => changes.push(change));
+    expect([info, services]).toEqual([target.info(), [expect.anything(), expect.anything()]]);
     target.setState("api", "stopping");
     target.setState("api", "failed", { reason: `exited with code 1 (${SECRET})` });
     await waitFor(() => changes.length === 2, "two changes");
@@ -236,7 +236,7 @@ describe("connectControl against a host", () => {
     await waitFor(() => changes.length === 1 && batches.length === 1, "one of each");
     expect(changes[0]!.service.name).toBe("worker");
     expect(batches[0]!.lines.map((l) => l.text)).toEqual(["bye"]);
-    expect(await Promise.all([watcher.services(), follower.services()])).toHaveLength(2);
+    expect(await Promise.all([watcher.describe(), follower.describe()])).toHaveLength(2);
   });
 });
 
@@ -311,7 +311,7 @@ describe("connectControl failures", () => {
     const error = await rejection(client.stopService("api", { timeoutMs: 100 }));
     expect(error).toBeInstanceOf(UnresponsiveError);
     expect((error as UnresponsiveError).method).toBe("stopService");
-    expect(await client.services()).toHaveLength(2);
+    expect((await client.describe()).services).toHaveLength(2);
   });
 });
 
@@ -335,7 +335,7 @@ describe("closing", () => {
     await waitFor(() => reasons.length === 1, "onClose");
     expect(reasons).toEqual(["lost"]);
     expect(client.closed).toBe(true);
-    expect(await rejection(client.services())).toBeInstanceOf(ControlClosedError);
+    expect(await rejection(client.describe())).toBeInstanceOf(ControlClosedError);
   });
 
   it("rejects pending calls when the connection drops without a word", async () => {
@@ -358,7 +358,7 @@ describe("closing", () => {
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(path, resolve));
     const client = await connect(path);
-    const error = await rejection(client.info());
+    const error = await rejection(client.describe());
     expect(error).toBeInstanceOf(ControlClosedError);
   });
 
@@ -375,7 +375,7 @@ describe("closing", () => {
     await waitFor(() => begun, "the restart to begin");
     await client.close();
     expect(await pending).toBeInstanceOf(ControlClosedError);
-    expect(await rejection(client.info())).toBeInstanceOf(ControlClosedError);
+    expect(await rejection(client.describe())).toBeInstanceOf(ControlClosedError);
     expect(reasons).toEqual(["closed"]);
     // The host answers what it was asked, finds nobody, and lets the connection go.
     release();
@@ -389,7 +389,7 @@ describe("closing", () => {
     const before = countResources();
     const client = await connectControl(address.socketPath);
     await client.followLogs({}, () => {});
-    await client.services();
+    await client.describe();
     await client.close();
     await new Promise((resolve) => setImmediate(resolve));
     await waitFor(() => hosts[0]!.server.stats().connections === 0, "the server to notice");

@@ -30,8 +30,6 @@ import { socketTransport, type Transport } from "./transport.js";
 export const DEFAULT_TIMEOUT_MS = 2_000;
 /** Default bound on start/stop/restart: a start may wait out a readiness timeout (60 s). */
 export const ACTION_TIMEOUT_MS = 120_000;
-/** Default `timeoutMs` of `waitForService`, as the host applies it. */
-export const WAIT_TIMEOUT_MS = 30_000;
 
 export interface ConnectOptions {
   /** Bound on connecting plus `getCapabilities`, and the default for each query. Default 2000. */
@@ -58,7 +56,7 @@ export type CloseReason = "closed" | "lost";
  * @example
  * const host = await connectControl(socketPath, { client: "berth-cli 0.1.0" });
  * try {
- *   console.log(await host.services());
+ *   console.log((await host.describe()).services);
  * } finally {
  *   await host.close();
  * }
@@ -150,12 +148,9 @@ export class ControlClient {
     this.hostVersion = result.version;
   }
 
-  info(options?: CallOptions) {
-    return this.call(p.getHostInfo, {}, options?.timeoutMs);
-  }
-
-  async services(options?: CallOptions) {
-    return (await this.call(p.listServices, {}, options?.timeoutMs)).services;
+  /** The host's info and every service. */
+  describe(options?: CallOptions) {
+    return this.call(p.describeHost, {}, options?.timeoutMs);
   }
 
   async logs(params: p.GetLogsParams = {}, options?: CallOptions) {
@@ -179,10 +174,10 @@ export class ControlClient {
     }
   }
 
-  /** Answers the current list; `onChange` then gets each state change. */
-  async watchServices(onChange: (change: p.ServiceChangedParams) => void, options?: CallOptions) {
+  /** Answers like `describe`; `onChange` then gets each state change. */
+  watchServices(onChange: (change: p.ServiceChangedParams) => void, options?: CallOptions) {
     this.onChange = onChange;
-    return (await this.call(p.watchServices, {}, options?.timeoutMs)).services;
+    return this.call(p.watchServices, {}, options?.timeoutMs);
   }
 
   startService(name: string, options?: CallOptions) {
@@ -199,7 +194,7 @@ export class ControlClient {
 
   /** Waits on the host's side; this call's own bound is the wait's timeout plus a margin. */
   async waitForService(params: p.WaitForServiceParams) {
-    const bound = (params.timeoutMs ?? WAIT_TIMEOUT_MS) + this.timeoutMs;
+    const bound = (params.timeoutMs ?? p.DEFAULT_WAIT_MS) + this.timeoutMs;
     return (await this.call(p.waitForService, params, bound)).service;
   }
 
@@ -216,6 +211,11 @@ export class ControlClient {
   /** Resolves once the host has agreed to stop (it stops after answering). */
   async stopHost(options?: CallOptions) {
     await this.call(p.stopHost, {}, options?.timeoutMs);
+  }
+
+  /** Asks nothing more (a half close): the host answers what it was asked, then hangs up. */
+  end(): void {
+    this.transport.end();
   }
 
   /** Ends the session; pending calls reject with `ControlClosedError`. */

@@ -25,7 +25,6 @@ import type { ControlTarget } from "./target.js";
 import { waitForState } from "./wait.js";
 
 const DEFAULT_TAIL = 100;
-const DEFAULT_WAIT_MS = 30_000;
 
 /** What the handlers reach of their connection and of the host. */
 export interface MethodContext {
@@ -65,7 +64,10 @@ export function serveMethods(connection: MessageConnection, ctx: MethodContext):
         throw toWireError(ctx, type.method, error);
       }
     }) as never);
-  const services = () => target.services().map((service) => masks.service(service));
+  const describe = () => ({
+    host: target.info(),
+    services: target.services().map((service) => masks.service(service)),
+  });
   const logs = (method: string, params: Params) =>
     target
       .logs(optionalService(method, params), count(method, params, "tail", DEFAULT_TAIL))
@@ -79,11 +81,10 @@ export function serveMethods(connection: MessageConnection, ctx: MethodContext):
     throw new ResponseError(ErrorCodes.MethodNotFound, `this app host has no method ${method}`);
   });
   handle(p.getCapabilities, (params) => negotiate(ctx, params));
-  handle(p.getHostInfo, () => target.info());
-  handle(p.listServices, () => ({ services: services() }));
+  handle(p.describeHost, describe);
   handle(p.watchServices, () => {
     ctx.feeds.watch();
-    return { services: services() };
+    return describe();
   });
   handle(p.getLogs, (params) => ({ lines: logs(p.getLogs.method, params) }));
   handle(p.followLogs, (params) => {
@@ -107,7 +108,7 @@ export function serveMethods(connection: MessageConnection, ctx: MethodContext):
         clock: ctx.clock,
         service: requiredService(method, params),
         states: states(method, params),
-        timeoutMs: count(method, params, "timeoutMs", DEFAULT_WAIT_MS),
+        timeoutMs: count(method, params, "timeoutMs", p.DEFAULT_WAIT_MS),
         signal: AbortSignal.any([ctx.signal, cancelled.signal]),
       });
       return { service: masks.service(info) };
@@ -143,23 +144,12 @@ function negotiate(ctx: MethodContext, params: Params): p.GetCapabilitiesResult 
 }
 
 /** Throws `capabilityRequired` unless the session negotiated what `method` needs. */
-function requireCapability(
-  method: string,
-  needs: string,
-  negotiated: readonly string[] | undefined,
-): void {
-  if (!negotiated) {
-    throw new ControlError(
-      RpcErrorCode.capabilityRequired,
-      `call getCapabilities before ${method}: every session starts by negotiating capabilities`,
-    );
-  }
-  if (!negotiated.includes(needs)) {
-    throw new ControlError(
-      RpcErrorCode.capabilityRequired,
-      `${method} needs ${needs}, which this session did not negotiate`,
-    );
-  }
+function requireCapability(method: string, needs: string, negotiated?: readonly string[]): void {
+  if (negotiated?.includes(needs)) return;
+  const message = negotiated
+    ? `${method} needs ${needs}, which this session did not negotiate`
+    : `call getCapabilities before ${method}: every session starts by negotiating capabilities`;
+  throw new ControlError(RpcErrorCode.capabilityRequired, message);
 }
 
 /** A thrown error as the client receives it, masked; an unexpected one goes to the log. */

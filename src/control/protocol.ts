@@ -81,16 +81,15 @@ export const getCapabilities = request<GetCapabilitiesParams, GetCapabilitiesRes
   "getCapabilities",
 );
 
-export const getHostInfo = request<Record<string, never>, HostInfo>("getHostInfo");
+/** The host and every service, in config order: all a listing needs, in one answer. */
+export interface HostDescription {
+  host: HostInfo;
+  services: ServiceInfo[];
+}
+export const describeHost = request<Record<string, never>, HostDescription>("describeHost");
 
-export const listServices = request<Record<string, never>, { services: ServiceInfo[] }>(
-  "listServices",
-);
-
-/** Answers the current list; then `serviceChanged` notifications follow on this connection. */
-export const watchServices = request<Record<string, never>, { services: ServiceInfo[] }>(
-  "watchServices",
-);
+/** Answers like `describeHost`; then `serviceChanged` notifications follow on this connection. */
+export const watchServices = request<Record<string, never>, HostDescription>("watchServices");
 export interface ServiceChangedParams {
   service: ServiceInfo;
   previous: ServiceState;
@@ -130,11 +129,13 @@ export const startService = request<ServiceParams, { service: ServiceInfo }>("st
 export const stopService = request<ServiceParams, { service: ServiceInfo }>("stopService");
 export const restartService = request<ServiceParams, { service: ServiceInfo }>("restartService");
 
+/** What a `waitForService` without `timeoutMs` waits. */
+export const DEFAULT_WAIT_MS = 30_000;
 export interface WaitForServiceParams {
   service: string;
   /** Reached when the service is in any of these states. */
   states: ServiceState[];
-  /** Default 30 000; the answer is an error with code `timeout` when it runs out. */
+  /** Default `DEFAULT_WAIT_MS`; the answer is an error with code `timeout` when it runs out. */
   timeoutMs?: number;
 }
 export const waitForService = request<WaitForServiceParams, { service: ServiceInfo }>(

@@ -6,12 +6,7 @@ import { chmodSync, mkdirSync, statSync, unlinkSync, type Stats } from "node:fs"
 import { BerthError } from "../errors.js";
 
 /** Which file a path held when this host made it (a later file there is someone else's). */
-export interface FileIdentity {
-  dev: number;
-  ino: number;
-}
-
-const identity = (stats: Stats): FileIdentity => ({ dev: stats.dev, ino: stats.ino });
+export type FileIdentity = Pick<Stats, "dev" | "ino">;
 
 /**
  * Creates `dir` (and missing parents) with mode 0700, or tightens an existing one of ours
@@ -40,7 +35,8 @@ export function ensurePrivateDir(dir: string): void {
 
 /** Identity of what is at `path` now. */
 export function identify(path: string): FileIdentity {
-  return identity(statSync(path));
+  const { dev, ino } = statSync(path);
+  return { dev, ino };
 }
 
 /** Removes `path` if it is still the file `expected` names. */

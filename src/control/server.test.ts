@@ -163,7 +163,7 @@ describe("startControlServer: files", () => {
     expect(address.socketPath.length).toBeLessThanOrEqual(100);
     expect(mode(fallback)).toBe(0o700);
     const client = await connectControl(address.socketPath);
-    expect(await client.services()).toHaveLength(2);
+    expect((await client.describe()).services).toHaveLength(2);
     await client.close();
   });
 });
@@ -172,11 +172,11 @@ describe("startControlServer: sessions", () => {
   it("refuses other calls until getCapabilities, then serves them", async () => {
     const { address } = await host();
     const client = raw(address.socketPath);
-    expect(await client.call("getHostInfo", {})).toMatchObject({
+    expect(await client.call("describeHost", {})).toMatchObject({
       error: {
         code: -32005,
         message:
-          "call getCapabilities before getHostInfo: every session starts by negotiating capabilities",
+          "call getCapabilities before describeHost: every session starts by negotiating capabilities",
       },
     });
     expect(
@@ -188,7 +188,9 @@ describe("startControlServer: sessions", () => {
       result: { capabilities: ["berth.v1"], version: "0.1.0" },
     });
     // Params may be left out: one params object per method, `{}` when it has none.
-    expect(await client.call("listServices")).toMatchObject({ result: { services: [{}, {}] } });
+    expect(await client.call("describeHost")).toMatchObject({
+      result: { host: { version: "0.1.0" }, services: [{}, {}] },
+    });
   });
 
   it("answers a client with nothing in common with an empty list, and refuses its calls", async () => {
@@ -197,10 +199,10 @@ describe("startControlServer: sessions", () => {
     expect(await client.call("getCapabilities", { capabilities: ["berth.v9"] })).toMatchObject({
       result: { capabilities: [] },
     });
-    expect(await client.call("listServices", {})).toMatchObject({
+    expect(await client.call("describeHost", {})).toMatchObject({
       error: {
         code: -32005,
-        message: "listServices needs berth.v1, which this session did not negotiate",
+        message: "describeHost needs berth.v1, which this session did not negotiate",
       },
     });
   });
@@ -291,10 +293,10 @@ describe("startControlServer: sessions", () => {
   it("answers questions sent together with the end of input", async () => {
     const { address, server } = await host();
     const client = raw(address.socketPath);
-    const first = frame(1, "getCapabilities", {}) + frame(2, "listServices", {});
+    const first = frame(1, "getCapabilities", {}) + frame(2, "describeHost", {});
     // Padded to exactly 64 KiB, a read's whole buffer: the host then reads the end of input
     // in the same turn as the questions, before its reader has handed them over.
-    const padded = (n: number) => frame(3, "listServices", { padding: "x".repeat(n) });
+    const padded = (n: number) => frame(3, "describeHost", { padding: "x".repeat(n) });
     let padding = 65536 - first.length - padded(0).length;
     padding -= padded(padding).length + first.length - 65536; // the longer Content-Length
     const last = padded(padding);
@@ -379,7 +381,7 @@ describe("startControlServer: sessions", () => {
       expect(bad.messages).toMatchObject([{ id: null, error: { code: -32700 } }]);
       expect(logs.some((line) => line.includes("malformed input"))).toBe(true);
       const good = await connectControl(address.socketPath);
-      expect(await good.services()).toHaveLength(2);
+      expect((await good.describe()).services).toHaveLength(2);
       await good.close();
       await waitFor(() => server.stats().connections === 0, "no connection left");
     });
@@ -391,7 +393,7 @@ describe("startControlServer: sessions", () => {
     bad.write(`Content-Length: 100000000\r\n\r\n${"x".repeat(8192)}`);
     await waitFor(() => bad.ended, "the connection to end");
     const good = await connectControl(address.socketPath);
-    expect(await good.services()).toHaveLength(2);
+    expect((await good.describe()).services).toHaveLength(2);
     await good.close();
   });
 
@@ -423,9 +425,9 @@ describe("startControlServer: bounds on what clients hold", () => {
     // The oldest four made room in turn; the follower kept its connection.
     await waitFor(() => idle.filter((c) => c.ended).length === 4, "four to be closed");
     expect(idle.map((c) => c.ended)).toEqual([true, true, true, true, false, false, false, false]);
-    expect(await follower.services()).toHaveLength(2);
+    expect((await follower.describe()).services).toHaveLength(2);
     const newcomer = await connectControl(address.socketPath);
-    expect(await newcomer.services()).toHaveLength(2);
+    expect((await newcomer.describe()).services).toHaveLength(2);
     await Promise.all([newcomer.close(), follower.close()]);
   });
 
@@ -442,7 +444,7 @@ describe("startControlServer: bounds on what clients hold", () => {
     await clock.advance(1);
     await waitFor(() => idle.ended, "the idle connection to close");
     expect(server.stats().bufferedBytes).toBe(0);
-    expect(await follower.services()).toHaveLength(2);
+    expect((await follower.describe()).services).toHaveLength(2);
     await follower.close();
   });
 
@@ -463,7 +465,7 @@ describe("startControlServer: bounds on what clients hold", () => {
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0]!.messages).toMatchObject([{ id: null, error: { code: -32700 } }]);
     const good = await connectControl(address.socketPath);
-    expect(await good.services()).toHaveLength(2);
+    expect((await good.describe()).services).toHaveLength(2);
     await good.close();
     for (const client of clients) client.socket.destroy();
     await waitFor(() => server.stats().connections === 0, "every connection to go");

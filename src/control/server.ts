@@ -3,7 +3,8 @@
  * any number of clients at once, one JSON-RPC session per connection.
  */
 import { chmodSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:net";
+import { once } from "node:events";
+import { createServer } from "node:net";
 import { systemClock, type Clock } from "../clock.js";
 import { writeFileAtomicSync } from "../platform/atomic-write.js";
 import type { SocketAddress, Sidecar } from "./address.js";
@@ -88,7 +89,8 @@ export async function startControlServer(options: ControlServerOptions): Promise
     // The name carries this process's pid: a file there was left by an earlier process
     // that had the same pid.
     rmSync(address.socketPath, { force: true });
-    await listen(server, address.socketPath);
+    server.listen(address.socketPath);
+    await once(server, "listening");
     chmodSync(address.socketPath, 0o600);
     socketId = identify(address.socketPath);
   } catch (error) {
@@ -119,14 +121,4 @@ export async function startControlServer(options: ControlServerOptions): Promise
       return closing;
     },
   };
-}
-
-function listen(server: Server, path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(path, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
 }

@@ -40,8 +40,9 @@ describe("a client linked to a host in memory", () => {
   it("negotiates berth.v1 and gets answers with the secret masked", async () => {
     const { client, target } = await linked();
     expect(client.capabilities).toEqual(["berth.v1", "berth.hold"]);
-    expect(await client.info()).toEqual(target.info());
-    const [api] = await client.services();
+    const { host, services } = await client.describe();
+    expect(host).toEqual(target.info());
+    const [api] = services;
     expect(api!.command).toBe("node api.js --admin-key ***0a08");
     target.emitLog("api", [`token ${SECRET}`]);
     expect((await client.logs({ service: "api" })).map((line) => line.text)).toEqual([

@@ -62,8 +62,8 @@ export class Session {
   private readonly connection: MessageConnection;
   /** The transport's writer, bounding what is queued and counting what is answered. */
   private readonly writer: MessageWriter;
-  /** Called once nothing is queued any more. */
-  private readonly flushWaiters = new Set<() => void>();
+  /** The last write: writes complete in order, so once it is done all before it are. */
+  private lastWrite: Promise<unknown> = Promise.resolve();
   private readonly feeds: Feeds;
   /** Aborted when the connection ends: pending waits answer with its reason. */
   private readonly ended = new AbortController();
@@ -93,6 +93,7 @@ export class Session {
         if (Message.isResponse(message) && message.id !== null) this.unanswered.delete(message.id);
         const before = transport.queuedBytes;
         const written = writer.write(message).finally(() => this.written());
+        this.lastWrite = written.catch(() => {});
         // One large answer to a client that reads is fine; a pile-up is not.
         if (before > 0 && transport.queuedBytes > limits.maxBacklogBytes) {
           this.drop(`it read too slowly (${transport.queuedBytes} bytes were waiting)`);
@@ -149,8 +150,7 @@ export class Session {
       setImmediate(() => void this.flushed().then(() => this.transport.end()));
     }
     // A peer that does not read does not hold up the host's stop past this.
-    const deadline = setTimeout(() => this.transport.destroy(), 2 * FLUSH_MS);
-    deadline.unref();
+    const deadline = setTimeout(() => this.transport.destroy(), 2 * FLUSH_MS).unref();
     return this.transport.closed.then(() => clearTimeout(deadline));
   }
 
@@ -217,26 +217,20 @@ export class Session {
     }
   }
 
-  /** After each write: lines resume after a drop, a finished session ends, waiters go on. */
+  /** After each write: lines resume after a drop, a finished session ends. */
   private written(): void {
-    const queued = this.transport.queuedBytes;
-    this.feeds.drained(queued);
+    this.feeds.drained(this.transport.queuedBytes);
     this.endIfDone();
-    if (queued > 0) return;
-    for (const resolve of this.flushWaiters) resolve();
-    this.flushWaiters.clear();
   }
 
   /**
    * Resolves once everything queued so far is written, or after `FLUSH_MS` (a client that
    * does not read must not hold up the host).
    */
-  private flushed(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.transport.queuedBytes) return resolve();
-      this.flushWaiters.add(resolve);
-      setTimeout(resolve, FLUSH_MS).unref();
-    });
+  private flushed(): Promise<unknown> {
+    if (!this.transport.queuedBytes) return Promise.resolve();
+    const timeout = new Promise((resolve) => setTimeout(resolve, FLUSH_MS).unref());
+    return Promise.race([this.lastWrite, timeout]);
   }
 
   /** Malformed input: say so in JSON-RPC's words (-32700), then end this connection only. */

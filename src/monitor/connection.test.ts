@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../clock.js";
 import { ControlClosedError, ControlConnectError, UnresponsiveError } from "../control/errors.js";
-import type { HostInfo } from "../control/protocol.js";
+import type { HostDescription, HostInfo } from "../control/protocol.js";
 import { failureKind, handshake, SlowHostError, type HostConnection } from "./connection.js";
 
 const path = "/run/berth/0123456789abcdef.4242.sock";
 
 /** A connection whose answers the test controls. */
-function connection(answers: { info?: Promise<HostInfo> } = {}) {
+function connection(answers: { describe?: Promise<HostDescription> } = {}) {
   let closed = 0;
   const client: HostConnection = {
-    info: () => answers.info ?? Promise.resolve({ pid: 4242 } as HostInfo),
-    services: () => Promise.resolve([]),
+    describe: () =>
+      answers.describe ?? Promise.resolve({ host: { pid: 4242 } as HostInfo, services: [] }),
     close: () => void closed++,
     onClose: () => {},
   };
@@ -25,8 +25,8 @@ describe("failureKind", () => {
     expect(failureKind(new ControlConnectError("missing", path, "x"))).toBe("missing");
     expect(failureKind(new ControlConnectError("timeout", path, "x"))).toBe("unresponsive");
     expect(failureKind(new ControlConnectError("incompatible", path, "x"))).toBe("other");
-    expect(failureKind(new UnresponsiveError(path, "getHostInfo", 2000))).toBe("unresponsive");
-    expect(failureKind(new ControlClosedError(path, "getHostInfo"))).toBe("closed");
+    expect(failureKind(new UnresponsiveError(path, "describeHost", 2000))).toBe("unresponsive");
+    expect(failureKind(new ControlClosedError(path, "describeHost"))).toBe("closed");
     expect(failureKind(errno("ECONNREFUSED"))).toBe("refused");
     expect(failureKind(errno("ENOENT"))).toBe("missing");
     expect(failureKind(new Error("wrapped", { cause: errno("ECONNRESET") }))).toBe("closed");
@@ -43,7 +43,7 @@ describe("handshake", () => {
 
   it("gives up on a host that does not answer in time, closing the connection", async () => {
     const clock = new ManualClock();
-    const { client, closed } = connection({ info: new Promise(() => {}) });
+    const { client, closed } = connection({ describe: new Promise(() => {}) });
     const result = handshake(path, { connect: async () => client, clock, timeoutMs: 2000 });
     const settled = result.catch((error: unknown) => error);
     await clock.advance(1999);
@@ -63,18 +63,18 @@ describe("handshake", () => {
     let lag = 0;
     // Time as a starved client sees it: its timer runs well after it was due.
     const clock = { now: () => manual.now() + lag, setTimeout: manual.setTimeout.bind(manual) };
-    let answer!: (info: HostInfo) => void;
-    const { client } = connection({ info: new Promise((resolve) => (answer = resolve)) });
+    let answer!: (description: HostDescription) => void;
+    const { client } = connection({ describe: new Promise((resolve) => (answer = resolve)) });
     const result = handshake(path, { connect: async () => client, clock, timeoutMs: 2000 });
     lag = 500;
     await manual.advance(2000);
-    answer({ pid: 4242 } as HostInfo);
+    answer({ host: { pid: 4242 } as HostInfo, services: [] });
     expect(await result).toMatchObject({ info: { pid: 4242 } });
   });
 
   it("calls a host that does not answer while at work slow, after its extra time", async () => {
     const clock = new ManualClock();
-    const { client } = connection({ info: new Promise(() => {}) });
+    const { client } = connection({ describe: new Promise(() => {}) });
     const settled = handshake(path, {
       connect: async () => client,
       clock,
@@ -109,7 +109,7 @@ describe("handshake", () => {
     let watchedWith: unknown;
     client.watchServices = async (listener) => {
       watchedWith = listener;
-      return [{ name: "api" }] as never;
+      return { host: { pid: 4242 }, services: [{ name: "api" }] } as never;
     };
     const result = await handshake(path, {
       connect: async () => client,

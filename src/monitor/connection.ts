@@ -1,7 +1,12 @@
 import { basename } from "node:path";
 import { systemClock, type Clock } from "../clock.js";
 import { parseSocketName } from "../control/address.js";
-import type { HostInfo, ServiceChangedParams, ServiceInfo } from "../control/protocol.js";
+import type {
+  HostDescription,
+  HostInfo,
+  ServiceChangedParams,
+  ServiceInfo,
+} from "../control/protocol.js";
 import { BerthError, isBerthError } from "../errors.js";
 import { ControlClosedError, ControlConnectError, UnresponsiveError } from "../control/errors.js";
 
@@ -12,10 +17,11 @@ import { ControlClosedError, ControlConnectError, UnresponsiveError } from "../c
 
 /** An open connection to one app host's control socket. */
 export interface HostConnection {
-  info(): Promise<HostInfo>;
-  services(): Promise<ServiceInfo[]>;
-  /** Answers the current list; then calls `onChange` for every service state change. */
-  watchServices?(onChange: (change: ServiceChangedParams) => void): Promise<ServiceInfo[]>;
+  describe(): Promise<HostDescription>;
+  /** Answers like `describe`; then calls `onChange` for every service state change. */
+  watchServices?(onChange: (change: ServiceChangedParams) => void): Promise<HostDescription>;
+  /** Tells the host nothing more will be asked: it answers, then closes the connection. */
+  end?(): void;
   close(): void | Promise<void>;
   /** Called once when the connection ends, whichever side ended it. */
   onClose(listener: () => void): unknown;
@@ -88,6 +94,11 @@ export interface HandshakeOptions {
    * time is up gets it again, up to `MAX_EXTENSIONS` times. Default: none, one deadline.
    */
   activity?: (pid: number) => () => boolean;
+  /**
+   * The caller closes the connection once it has the answer: the question says so (`end`),
+   * and each host hangs up as it answers, with no wake-up of its own for the close.
+   */
+  lastQuestion?: boolean;
 }
 
 /**
@@ -100,7 +111,7 @@ export const MAX_EXTENSIONS = 4;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 2000;
 
 /** A deadline that fires later than this after it was due says the client itself was late. */
-const LATE_MS = 100;
+const LATE_MS = 20;
 
 /**
  * Connects and asks for the host's info and services, all within `timeoutMs`: a host that
@@ -134,12 +145,13 @@ export async function handshake(socketPath: string, options: HandshakeOptions): 
       throw new Error("abandoned");
     }
     const { onServiceChange } = options;
-    const listing =
+    const asked =
       onServiceChange && client.watchServices
         ? client.watchServices(onServiceChange)
-        : client.services();
-    const [info, services] = await Promise.all([client.info(), listing]);
-    return { client, info, services };
+        : client.describe();
+    if (options.lastQuestion) client.end?.();
+    const { host, services } = await asked;
+    return { client, info: host, services };
   };
   try {
     return await withTimeout(run(), clock, timeoutMs, working, (waited, atWork) =>

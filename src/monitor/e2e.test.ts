@@ -200,7 +200,7 @@ describe("listHosts", () => {
   it("keeps connections open when asked, for commands that act on the host", async () => {
     const host = await realHost("kept");
     const [listed] = await listHosts({ dirs: [dir], keepOpen: true });
-    expect(await listed!.client!.services()).toHaveLength(2);
+    expect((await listed!.client!.describe()).services).toHaveLength(2);
     await listed!.client!.close();
     await waitFor(() => host.server.stats().connections === 0, "connection closed");
   });

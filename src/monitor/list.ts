@@ -94,7 +94,14 @@ export async function listHosts<C extends HostConnection = ControlClient>(
         return undefined;
       }
       const activity = options.activity ?? activityOf;
-      const reach = await reachHost(candidate, { connect, clock, timeoutMs, policy, activity });
+      const reach = await reachHost(candidate, {
+        connect,
+        clock,
+        timeoutMs,
+        policy,
+        activity,
+        lastQuestion: !options.keepOpen,
+      });
       const host: TrackedHost<C> = {
         socketPath: candidate.socketPath,
         hash: candidate.hash,

@@ -241,8 +241,8 @@ describe("Monitor: orphans and stale hosts", () => {
          const [dir, hash] = process.argv.slice(1);
          const server = net.createServer((s) => s.on("data", (d) => {
            for (const line of String(d).split("\\n").filter(Boolean)) {
-             const { id, method } = JSON.parse(line);
-             s.write(JSON.stringify({ id, result: method === "info" ? { pid: process.pid } : [] }) + "\\n");
+             const { id } = JSON.parse(line);
+             s.write(JSON.stringify({ id, result: { host: { pid: process.pid }, services: [] } }) + "\\n");
            }
          }));
          process.stdin.once("data", () => server.listen(dir + "/" + hash + "." + process.pid + ".sock"));`,

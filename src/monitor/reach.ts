@@ -39,6 +39,8 @@ export interface ReachOptions<C extends HostConnection = HostConnection> {
   onServiceChange?: (change: ServiceChangedParams) => void;
   /** See `HandshakeOptions.activity`. */
   activity?: (pid: number) => () => boolean;
+  /** See `HandshakeOptions.lastQuestion`. */
+  lastQuestion?: boolean;
 }
 
 /** Thrown inside the retry loop to stop it when the socket turns out to be an orphan. */

@@ -9,7 +9,7 @@ import { once } from "node:events";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { appHostHash, socketStem, type Sidecar } from "../../src/control/address.js";
-import type { HostInfo, ServiceInfo } from "../../src/control/protocol.js";
+import type { HostDescription, HostInfo, ServiceInfo } from "../../src/control/protocol.js";
 import { processStartTime } from "../../src/platform/process-info.js";
 import type { ConnectFn, HostConnection } from "../../src/monitor/connection.js";
 
@@ -70,7 +70,7 @@ export async function startFakeHost(options: FakeHostOptions): Promise<FakeHost>
     if (options.answer === false) return;
     onLines(socket, (line) => {
       const request = JSON.parse(line) as { id: number; method: string };
-      const result = request.method === "info" ? info : (options.services ?? []);
+      const result = { host: info, services: options.services ?? [] };
       socket.write(`${JSON.stringify({ id: request.id, result })}\n`);
     });
   });
@@ -111,8 +111,7 @@ export const fakeConnect: ConnectFn = async (socketPath) => {
       socket.write(`${JSON.stringify({ id, method })}\n`);
     });
   const connection: HostConnection = {
-    info: () => call<HostInfo>("info"),
-    services: () => call<ServiceInfo[]>("services"),
+    describe: () => call<HostDescription>("describe"),
     close: () => void socket.destroy(),
     onClose: (listener) => socket.once("close", listener),
   };

@@ -11,7 +11,7 @@ export async function dashboardCommand(options: HostFlags & { open: boolean }): 
   const { host, client } = await connectSelected(options);
   let url: string | null;
   try {
-    url = (await client.info()).dashboardUrl;
+    url = (await client.describe()).host.dashboardUrl;
   } finally {
     await client.close();
   }

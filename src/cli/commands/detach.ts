@@ -122,7 +122,10 @@ export async function detachCommand(options: {
     const services = settled.services;
     const failed = services.filter((s) => s.state === "failed");
     printServices(services);
-    const { dashboardUrl } = await client.info().catch(() => ({ dashboardUrl: null }));
+    const dashboardUrl = await client
+      .describe()
+      .then((described) => described.host.dashboardUrl)
+      .catch(() => null);
     if (dashboardUrl) say(`dashboard: ${dashboardUrl}`);
     if (failed.length === 0) {
       say(`berth runs in the background (pid ${child.pid}); \`berth stop\` stops it.`);
@@ -195,7 +198,7 @@ function waitUntilSettled(client: ControlClient): Promise<{ services: ServiceInf
         current.set(service.name, service);
         check();
       })
-      .then((services) => {
+      .then(({ services }) => {
         for (const s of services) if (!current.has(s.name)) current.set(s.name, s);
         check();
       }, reject);

@@ -97,7 +97,7 @@ async function execAgainst(host: TrackedHost, options: ExecOptions): Promise<num
     ).catch((error: unknown) => {
       throw bringUpFailed(error instanceof Error ? error.message : String(error));
     });
-    services = await client.services();
+    ({ services } = await client.describe());
   } catch (error) {
     await client?.close();
     throw asBringUpFailure(error);

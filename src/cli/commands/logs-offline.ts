@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { unknownService } from "../../config/select-services.js";
 import { closest } from "../../config/suggest.js";
 import { maskSecret } from "../../model/mask-secret.js";
+import { peekSecret } from "../../model/state-peek.js";
 import { BerthError } from "../../errors.js";
 import { plural } from "../../plural.js";
 import { lastLines, serviceLogFiles } from "../../supervisor/logs/log-files.js";
@@ -42,7 +42,7 @@ export async function offlineLogs(
         "Start it with `berth run`.",
     );
   }
-  const secret = instanceSecret(appHostPath);
+  const secret = peekSecret(dirname(appHostPath));
   const print = printer(
     options,
     files.map((f) => f.service),
@@ -104,18 +104,6 @@ async function configuredServices(appHostPath: string): Promise<string[] | undef
     return config.services.map((s) => s.name);
   } catch {
     // A config that does not load says nothing either way: the log files answer alone.
-    return undefined;
-  }
-}
-
-/** The instance secret, masked in what is printed as a running host masks it. */
-function instanceSecret(appHostPath: string): string | undefined {
-  try {
-    // Read only: like `status`, `logs` must not touch the state.
-    const file = join(dirname(appHostPath), ".berth", "state.json");
-    const state = JSON.parse(readFileSync(file, "utf8")) as { instance?: { secret?: unknown } };
-    return typeof state.instance?.secret === "string" ? state.instance.secret : undefined;
-  } catch {
     return undefined;
   }
 }

@@ -51,7 +51,7 @@ export async function logsCommand(options: LogsOptions): Promise<number> {
   }
   // A host that stops answering (SIGSTOP'd, say) is said to have, and followed on.
   const silence = watchHostSilence({
-    probe: () => client.info({ timeoutMs: PROBE_MS }),
+    probe: () => client.describe({ timeoutMs: PROBE_MS }),
     host: `the app host (pid ${host.pid})`,
     say: (text) => process.stderr.write(`berth: ${text}\n`),
   });
