@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { runBerth, startBerth } from "./helpers/cli.js";
 import { fixturesDir, repoRoot, tempProject } from "./helpers/project.js";
@@ -10,6 +10,16 @@ const CONFIG = `export default { services: {
   api: { command: [${node}, ${server}], ready: { http: "/" } },
   colours: { command: [${node}, "-e", ${JSON.stringify("console.log('\u001b[31mred text\u001b[0m plain')")}], oneshot: true, port: false },
 } };\n`;
+// Pictures of the page are written only when asked: BERTH_SCREENSHOTS=docs writes them into
+// docs/ (what the README shows); unset, a run leaves the tree as it was.
+const SCREENSHOTS = process.env.BERTH_SCREENSHOTS;
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (!SCREENSHOTS) return;
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.screenshot({ path: join(repoRoot, SCREENSHOTS, name) });
+}
+
 const LOGIN = /dashboard: ((http:\/\/127\.0\.0\.1:\d+)\/login\?token=[\w-]+)/;
 
 let browser: Browser | undefined;
@@ -74,9 +84,7 @@ describe("the dashboard in a browser", () => {
       ])
       .toEqual(["ready", expect.not.stringMatching(new RegExp(`^${pagePid}$`))]);
 
-    // The README's picture of the page, made by this run.
-    await page.setViewportSize({ width: 1280, height: 720 });
-    await page.screenshot({ path: join(repoRoot, "docs", "dashboard.png") });
+    await screenshot(page, "dashboard.png");
 
     // The filter hides what does not match.
     await page.locator("#filter").fill("no such text");
