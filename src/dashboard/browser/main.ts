@@ -1,0 +1,92 @@
+// The dashboard's page: reads /api/host and /api/logs, then follows /api/events. Every
+// value from the host goes into the page as text, never as HTML.
+import { api, since, type HostInfo, type PageLogLine, type ServiceInfo } from "./api.js";
+import { LogsView } from "./logs-view.js";
+import { ServicesTable } from "./services-table.js";
+
+function $<T extends HTMLElement>(selector: string): T {
+  return document.querySelector<T>(selector)!;
+}
+
+let csrf = "";
+let dropped = 0;
+const table = new ServicesTable($<HTMLTableElement>("#services").tBodies[0]!, () => csrf);
+const logs = new LogsView($("#logs"), $<HTMLInputElement>("#filter"), $("#follow"));
+const select = $<HTMLSelectElement>("#service");
+
+/** Offers each service in the selector, keeping the current choice while it exists. */
+function listServices(): void {
+  const names = [...table.services.keys()];
+  const shown = [...select.options].slice(1).map((option) => option.value);
+  if (names.join("\n") === shown.join("\n")) return;
+  const keep = select.value;
+  select.replaceChildren(select.options[0]!);
+  for (const name of names) select.add(new Option(name, name));
+  select.value = names.includes(keep) ? keep : "";
+}
+
+/** Recent lines of the selected service (older ones from its log file), or of all. */
+async function loadLogs(): Promise<void> {
+  const service = select.value;
+  const query = service ? `&service=${encodeURIComponent(service)}` : "";
+  const { lines } = await api<{ lines: PageLogLine[] }>(`/api/logs?tail=500${query}`);
+  logs.clear();
+  logs.add(lines);
+}
+
+function gone(text: string): void {
+  const banner = $("#gone");
+  banner.textContent = text;
+  banner.hidden = false;
+  table.disable();
+}
+
+async function main(): Promise<void> {
+  let host: HostInfo;
+  try {
+    ({ host, csrf } = await api<{ host: HostInfo; csrf: string }>("/api/host"));
+  } catch (error) {
+    gone((error as Error).message);
+    return;
+  }
+  document.title = `${host.instanceName} · berth`;
+  $("#project").textContent = host.instanceName;
+  const showHost = () =>
+    ($("#host").textContent =
+      `pid ${host.pid} · up ${since(host.startedAt)} · ${host.appHostPath}`);
+  showHost();
+  setInterval(() => {
+    showHost();
+    table.render();
+  }, 5000);
+  select.addEventListener("change", () => void loadLogs());
+  await loadLogs();
+  const events = new EventSource("/api/events?logs=*");
+  events.addEventListener("services", (event) => {
+    table.setAll((JSON.parse(event.data as string) as { services: ServiceInfo[] }).services);
+    listServices();
+  });
+  events.addEventListener("service", (event) => {
+    table.update((JSON.parse(event.data as string) as { service: ServiceInfo }).service);
+  });
+  events.addEventListener("logs", (event) => {
+    const data = JSON.parse(event.data as string) as { lines: PageLogLine[]; dropped?: number };
+    if (data.dropped) {
+      dropped += data.dropped;
+      $("#dropped").textContent = `${dropped} lines missed (the log files have them)`;
+    }
+    const service = select.value;
+    logs.add(service ? data.lines.filter((line) => line.service === service) : data.lines);
+  });
+  events.addEventListener("error", () => {
+    // The browser would retry for ever: ask once whether the host is still there.
+    api("/api/host").catch(() => {
+      events.close();
+      gone(
+        "The app host has stopped. Start it again with `berth run`, then open its new login link.",
+      );
+    });
+  });
+}
+
+void main();
