@@ -306,10 +306,10 @@ describe("the API", () => {
       { service: "web", time: expect.any(Number), stream: "stderr", text: "w" },
     ]);
     expect((await get("?service=api&tail=1")).body.lines).toHaveLength(1);
-    for (const tail of ["10001", "-1", "x", "1.5"]) {
+    for (const tail of ["100001", "-1", "x", "1.5"]) {
       expect(await get(`?tail=${tail}`)).toEqual({
         status: 400,
-        body: { error: "tail: expected a whole number from 0 to 10000." },
+        body: { error: "tail: expected a whole number from 0 to 100000." },
       });
     }
     expect((await get("?service=nope")).status).toBe(404);

@@ -36,7 +36,7 @@ const DEFAULT_BACKLOG_BYTES = 1024 * 1024;
  * - `GET /api/host`: the host's info and the page's CSRF token.
  * - `GET /api/services`: every service.
  * - `POST /api/services/:name/start|stop|restart`: answers the service once done.
- * - `GET /api/logs?service=&tail=`: recent lines (at most 10 000).
+ * - `GET /api/logs?service=&tail=`: recent lines (at most 100 000).
  * - `GET /api/events?logs=<service>|*`: Server-Sent Events of changes (and lines).
  * - `GET /`, `/app.js`, `/app.css`: the page.
  *

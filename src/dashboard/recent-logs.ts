@@ -12,7 +12,7 @@ export interface PageLogLine {
 }
 
 /** The most lines one request may ask for. */
-export const MAX_TAIL = 10_000;
+export const MAX_TAIL = 100_000;
 
 /**
  * The last `tail` lines of one service, or of every service merged by time. The host's

@@ -11,7 +11,16 @@ function $<T extends HTMLElement>(selector: string): T {
 let csrf = "";
 let dropped = 0;
 const table = new ServicesTable($<HTMLTableElement>("#services").tBodies[0]!, () => csrf);
-const logs = new LogsView($("#logs"), $<HTMLInputElement>("#filter"), $("#follow"));
+const logs = new LogsView({
+  box: $("#logs"),
+  space: $("#logs-space"),
+  rows: $("#logs-rows"),
+  filter: $("#filter"),
+  regex: $("#regex"),
+  follow: $("#follow"),
+  pause: $("#pause"),
+  count: $("#count"),
+});
 const select = $<HTMLSelectElement>("#service");
 
 /** Offers each service in the selector, keeping the current choice while it exists. */
@@ -25,11 +34,14 @@ function listServices(): void {
   select.value = names.includes(keep) ? keep : "";
 }
 
-/** Recent lines of the selected service (older ones from its log file), or of all. */
+/**
+ * Recent lines of the selected service (older ones from its log file), or of all: as many as
+ * the host gives (the view renders only what is in sight).
+ */
 async function loadLogs(): Promise<void> {
   const service = select.value;
   const query = service ? `&service=${encodeURIComponent(service)}` : "";
-  const { lines } = await api<{ lines: PageLogLine[] }>(`/api/logs?tail=500${query}`);
+  const { lines } = await api<{ lines: PageLogLine[] }>(`/api/logs?tail=100000${query}`);
   logs.clear();
   logs.add(lines);
 }

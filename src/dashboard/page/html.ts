@@ -32,10 +32,13 @@ export const PAGE_HTML = `<!doctype html>
     <h2>Logs <span id="dropped" class="muted"></span></h2>
     <div class="tools">
       <select id="service" aria-label="service"><option value="">all services</option></select>
-      <input id="filter" type="search" placeholder="filter (text)" aria-label="filter">
+      <input id="filter" type="search" placeholder="filter" aria-label="filter">
+      <label title="the filter is a regular expression"><input id="regex" type="checkbox"> regex</label>
       <label><input id="follow" type="checkbox" checked> follow</label>
+      <button id="pause" type="button" aria-pressed="false">pause</button>
+      <span id="count" class="muted" aria-live="polite"></span>
     </div>
-    <div id="logs" role="log"></div>
+    <div id="logs" role="log"><div id="logs-space"></div><div id="logs-rows"></div></div>
   </section>
 </main>
 </body>

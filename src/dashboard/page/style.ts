@@ -22,9 +22,15 @@ td.reason { white-space: normal; }
 .state-failed { color: var(--bad); }
 .state-stopped { color: var(--idle); }
 button { font: inherit; margin-right: .3em; }
-.tools { display: flex; gap: 1em; margin-bottom: .5em; }
-#logs { font: 12px/1.45 ui-monospace, monospace; background: var(--code); height: 50vh;
-  overflow: auto; padding: .5em; white-space: pre-wrap; word-break: break-all; }
+.tools { display: flex; flex-wrap: wrap; gap: .5em 1em; align-items: center; margin-bottom: .5em; }
+#filter:invalid { outline: 2px solid var(--bad); }
+/* Rows of one fixed height (ROW_PX in browser/logs-view.ts): only those in view are drawn. */
+#logs { font: 12px ui-monospace, monospace; background: var(--code); height: 60vh;
+  overflow: auto; position: relative; overflow-anchor: none; }
+#logs-space { width: 1px; }
+#logs-rows { position: absolute; top: 0; left: 0; min-width: 100%; }
+#logs .row { height: 18px; line-height: 18px; white-space: pre; padding: 0 .5em; }
+#logs .time { display: inline-block; min-width: 13ch; color: var(--muted); }
 #logs .service { display: inline-block; min-width: 8ch; margin-right: 1ch; }
 #logs .stderr { color: var(--bad); }
 #gone { margin: 1em 1.25em; padding: 1em; border: 1px solid var(--bad); color: var(--bad); }
