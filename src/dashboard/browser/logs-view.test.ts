@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { lineFilter, timeOf } from "./logs-view.js";
+import { lineFilter, linesAfter, timeOf } from "./logs-view.js";
 
 describe("the logs filter", () => {
   test("text matches anywhere, ignoring case", () => {
@@ -20,5 +20,21 @@ describe("the logs filter", () => {
   test("times show the local clock to the millisecond; file lines have none", () => {
     expect(timeOf(new Date(2026, 11, 5, 9, 4, 3, 7).getTime())).toBe("09:04:03.007");
     expect(timeOf(null)).toBe("");
+  });
+});
+
+describe("live lines after a history", () => {
+  const line = (time: number | null, text: string) => ({
+    service: "api",
+    time,
+    stream: "stdout" as const,
+    text,
+  });
+
+  test("keep only what the history does not hold", () => {
+    const history = [line(null, "from the file"), line(10, "a"), line(20, "b")];
+    const live = [line(10, "a"), line(20, "b"), line(20, "c"), line(30, "d")];
+    expect(linesAfter(history, live)).toEqual([line(20, "c"), line(30, "d")]);
+    expect(linesAfter([line(null, "old")], live)).toEqual(live);
   });
 });

@@ -43,6 +43,27 @@ export function lineFilter(
   }
 }
 
+/**
+ * The live lines that a history (asked for after they started to come) does not hold
+ * already: those after its last timed line, and at that same millisecond those it lacks.
+ */
+export function linesAfter(history: PageLogLine[], live: PageLogLine[]): PageLogLine[] {
+  let last = -Infinity;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const time = history[i]!.time;
+    if (time !== null) {
+      last = time;
+      break;
+    }
+  }
+  const key = (line: PageLogLine) => `${line.service}\0${line.text}`;
+  const atLast = new Set(history.filter((line) => line.time === last).map(key));
+  return live.filter(
+    (line) =>
+      line.time === null || line.time > last || (line.time === last && !atLast.has(key(line))),
+  );
+}
+
 /** A line's time as the page shows it: local wall clock with milliseconds. */
 export function timeOf(time: number | null): string {
   if (time === null) return "";

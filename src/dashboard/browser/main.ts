@@ -1,7 +1,7 @@
 // The dashboard's page: reads /api/host and /api/logs, then follows /api/events. Every
 // value from the host goes into the page as text, never as HTML.
 import { api, since, type HostInfo, type PageLogLine, type ServiceInfo } from "./api.js";
-import { LogsView } from "./logs-view.js";
+import { linesAfter, LogsView } from "./logs-view.js";
 import { ServicesTable } from "./services-table.js";
 
 function $<T extends HTMLElement>(selector: string): T {
@@ -39,12 +39,23 @@ function listServices(): void {
  * the host gives (the view renders only what is in sight).
  */
 async function loadLogs(): Promise<void> {
+  const load = ++loads;
+  arriving = [];
   const service = select.value;
   const query = service ? `&service=${encodeURIComponent(service)}` : "";
   const { lines } = await api<{ lines: PageLogLine[] }>(`/api/logs?tail=100000${query}`);
+  // A later choice of service has its own load on the way.
+  if (load !== loads) return;
+  const live = arriving.filter((line) => !service || line.service === service);
+  arriving = undefined;
   logs.clear();
   logs.add(lines);
+  logs.add(linesAfter(lines, live));
 }
+
+/** The lines that came live while a history was on its way (kept, then merged after it). */
+let arriving: PageLogLine[] | undefined;
+let loads = 0;
 
 function gone(text: string): void {
   const banner = $("#gone");
@@ -72,11 +83,13 @@ async function main(): Promise<void> {
     table.render();
   }, 5000);
   select.addEventListener("change", () => void loadLogs());
-  await loadLogs();
   const events = new EventSource("/api/events?logs=*");
+  // The host sends `services` once it follows the lines for this stream: history asked for
+  // from then on, with the live lines that come meanwhile, leaves no gap.
   events.addEventListener("services", (event) => {
     table.setAll((JSON.parse(event.data as string) as { services: ServiceInfo[] }).services);
     listServices();
+    void loadLogs();
   });
   events.addEventListener("service", (event) => {
     table.update((JSON.parse(event.data as string) as { service: ServiceInfo }).service);
@@ -86,6 +99,10 @@ async function main(): Promise<void> {
     if (data.dropped) {
       dropped += data.dropped;
       $("#dropped").textContent = `${dropped} lines missed (the log files have them)`;
+    }
+    if (arriving) {
+      arriving = arriving.concat(data.lines);
+      return;
     }
     const service = select.value;
     logs.add(service ? data.lines.filter((line) => line.service === service) : data.lines);
