@@ -14,6 +14,8 @@ const layers = [
   "binaries",
   "supervisor",
   "control",
+  // Served by the host over the host's ControlTarget: above control/, below host/ (which starts it).
+  "dashboard",
   "host",
   "monitor",
   "mcp",
@@ -48,6 +50,11 @@ export default tseslint.config(
         { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
       ],
     },
+  },
+  {
+    // The dashboard page's script runs in the browser.
+    files: ["src/dashboard/browser/**/*.ts"],
+    languageOptions: { globals: globals.browser },
   },
   {
     // Imports point one way: no cycle between modules, no import from a higher folder.

@@ -14,6 +14,18 @@ import { dirname, resolve } from "node:path";
 rmSync("dist", { recursive: true, force: true });
 const { version } = JSON.parse(readFileSync("package.json", "utf8"));
 
+// The dashboard page's script (src/dashboard/browser/), built for the browser: the CLI
+// bundle carries it as a string (BERTH_DASHBOARD_JS, src/dashboard/page-script.ts).
+const page = await build({
+  entryPoints: ["src/dashboard/browser/main.ts"],
+  bundle: true,
+  format: "iife",
+  target: "es2022",
+  minify: true,
+  write: false,
+  logLevel: "warning",
+});
+
 const cli = "dist/cli/berth.cjs";
 const cliOptions = {
   entryPoints: ["src/cli/main.ts"],
@@ -33,6 +45,7 @@ const cliOptions = {
     "import.meta.url": "__berthModuleUrl",
     // The bundle sits in dist/cli/: it knows its version and where the package is.
     BERTH_BUNDLED_VERSION: JSON.stringify(version),
+    BERTH_DASHBOARD_JS: JSON.stringify(page.outputFiles[0].text),
   },
   // "use strict" first: esbuild's own comes after the banner, where it does nothing.
   banner: {
@@ -63,6 +76,10 @@ for (const file of [cli, mcp]) {
     .filter((line) => /(?<![\w.])import\(/.test(line) && !/^\s*(\/\/|\*)/.test(line));
   if (dynamic.length > 0) {
     throw new Error(`dynamic import() left in ${file}:\n${dynamic.join("\n")}`);
+  }
+  // page-script.ts bundles the page itself only when run from src/: esbuild stays out.
+  if (readFileSync(file, "utf8").includes("ESBUILD_BINARY_PATH")) {
+    throw new Error(`esbuild was bundled into ${file}: see src/dashboard/page-script.ts`);
   }
 }
 

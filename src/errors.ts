@@ -23,6 +23,7 @@ export type ErrorCode =
   | "READ_ONLY_FILE_SYSTEM"
   | "TOO_MANY_OPEN_FILES"
   | "NOT_RUNNING"
+  | "DASHBOARD_OFF"
   | "AMBIGUOUS_HOST"
   | "HOST_UNRESPONSIVE"
   | "EXEC_SERVICES_FAILED"
@@ -83,6 +84,8 @@ const exitCodeOf: Record<ErrorCode, number> = {
   EXITED_BEFORE_READY: ExitCode.serviceFailed,
   SPAWN_FAILED: ExitCode.serviceFailed,
   NOT_RUNNING: ExitCode.notRunning,
+  // The host runs, its dashboard does not: like a host that is not running, nothing to open.
+  DASHBOARD_OFF: ExitCode.notRunning,
   // Several hosts in scope: the command line must say which one (--apphost / --pid).
   AMBIGUOUS_HOST: ExitCode.usage,
   HOST_UNRESPONSIVE: ExitCode.hostUnresponsive,

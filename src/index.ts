@@ -12,6 +12,7 @@ export type {
   BinaryServiceConfig,
   Command,
   CommandServiceConfig,
+  DashboardConfig,
   DependencyCondition,
   Duration,
   EnvFile,

@@ -201,7 +201,10 @@ describe("berth ps and berth status", () => {
     const lines = ps.output.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^APP HOST \/ SERVICE +STATE +URL +PID +UPTIME +SCOPE$/);
     expect(ps.output).not.toContain("DASHBOARD");
-    expect(lines[1]).toMatch(/berth\.config\.mjs +2\/3 ready +\d+ +[\d.]+ m?s +here$/);
+    // The host's row: its dashboard's login link in the URL column.
+    expect(lines[1]).toMatch(
+      /berth\.config\.mjs +2\/3 ready +http:\/\/127\.0\.0\.1:\d+\/login\?token=[\w-]{43} +\d+ +[\d.]+ m?s +here$/,
+    );
     expect(ps.output).toMatch(
       new RegExp(`\\n  api +ready +http://localhost:${port} +\\d+ +[\\d.]+ m?s\\n`),
     );

@@ -233,6 +233,18 @@ for (const verb of ["start", "restart"] as const) {
   );
 }
 
+hostOptions(
+  program
+    .command("dashboard")
+    .description("print the running app host's dashboard login link and open it in a browser")
+    .option("--no-open", "only print the link"),
+).action(
+  action(async (options: HostOpts & { open: boolean }) => {
+    const { dashboardCommand } = await import("./commands/dashboard.js");
+    return dashboardCommand({ ...hostFlags(options), open: options.open });
+  }),
+);
+
 const binaries = program
   .command("binaries")
   .description("list cached binaries and the projects that use them")

@@ -138,4 +138,6 @@ export interface NormalizedConfig {
   services: NormalizedService[];
   /** Services of the file left out by a selection (`berth run api` leaves out `web`). */
   leftOut?: string[];
+  /** The dashboard as written (`BerthConfig.dashboard`); absent means on, any port. */
+  dashboard?: false | { port?: number };
 }

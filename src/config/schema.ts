@@ -7,7 +7,7 @@ import type { NormalizedService, PortRequest } from "./normalized.js";
 import { binarySchema } from "./binary.js";
 import { dependsOnSchema, type ParsedDependency } from "./depends-on.js";
 import { envFileSchema, type EnvFileSpec } from "./env-file.js";
-import { command, duration, expected, isPort, strict, text } from "./fields.js";
+import { byType, command, duration, expected, isPort, portNumber, strict, text } from "./fields.js";
 import { describe, isPlainObject, type ConfigIssue } from "./issues.js";
 import { readySchema } from "./ready.js";
 import { restartSchema, restartSpec } from "./restart.js";
@@ -202,6 +202,17 @@ function portRequest(port: number | "auto" | false, strictPort: boolean): PortRe
   return { mode: strictPort ? "strict" : "preferred", port };
 }
 
+/** `dashboard: false`, or `{ port }`. */
+export const dashboardSchema = byType(
+  "false (no dashboard) or an object like { port: 4000 }",
+  (value) =>
+    value === false
+      ? z.literal(false)
+      : isPlainObject(value)
+        ? strict({ port: portNumber.optional() }, "an object like { port: 4000 }")
+        : undefined,
+);
+
 /** The top level; each service is checked on its own with `serviceSchema`. */
 export const configSchema = strict(
   {
@@ -215,6 +226,7 @@ export const configSchema = strict(
       .refine((services) => Object.keys(services).length > 0, {
         error: 'expected at least one service, like { api: { command: "node api.js" } }, got {}',
       }),
+    dashboard: dashboardSchema.optional(),
   },
   "a config object (export default defineConfig({ services: { ... } }))",
 );

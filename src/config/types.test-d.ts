@@ -8,10 +8,11 @@ import type * as z from "zod";
 import type { binarySchema } from "./binary.js";
 import type { readySchema } from "./ready.js";
 import type { restartSchema } from "./restart.js";
-import type { configSchema, serviceSchema } from "./schema.js";
+import type { configSchema, dashboardSchema, serviceSchema } from "./schema.js";
 import type {
   BerthConfig,
   BinaryConfig,
+  DashboardConfig,
   DependencyCondition,
   HttpReadyConfig,
   ReadyConfig,
@@ -50,6 +51,7 @@ export type Checks = [
   Expect<Matches<HttpReadyConfig, ObjectForm<ReadyInput["http"]>>>,
   Expect<Matches<RestartConfig, ObjectForm<z.input<typeof restartSchema>>>>,
   Expect<Matches<WatchConfig, ObjectForm<z.input<typeof watchSchema>>>>,
+  Expect<Matches<DashboardConfig, ObjectForm<z.input<typeof dashboardSchema>>>>,
   // The value sets defined once in types.ts and once in the schemas agree both ways.
   Expect<Equal<Exclude<ServiceInput["stopSignal"], undefined>, StopSignal>>,
   Expect<Equal<Extract<z.input<typeof restartSchema>, string>, RestartPolicy>>,

@@ -325,6 +325,20 @@ export interface BerthConfig {
   envFile?: EnvFile;
   /** The project's services, by name (letters, digits, `-` and `_`). At least one. */
   services: Record<string, ServiceConfig>;
+  /**
+   * The web dashboard `berth run` serves on 127.0.0.1: every service, its logs and its
+   * controls. `false` turns it off. Default: on, on the port it had last time (kept in
+   * `.berth/state.json`), else a free one.
+   */
+  dashboard?: false | DashboardConfig;
+}
+
+export interface DashboardConfig {
+  /**
+   * The port to serve it on, when free; else the one it had last time, else a free one.
+   * Default: the one it had last time, else a free one.
+   */
+  port?: number;
 }
 
 /**

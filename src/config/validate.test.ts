@@ -316,3 +316,28 @@ describe("validateConfig at scale", () => {
     );
   });
 });
+
+describe("the dashboard field", () => {
+  const api = { api: { command: "node api.js" } };
+
+  test("absent, false, or a port", () => {
+    expect(validateConfig({ services: api }, file).dashboard).toBeUndefined();
+    expect(validateConfig({ services: api, dashboard: false }, file).dashboard).toBe(false);
+    expect(validateConfig({ services: api, dashboard: {} }, file).dashboard).toEqual({});
+    expect(validateConfig({ services: api, dashboard: { port: 4000 } }, file).dashboard).toEqual({
+      port: 4000,
+    });
+  });
+
+  test("a wrong value says what is expected, where", () => {
+    expect(problems({ services: api, dashboard: true })).toEqual([
+      "dashboard: expected false (no dashboard) or an object like { port: 4000 }, got true",
+    ]);
+    expect(problems({ services: api, dashboard: { port: 70000 } })).toEqual([
+      "dashboard.port: expected a port number (1-65535), got 70000",
+    ]);
+    expect(problems({ services: api, dashboard: { prot: 4000 } })).toEqual([
+      "dashboard.prot: unknown key; did you mean `port`?",
+    ]);
+  });
+});

@@ -68,6 +68,7 @@ export function validateConfig(
     file,
     projectDir,
     ...(top.data.name === undefined ? {} : { name: top.data.name }),
+    ...(top.data.dashboard === undefined ? {} : { dashboard: top.data.dashboard }),
     services: entries.map((entry) => normalizeService(entry, entries, environment)),
   };
 }

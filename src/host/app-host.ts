@@ -9,6 +9,7 @@ import { Guardian } from "./guardian.js";
 import { withForceColor } from "./output/child-color.js";
 import { prepareProject, type LockedProject, type PreparedProject } from "./prepare.js";
 import { Holds } from "./holds.js";
+import type { Dashboard } from "../dashboard/server.js";
 
 export type Say = (level: "info" | "warn" | "error", text: string) => void;
 
@@ -31,6 +32,8 @@ export interface AppHostOptions {
   signal?: AbortSignal;
   /** The project's lock, taken already (`berth run` takes it before loading the config). */
   locked?: LockedProject;
+  /** Serve the dashboard, unless the config turns it off (`berth run`; not `berth exec`). */
+  dashboard?: boolean;
 }
 
 /**
@@ -53,6 +56,7 @@ export class AppHost {
   readonly holds = new Holds();
 
   private control?: Promise<{ close(): Promise<void> }>;
+  private dashboard?: Dashboard;
 
   private constructor(
     readonly app: AppModel,
@@ -75,6 +79,7 @@ export class AppHost {
       preferInstalled: options.preferInstalled,
       signal: options.signal,
       locked: options.locked,
+      dashboard: options.dashboard,
     });
     let guardian: Guardian | undefined;
     try {
@@ -148,18 +153,55 @@ export class AppHost {
     await started;
   }
 
+  /** The dashboard's login link once it serves; null without one. */
+  dashboardUrl(): string | null {
+    return this.dashboard?.loginUrl() ?? null;
+  }
+
+  /** Opens the dashboard (when there is one), then the control socket, over one target. */
   private async openControl(): Promise<{ close(): Promise<void> }> {
-    const { openControlSocket } = await import("./control-socket.js");
-    return openControlSocket(this.supervisor, this.app, {
+    const { hostTarget, openControlSocket } = await import("./control-socket.js");
+    const verbose = (text: string) => {
+      if (this.options.verbose) this.say("info", text);
+    };
+    const target = hostTarget(this.supervisor, this.app, {
       detached: this.options.detached,
       stop: () => this.requestStop(),
       hold: (holder, until) => this.holds.add(holder, until),
-      verbose: (text) => {
-        if (this.options.verbose) {
-          this.options.onEvent({ type: "message", level: "info", text, time: Date.now() });
-        }
-      },
+      dashboardUrl: () => this.dashboardUrl(),
     });
+    const hold = this.project.dashboard;
+    if (hold) {
+      const { startDashboard } = await import("../dashboard/server.js");
+      const logFiles = new Map(this.app.services.map((s) => [s.name, s.logFile]));
+      // The services run without it: a dashboard that cannot serve is worth a warning only.
+      this.dashboard = await startDashboard({
+        target,
+        hold,
+        secrets: [this.app.instance.secret],
+        logFile: (service) => logFiles.get(service),
+        log: (text) => this.say("warn", text),
+      }).catch((error: unknown) => {
+        this.say("warn", `the dashboard could not start: ${(error as Error).message}`);
+        return undefined;
+      });
+    }
+    const control = await openControlSocket(target, this.app, { verbose }).catch(
+      async (error: unknown) => {
+        await this.dashboard?.close();
+        throw error;
+      },
+    );
+    return {
+      close: async () => {
+        await control.close();
+        await this.dashboard?.close();
+      },
+    };
+  }
+
+  private say(level: "info" | "warn", text: string): void {
+    this.options.onEvent({ type: "message", level, text, time: Date.now() });
   }
 
   /** Begins stopping every service, in reverse dependency order. */

@@ -6,31 +6,29 @@ import { controlConnectionCap, openFilesLimit } from "../platform/open-files-lim
 import { processStartTime } from "../platform/process-info.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 import { berthVersion } from "../version.js";
+import type { ControlTarget } from "../control/target.js";
 import { controlTarget } from "./control-target.js";
 import { hostSocketAddress } from "./socket-address.js";
 
 /**
- * Opens the host's control socket (with its sidecar) so every client on the machine can
- * find and drive this host. Resolves once it listens.
+ * The host as its faces see it (the control socket and the dashboard serve this one
+ * target): the supervisor's state and events, and the host's info.
  */
-export async function openControlSocket(
+export function hostTarget(
   supervisor: Supervisor,
   app: AppModel,
   options: {
     detached?: { launcherPid: number };
     stop: () => void;
     hold: (holder: string, until: AbortSignal) => void;
-    verbose: (text: string) => void;
+    /** The dashboard's login link, while it serves. */
+    dashboardUrl: () => string | null;
   },
-): Promise<{ close(): Promise<void> }> {
+): ControlTarget {
   const hash = appHostHash(app.appHostPath);
-  const address = hostSocketAddress(app.appHostPath, process.pid);
-  if (address.fellBack) {
-    options.verbose(`control socket path too long under the runtime dir; using ${address.dir}`);
-  }
   const startedAt = new Date().toISOString();
   const startTime = processStartTime(process.pid) ?? "unknown";
-  const target = controlTarget(supervisor, app, {
+  return controlTarget(supervisor, app, {
     info: () => ({
       appHostPath: app.appHostPath,
       projectDir: app.projectDir,
@@ -41,13 +39,29 @@ export async function openControlSocket(
       launcherPid: options.detached?.launcherPid ?? null,
       startedAt,
       version: berthVersion,
-      dashboardUrl: null,
+      dashboardUrl: options.dashboardUrl(),
       detached: options.detached !== undefined,
       leftOut: app.leftOut,
     }),
     stop: options.stop,
     hold: options.hold,
   });
+}
+
+/**
+ * Opens the host's control socket (with its sidecar) so every client on the machine can
+ * find and drive this host. Resolves once it listens.
+ */
+export async function openControlSocket(
+  target: ControlTarget,
+  app: AppModel,
+  options: { verbose: (text: string) => void },
+): Promise<{ close(): Promise<void> }> {
+  const address = hostSocketAddress(app.appHostPath, process.pid);
+  if (address.fellBack) {
+    options.verbose(`control socket path too long under the runtime dir; using ${address.dir}`);
+  }
+  const info = target.info();
   const server = await startControlServer({
     target,
     address,
@@ -56,11 +70,11 @@ export async function openControlSocket(
     limits: { maxConnections: controlConnectionCap(app.services.length, openFilesLimit()) },
     log: options.verbose,
     sidecar: {
-      appHostPath: app.appHostPath,
-      pid: process.pid,
-      processStartTime: startTime,
-      startedAt,
-      version: berthVersion,
+      appHostPath: info.appHostPath,
+      pid: info.pid,
+      processStartTime: info.processStartTime,
+      startedAt: info.startedAt,
+      version: info.version,
     },
   }).catch((error: unknown) => {
     // A file-system refusal is the environment's doing; anything else is a bug to report.

@@ -122,6 +122,7 @@ async function runProject(
       forceColor: reporter.childForceColor,
       signal: stopped,
       locked: options.locked,
+      dashboard: true,
     });
   } catch (error) {
     const code = stopped.aborted ? stoppedEarly() : undefined;
@@ -153,7 +154,12 @@ async function runProject(
         : plural(app.services.length, "service");
     say("info", `starting ${count} of ${app.instance.name} (${config.file})`);
     await host.start();
-    if (!host.supervisor.finished) reportReady(host.supervisor, say);
+    if (!host.supervisor.finished) {
+      reportReady(host.supervisor, say);
+      const dashboard = host.dashboardUrl();
+      // In the background the launcher prints it: a login link is kept out of host.log.
+      if (dashboard && !detached) say("info", `dashboard: ${dashboard}`);
+    }
     await host.stopRequested;
     if (host.supervisor.finished && !host.supervisor.isStopping) reportEnded(host.supervisor, say);
   } finally {

@@ -3,7 +3,8 @@ import { dirname, join } from "node:path";
 import type { NormalizedConfig } from "../config/normalized.js";
 import type { InstanceIdentity } from "../model/app.js";
 import { ensureInstance } from "../model/instance.js";
-import { allocatePorts, releaseAll } from "../model/ports.js";
+import { holdDashboardPort } from "../model/dashboard-port.js";
+import { allocatePorts, releaseAll, type PortAllocation, type PortHold } from "../model/ports.js";
 import { asFileError } from "../file-errors.js";
 import { ensureStateDir, readState, writeState } from "../model/state.js";
 import { removeLeftoverTempFiles } from "../platform/atomic-write.js";
@@ -21,6 +22,8 @@ export interface PreparedProject {
   ports: Map<string, number>;
   /** Held ports, released by each service just before it spawns. */
   reservations: Map<string, PortReservation>;
+  /** The dashboard's port, held until it listens; absent when there is no dashboard. */
+  dashboard?: PortHold;
   /** Records the running process groups, so the next run can clean up after a crash. */
   recordProcesses(groups: Map<string, number>): void;
   /** Releases whatever is still held: ports, then the project's lock. */
@@ -103,6 +106,8 @@ interface PrepareOptions {
   signal?: AbortSignal;
   /** The project's lock, taken already for `runId` (see `lockProject`); released on failure. */
   locked?: LockedProject;
+  /** Hold a port for the dashboard (`berth run`), unless the config turns it off. */
+  dashboard?: boolean;
 }
 
 async function prepare(
@@ -112,6 +117,7 @@ async function prepare(
   const { say, runId } = options;
   const { stateDir, lock } = options.locked ?? (await lockProject(config.file, { runId }));
   let allocations: Awaited<ReturnType<typeof allocatePorts>> | undefined;
+  let dashboard: PortAllocation | undefined;
   try {
     if (lock.stale) await cleanupLeftovers(lock.stale, { log: (text) => say("warn", text) });
     // Only now: before the lock, another host's temp file may be one it is still writing.
@@ -135,12 +141,17 @@ async function prepare(
     for (const [service, allocation] of allocations) {
       if (allocation.note) say("info", `${service}: ${allocation.note}`);
     }
+    if (options.dashboard && config.dashboard !== false) {
+      dashboard = await holdDashboardPort(config.dashboard?.port, state.dashboard?.port);
+      if (dashboard.note) say("info", `dashboard: ${dashboard.note}`);
+    }
     const ports = new Map([...allocations].map(([name, a]) => [name, a.port]));
     const used = Object.keys(versions).length > 0;
     await writeState(stateDir, {
       ...state,
       ports: { ...state.ports, ...Object.fromEntries(ports) },
       ...(used ? { binaries: { ...state.binaries, ...versions } } : {}),
+      ...(dashboard ? { dashboard: { port: dashboard.port } } : {}),
     });
     if (used) {
       const { recordBinaryUse } = await import("../binaries/index.js");
@@ -151,6 +162,7 @@ async function prepare(
     }
 
     const held = allocations;
+    const dashboardHold = dashboard?.hold;
     const stops = new Map(config.services.map((s) => [s.name, s.stop]));
     let records = Promise.resolve();
     let writing: Promise<void> | undefined;
@@ -184,6 +196,7 @@ async function prepare(
       executables,
       ports,
       reservations: new Map([...held].map(([name, a]) => [name, a.hold])),
+      ...(dashboardHold ? { dashboard: dashboardHold } : {}),
       recordProcesses(groups) {
         latest = groups;
         dirty = true;
@@ -201,12 +214,14 @@ async function prepare(
       },
       async release() {
         await releaseAll(held.values());
+        await dashboardHold?.release();
         await records;
         await lock.release();
       },
     };
   } catch (error) {
     if (allocations) await releaseAll(allocations.values());
+    await dashboard?.hold.release();
     await lock.release();
     throw error;
   }

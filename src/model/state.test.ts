@@ -81,6 +81,7 @@ describe("readState and writeState", () => {
       instance: { name: "shop-1a2b3c", secret: "ab".repeat(32) },
       ports: { api: 3000, web: 5173 },
       binaries: { postgres: "16.2" },
+      dashboard: { port: 4000 },
     };
     await writeState(stateDir, state);
     expect(await readState(stateDir, quiet)).toEqual(state);
@@ -156,6 +157,9 @@ describe("readState and writeState", () => {
     const warnings: string[] = [];
     expect(await readState(stateDir, { warn: (m) => warnings.push(m) })).toEqual(emptyState());
     expect(warnings[0]).toContain("it does not have the expected fields");
+    writeFileSync(join(stateDir, "state.json"), '{"version": 1, "ports": {}, "dashboard": {}}');
+    expect(await readState(stateDir, { warn: (m) => warnings.push(m) })).toEqual(emptyState());
+    expect(warnings[1]).toContain("it does not have the expected fields");
   });
 
   it("refuses a state written by a newer berth, and leaves it alone", async () => {

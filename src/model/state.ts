@@ -18,6 +18,8 @@ export interface ProjectState {
   ports: Record<string, number>;
   /** Binary versions in use, by binary name. */
   binaries?: Record<string, string>;
+  /** The dashboard's port last time, reused so its URL stays the same. */
+  dashboard?: { port: number };
 }
 
 export const STATE_FILE = "state.json";
@@ -132,12 +134,15 @@ export async function readState(
 function validState(value: unknown): ProjectState | undefined {
   if (!isRecord(value) || value.version !== 1 || !isRecord(value.ports)) return undefined;
   if (!Object.values(value.ports).every(isPortNumber)) return undefined;
-  const { instance, binaries } = value;
+  const { instance, binaries, dashboard } = value;
   if (instance !== undefined) {
     if (!isRecord(instance) || !isText(instance.name) || !isText(instance.secret)) return undefined;
   }
   if (binaries !== undefined) {
     if (!isRecord(binaries) || !Object.values(binaries).every(isText)) return undefined;
+  }
+  if (dashboard !== undefined) {
+    if (!isRecord(dashboard) || !isPortNumber(dashboard.port)) return undefined;
   }
   return value as unknown as ProjectState;
 }

@@ -66,6 +66,7 @@ export async function detachCommand(options: {
         "`berth logs` shows its output, `berth stop` stops it.",
     );
     printServices(live.services ?? []);
+    if (live.info?.dashboardUrl) say(`dashboard: ${live.info.dashboardUrl}`);
     return ExitCode.ok;
   }
   if (existing[0]) throw unresponsiveError(existing[0]);
@@ -121,6 +122,11 @@ export async function detachCommand(options: {
     const services = settled.services;
     const failed = services.filter((s) => s.state === "failed");
     printServices(services);
+    const dashboardUrl = await client
+      .describe()
+      .then((described) => described.host.dashboardUrl)
+      .catch(() => null);
+    if (dashboardUrl) say(`dashboard: ${dashboardUrl}`);
     if (failed.length === 0) {
       say(`berth runs in the background (pid ${child.pid}); \`berth stop\` stops it.`);
       return ExitCode.ok;

@@ -63,7 +63,7 @@ export async function psCommand(options: {
         : e.status === "slow"
           ? "slow to answer"
           : "unresponsive",
-      // The dashboard's URL goes here once there is one.
+      // The app host's row holds its dashboard's login link.
       e.dashboardUrl ?? "",
       String(e.pid),
       e.uptimeMs === null ? "" : durationText(e.uptimeMs),

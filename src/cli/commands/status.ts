@@ -21,6 +21,8 @@ export interface StatusReport {
   takenPorts: { service: string; port: number; holder: string | null; instance: string | null }[];
   /** For `running`: each service's state, URL, pid, port and (failed, stopped) reason. */
   services: ServiceEntry[];
+  /** For `running`: the dashboard's login link (null when it has none). */
+  dashboardUrl: string | null;
 }
 
 const exitCodeOf: Record<StatusReport["status"], number> = {
@@ -54,6 +56,7 @@ export async function statusCommand(options: {
     servicesTotal: null,
     takenPorts: [],
     services: [],
+    dashboardUrl: null,
   };
   let line: string;
   if (live) {
@@ -64,6 +67,7 @@ export async function statusCommand(options: {
       servicesReady: services.filter((s) => s.ready).length,
       servicesTotal: services.length,
       services: services.map(serviceEntry),
+      dashboardUrl: live.info?.dashboardUrl ?? null,
     });
     const now = Date.now();
     const up = live.info ? `, up ${durationText(now - Date.parse(live.info.startedAt))}` : "";

@@ -37,11 +37,12 @@ export function serviceLogFiles(logsDir: string): ServiceLogFile[] {
  * fewer. Read from the end, so a 10 MiB file costs what the lines cost.
  */
 export function lastLines(file: string, count: number): string[] {
-  const lines: string[] = [];
+  let lines: string[] = [];
   for (let i = 0; lines.length < count; i++) {
     const older = tailOf(i === 0 ? file : `${file}.${i}`, count - lines.length);
     if (older === undefined) break;
-    lines.unshift(...older);
+    // Not unshift(...older): 100 000 arguments overflow the stack.
+    lines = older.concat(lines);
   }
   return lines;
 }

@@ -1,0 +1,154 @@
+import { Hono, type Context } from "hono";
+import { setCookie } from "hono/cookie";
+import { ControlError } from "../control/errors.js";
+import { RpcErrorCode } from "../control/codes.js";
+import type { Masks } from "../control/mask.js";
+import type { ServiceInfo } from "../control/protocol.js";
+import type { ControlTarget } from "../control/target.js";
+import { eventStream } from "./event-stream.js";
+import { guard, type GuardVariables } from "./guard.js";
+import { servePages } from "./pages.js";
+import { MAX_TAIL, recentLogs } from "./recent-logs.js";
+import type { Sessions } from "./sessions.js";
+
+export interface DashboardAppOptions {
+  /** The app host, as the control socket serves it: the one source of truth. */
+  target: ControlTarget;
+  sessions: Sessions;
+  /** Masks the instance secret in whatever is sent (one for the host, see control/mask). */
+  masks: Masks;
+  /** The log file of a service, if it has one. */
+  logFile: (service: string) => string | undefined;
+  /** Bytes of log lines one page may leave unread before lines are dropped. */
+  backlogBytes?: number;
+}
+
+/** Lines sent when a request names no `tail`. */
+const DEFAULT_TAIL = 500;
+const DEFAULT_BACKLOG_BYTES = 1024 * 1024;
+
+/**
+ * The dashboard's HTTP app: plain Request → Response handlers behind the guard (loopback
+ * Host, session cookie, CSRF). Tested with `app.request(…)`, without a port.
+ *
+ * Routes:
+ * - `GET /login?token=…`: spends the one-time token, sets the session cookie, redirects to `/`.
+ * - `GET /api/host`: the host's info and the page's CSRF token.
+ * - `GET /api/services`: every service.
+ * - `POST /api/services/:name/start|stop|restart`: answers the service once done.
+ * - `GET /api/logs?service=&tail=`: recent lines (at most 100 000).
+ * - `GET /api/events?logs=<service>|*`: Server-Sent Events of changes (and lines).
+ * - `GET /`, `/app.js`, `/app.css`: the page.
+ *
+ * @example
+ * const app = dashboardApp({ target, sessions, masks, logFile: () => undefined });
+ * const response = await app.request("/api/services", { headers: { cookie } });
+ */
+export function dashboardApp(options: DashboardAppOptions): Hono<{ Variables: GuardVariables }> {
+  const { target, sessions, masks } = options;
+  const app = new Hono<{ Variables: GuardVariables }>();
+  app.use(guard(sessions));
+
+  app.get("/login", (c) => {
+    const session = sessions.login(c.req.query("token"));
+    if (!session) {
+      return c.json(
+        {
+          error:
+            "This login link was used already, or is not this host's. `berth ps` shows a fresh one.",
+        },
+        401,
+      );
+    }
+    setCookie(c, sessions.cookieName, session.id, {
+      httpOnly: true,
+      sameSite: "Strict",
+      path: "/",
+    });
+    return c.redirect("/", 303);
+  });
+
+  app.get("/api/host", (c) => {
+    // The login link in the host's info is for the terminal, not for the page.
+    const host = { ...target.info(), dashboardUrl: origin(c) };
+    return c.json({ host, csrf: c.get("session").csrf });
+  });
+
+  app.get("/api/services", (c) =>
+    c.json({ services: target.services().map((s) => masks.service(s)) }),
+  );
+
+  const actions = {
+    start: (name: string) => target.startService(name),
+    stop: (name: string) => target.stopService(name),
+    restart: (name: string) => target.restartService(name),
+  } as const;
+  for (const [action, run] of Object.entries(actions)) {
+    app.post(`/api/services/:name/${action}`, async (c) => {
+      try {
+        const service: ServiceInfo = await run(c.req.param("name"));
+        return c.json({ service: masks.service(service) });
+      } catch (error) {
+        return failed(c, error);
+      }
+    });
+  }
+
+  app.get("/api/logs", (c) => {
+    const tail = tailOf(c.req.query("tail"));
+    if (tail === undefined) {
+      return c.json({ error: `tail: expected a whole number from 0 to ${MAX_TAIL}.` }, 400);
+    }
+    try {
+      const service = c.req.query("service") || undefined;
+      const lines = recentLogs({ target, masks, logFile: options.logFile, service, tail });
+      return c.json({ lines });
+    } catch (error) {
+      return failed(c, error);
+    }
+  });
+
+  app.get("/api/events", (c) => {
+    const logs = c.req.query("logs");
+    const follow = logs === undefined ? undefined : logs === "*" ? null : logs;
+    if (follow) {
+      try {
+        target.service(follow);
+      } catch (error) {
+        return failed(c, error);
+      }
+    }
+    const stream = eventStream({
+      target,
+      masks,
+      logs: follow,
+      backlogBytes: options.backlogBytes ?? DEFAULT_BACKLOG_BYTES,
+    });
+    return new Response(stream, {
+      headers: { "content-type": "text/event-stream; charset=utf-8" },
+    });
+  });
+
+  servePages(app);
+  app.notFound((c) => c.json({ error: `Nothing at ${c.req.path}.` }, 404));
+  return app;
+}
+
+function origin(c: Context): string {
+  return new URL(c.req.url).origin;
+}
+
+function tailOf(value: string | undefined): number | undefined {
+  if (value === undefined) return DEFAULT_TAIL;
+  const tail = Number(value);
+  return /^\d+$/.test(value) && tail <= MAX_TAIL ? tail : undefined;
+}
+
+/** A service the host does not know is 404, a start while it stops 409; else a bug. */
+function failed(c: Context, error: unknown): Response {
+  if (error instanceof ControlError) {
+    const status = error.code === RpcErrorCode.serviceNotFound ? 404 : 409;
+    return c.json({ error: error.message }, status);
+  }
+  throw error;
+}

@@ -1,0 +1,202 @@
+import { ansiNodes, plainText } from "./ansi.js";
+import type { PageLogLine } from "./api.js";
+
+/**
+ * Every row is this tall (the CSS gives `#logs .row` the same height and no wrapping), so
+ * the view knows where each line sits without measuring, and renders only the rows in view.
+ */
+export const ROW_PX = 18;
+/** Rows rendered above and below the visible ones, so a small scroll shows no gap. */
+const OVERSCAN = 30;
+/** Lines kept in the page; past this plus a batch, the oldest go. */
+const KEEP = 200_000;
+const BATCH = 10_000;
+const COLOURS = ["#2563eb", "#db2777", "#0891b2", "#9333ea", "#ca8a04", "#059669", "#dc2626"];
+
+/** A service's colour: the same name gets the same colour on every page. */
+export function colourOf(name: string): string {
+  let hash = 0;
+  for (const c of name) hash = (hash * 31 + c.charCodeAt(0)) | 0;
+  return COLOURS[Math.abs(hash) % COLOURS.length]!;
+}
+
+interface Line extends PageLogLine {
+  /** The text without escape sequences: what the filter looks at. */
+  plain: string;
+}
+
+/** What the filter box says: a test for a line, or why the pattern is not one. */
+export function lineFilter(
+  pattern: string,
+  regex: boolean,
+): { test: (plain: string) => boolean } | { error: string } {
+  if (!pattern) return { test: () => true };
+  if (!regex) {
+    const needle = pattern.toLowerCase();
+    return { test: (plain) => plain.toLowerCase().includes(needle) };
+  }
+  try {
+    const re = new RegExp(pattern);
+    return { test: (plain) => re.test(plain) };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/**
+ * The live lines that a history (asked for after they started to come) does not hold
+ * already: those after its last timed line, and at that same millisecond those it lacks.
+ */
+export function linesAfter(history: PageLogLine[], live: PageLogLine[]): PageLogLine[] {
+  let last = -Infinity;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const time = history[i]!.time;
+    if (time !== null) {
+      last = time;
+      break;
+    }
+  }
+  const key = (line: PageLogLine) => `${line.service}\0${line.text}`;
+  const atLast = new Set(history.filter((line) => line.time === last).map(key));
+  return live.filter(
+    (line) =>
+      line.time === null || line.time > last || (line.time === last && !atLast.has(key(line))),
+  );
+}
+
+/** A line's time as the page shows it: local wall clock with milliseconds. */
+export function timeOf(time: number | null): string {
+  if (time === null) return "";
+  const d = new Date(time);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, "0")}`;
+}
+
+export interface LogsElements {
+  /** The scrolling box; holds `space` (as tall as every line) and `rows` (those in view). */
+  box: HTMLElement;
+  space: HTMLElement;
+  rows: HTMLElement;
+  filter: HTMLInputElement;
+  regex: HTMLInputElement;
+  follow: HTMLInputElement;
+  pause: HTMLButtonElement;
+  count: HTMLElement;
+}
+
+/**
+ * The log lines: filtered by text or regex, following the end while `follow` is checked
+ * (scrolling up unchecks it, scrolling to the end checks it again), and held back while
+ * paused. Only the rows in view are in the DOM, so 100 000 lines scroll like 100.
+ */
+export class LogsView {
+  private lines: Line[] = [];
+  /** The lines that pass the filter, in order. */
+  private shown: Line[] = [];
+  /** Lines that came while paused. */
+  private held: Line[] = [];
+  private test: (plain: string) => boolean = () => true;
+  private filterError: string | undefined;
+  private frame = 0;
+
+  constructor(private readonly el: LogsElements) {
+    el.box.addEventListener("scroll", () => {
+      const { box } = el;
+      el.follow.checked = box.scrollTop + box.clientHeight >= box.scrollHeight - ROW_PX;
+      this.schedule();
+    });
+    el.filter.addEventListener("input", () => this.refilter());
+    el.regex.addEventListener("change", () => this.refilter());
+    el.follow.addEventListener("change", () => this.schedule());
+    el.pause.addEventListener("click", () => this.togglePause());
+    new ResizeObserver(() => this.schedule()).observe(el.box);
+  }
+
+  get paused(): boolean {
+    return this.el.pause.getAttribute("aria-pressed") === "true";
+  }
+
+  clear(): void {
+    this.lines = [];
+    this.shown = [];
+    this.held = [];
+    this.schedule();
+  }
+
+  add(lines: PageLogLine[]): void {
+    const into = this.paused ? this.held : this.lines;
+    for (const line of lines) {
+      const prepared = { ...line, plain: plainText(line.text) };
+      into.push(prepared);
+      if (!this.paused && this.test(prepared.plain)) this.shown.push(prepared);
+    }
+    if (this.lines.length > KEEP + BATCH) {
+      this.lines = this.lines.slice(-KEEP);
+      this.shown = this.lines.filter((line) => this.test(line.plain));
+    }
+    this.schedule();
+  }
+
+  private togglePause(): void {
+    const resume = this.paused;
+    this.el.pause.setAttribute("aria-pressed", String(!resume));
+    if (resume) {
+      const held = this.held;
+      this.held = [];
+      this.add(held);
+    }
+    this.schedule();
+  }
+
+  private refilter(): void {
+    const filter = lineFilter(this.el.filter.value, this.el.regex.checked);
+    this.filterError = "error" in filter ? filter.error : undefined;
+    this.el.filter.setCustomValidity(this.filterError ?? "");
+    this.test = "test" in filter ? filter.test : () => true;
+    this.shown = this.lines.filter((line) => this.test(line.plain));
+    this.schedule();
+  }
+
+  /** One render per frame, however many lines or scroll events came in it. */
+  private schedule(): void {
+    if (this.frame === 0) this.frame = requestAnimationFrame(() => this.render());
+  }
+
+  private render(): void {
+    this.frame = 0;
+    const { box, space, rows, follow, pause, count } = this.el;
+    const total = this.shown.length;
+    space.style.height = `${total * ROW_PX}px`;
+    if (follow.checked && !this.paused) box.scrollTop = box.scrollHeight;
+    const first = Math.max(0, Math.floor(box.scrollTop / ROW_PX) - OVERSCAN);
+    const last = Math.min(total, Math.ceil((box.scrollTop + box.clientHeight) / ROW_PX) + OVERSCAN);
+    rows.style.transform = `translateY(${first * ROW_PX}px)`;
+    rows.replaceChildren(...this.shown.slice(first, last).map(row));
+    const all = this.lines.length.toLocaleString("en");
+    count.textContent = this.filterError
+      ? `invalid regex: ${this.filterError}`
+      : total === this.lines.length
+        ? `${all} lines`
+        : `${total.toLocaleString("en")} of ${all} lines`;
+    pause.textContent = this.paused
+      ? `resume (${this.held.length.toLocaleString("en")} new)`
+      : "pause";
+  }
+}
+
+function row(line: Line): HTMLElement {
+  const div = document.createElement("div");
+  div.className = line.stream === "stderr" ? "row stderr" : "row";
+  const time = document.createElement("span");
+  time.className = "time";
+  time.textContent = timeOf(line.time);
+  const name = document.createElement("span");
+  name.className = "service";
+  name.style.color = colourOf(line.service);
+  name.textContent = line.service;
+  const text = document.createElement("span");
+  text.className = "text";
+  text.append(...ansiNodes(line.text));
+  div.append(time, name, text);
+  return div;
+}
