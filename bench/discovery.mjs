@@ -13,16 +13,14 @@
 //   --hosts: how many hosts (default 50); --samples: print every measurement too.
 // Target: p99 under 50 ms.
 import { mkdtempSync, rmSync } from "node:fs";
-import { Server } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { importSource } from "./berth.mjs";
 
-const { appHostHash, socketAddress } = await importSource("control/address.ts");
-const { startControlServer } = await importSource("control/server.ts");
+import { listenedAt, startFakeHost } from "./fake-host.mjs";
+
 const { Monitor } = await importSource("monitor/monitor.ts");
-const { processStartTime } = await importSource("platform/process-info.ts");
 
 const TARGET_P99_MS = 50;
 const HOST_TIMEOUT_MS = 5000;
@@ -33,55 +31,6 @@ export function summarize(samples) {
   const rank = (p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
   return { median: rank(0.5), p99: rank(0.99), max: sorted[sorted.length - 1] };
 }
-
-/** A control server over a target with two ready services and no processes. */
-async function startHost(appHostPath, env) {
-  const hash = appHostHash(appHostPath);
-  const address = socketAddress(hash, process.pid, env);
-  const startedAt = new Date().toISOString();
-  const started = processStartTime(process.pid) ?? "unknown";
-  const info = {
-    ...{ appHostPath, projectDir: dirname(appHostPath), hash, instanceName: "bench" },
-    ...{ pid: process.pid, processStartTime: started, launcherPid: null, startedAt },
-    ...{ version: "bench", dashboardUrl: null, detached: false },
-  };
-  const service = (name) => ({
-    ...{ name, state: "ready", oneshot: false, pid: null, port: null, url: null, ready: true },
-    ...{ restarts: 0, exitCode: null, startedAt: null, readyAt: null, reason: null },
-    command: `node ${name}.js`,
-  });
-  const target = {
-    info: () => info,
-    services: () => [service("api"), service("worker")],
-    service,
-    subscribe: () => () => {},
-    logs: () => [],
-    startService: async (name) => service(name),
-    stopService: async (name) => service(name),
-    restartService: async (name) => service(name),
-    stopHost() {},
-  };
-  const sidecar = {
-    appHostPath,
-    pid: process.pid,
-    processStartTime: started,
-    startedAt,
-    version: "bench",
-  };
-  return { address, server: await startControlServer({ target, address, sidecar }) };
-}
-
-/**
- * When each socket path started listening: recorded right after `listen()` returns, at
- * which point the socket file exists (a pipe binds synchronously).
- */
-const listenedAt = new Map();
-const listen = Server.prototype.listen;
-Server.prototype.listen = function (...args) {
-  const result = listen.apply(this, args);
-  if (typeof args[0] === "string") listenedAt.set(args[0], performance.now());
-  return result;
-};
 
 async function main() {
   const at = process.argv.indexOf("--hosts");
@@ -103,7 +52,7 @@ async function main() {
   try {
     await monitor.start();
     for (let i = 0; i < count; i++) {
-      const host = await startHost(join(dir, `project-${i}`, "berth.config.ts"), {
+      const host = await startFakeHost(join(dir, `project-${i}`, "berth.config.ts"), {
         BERTH_RUNTIME_DIR: dir,
       });
       hosts.push(host);

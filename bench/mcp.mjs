@@ -18,16 +18,13 @@
 //   --samples: print every discovery measurement too.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { Server } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { berthCli, importSource } from "./berth.mjs";
+import { berthCli } from "./berth.mjs";
+import { listenedAt, startFakeHost } from "./fake-host.mjs";
 
 const berth = berthCli();
-const { appHostHash, socketAddress } = await importSource("control/address.ts");
-const { startControlServer } = await importSource("control/server.ts");
-const { processStartTime } = await importSource("platform/process-info.ts");
 
 const flag = (name, fallback) => {
   const at = process.argv.indexOf(name);
@@ -171,52 +168,6 @@ async function startUp() {
   );
 }
 
-/** A control server over a target with two ready services and no processes. */
-async function startHost(appHostPath) {
-  const hash = appHostHash(appHostPath);
-  const address = socketAddress(hash, process.pid, env);
-  const startedAt = new Date().toISOString();
-  const started = processStartTime(process.pid) ?? "unknown";
-  const info = {
-    ...{ appHostPath, projectDir: dirname(appHostPath), hash, instanceName: "bench" },
-    ...{ pid: process.pid, processStartTime: started, launcherPid: null, startedAt },
-    ...{ version: "bench", dashboardUrl: null, detached: false },
-  };
-  const service = (name) => ({
-    ...{ name, state: "ready", oneshot: false, pid: null, port: null, url: null, ready: true },
-    ...{ restarts: 0, exitCode: null, startedAt: null, readyAt: null, reason: null },
-    command: `node ${name}.js`,
-  });
-  const target = {
-    info: () => info,
-    services: () => [service("api"), service("worker")],
-    service,
-    subscribe: () => () => {},
-    logs: () => [],
-    startService: async (name) => service(name),
-    stopService: async (name) => service(name),
-    restartService: async (name) => service(name),
-    stopHost() {},
-  };
-  const sidecar = {
-    appHostPath,
-    pid: process.pid,
-    processStartTime: started,
-    startedAt,
-    version: "bench",
-  };
-  return { address, server: await startControlServer({ target, address, sidecar }) };
-}
-
-/** When each socket path started listening (the socket file exists once listen returns). */
-const listenedAt = new Map();
-const listen = Server.prototype.listen;
-Server.prototype.listen = function (...args) {
-  const result = listen.apply(this, args);
-  if (typeof args[0] === "string") listenedAt.set(args[0], performance.now());
-  return result;
-};
-
 async function discovery() {
   const cwd = join(root, "projects");
   mkdirSync(cwd);
@@ -230,7 +181,7 @@ async function discovery() {
     await initialize(mcp);
     for (let i = 0; i < HOSTS; i++) {
       const appHostPath = join(cwd, `p${i}`, "berth.config.ts");
-      const host = await startHost(appHostPath);
+      const host = await startFakeHost(appHostPath, env);
       hosts.push(host);
       const appeared = listenedAt.get(host.address.socketPath);
       let seen;
