@@ -2,8 +2,20 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach } from "vitest";
+import { join } from "node:path";
 import { track } from "./processes.js";
-import { berthBin } from "./project.js";
+import { berthBin, fixturesDir } from "./project.js";
+
+/** A project's config with one quiet service `name` that says it is up, and a `tick`. */
+export function quietConfig(name: string): string {
+  const node = JSON.stringify(process.execPath);
+  const forever = JSON.stringify(join(fixturesDir, "forever.mjs"));
+  return `export default { services: {
+    ${name}: { command: [${node}, "-e", "console.log('${name} up'); setInterval(() => {}, 1000)"], port: false,
+      ready: { log: "${name} up" } },
+    tick: { command: [${node}, ${forever}], port: false },
+  } };\n`;
+}
 
 /** A connected MCP client of a built `berth mcp`, and every result it received. */
 export interface McpSession {

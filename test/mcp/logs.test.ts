@@ -1,21 +1,11 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startBerth, runBerth } from "../helpers/cli.js";
-import { startMcp } from "../helpers/mcp.js";
+import { quietConfig, startMcp } from "../helpers/mcp.js";
 import { waitFor } from "../helpers/processes.js";
-import { fixturesDir, tempProject } from "../helpers/project.js";
+import { tempProject } from "../helpers/project.js";
 
 const node = JSON.stringify(process.execPath);
-const forever = JSON.stringify(join(fixturesDir, "forever.mjs"));
-
-/** A project with one quiet service that says its name. */
-function config(name: string): string {
-  return `export default { services: {
-    ${name}: { command: [${node}, "-e", "console.log('${name} up'); setInterval(() => {}, 1000)"], port: false,
-      ready: { log: "${name} up" } },
-    tick: { command: [${node}, ${forever}], port: false },
-  } };\n`;
-}
+const config = quietConfig;
 
 describe("berth mcp logs and output", () => {
   it("reads and searches the logs of a project that is not running", async () => {
