@@ -11,6 +11,9 @@ export interface CliRun {
 
 const MAX_OUTPUT = 64 * 1024;
 
+/** The dashboard's one-time login token, which `run --detach` prints: not for a transcript. */
+const LOGIN_TOKEN = /([?&]token=)[\w-]+/g;
+
 /**
  * Runs berth's CLI (`node bin/berth.cjs …`) as a user would, and collects its output.
  * Starting and stopping a project this way shares every rule of `berth run --detach` and
@@ -39,7 +42,7 @@ export function runCli(
       child.stdout.destroy();
       child.stderr.destroy();
       child.unref();
-      resolve({ code: null, output, timedOut: true });
+      resolve({ code: null, output: output.replace(LOGIN_TOKEN, "$1***"), timedOut: true });
     }, options.timeoutMs);
     child.once("error", (error) => {
       cancel();
@@ -47,7 +50,7 @@ export function runCli(
     });
     child.once("close", (code) => {
       cancel();
-      resolve({ code, output, timedOut: false });
+      resolve({ code, output: output.replace(LOGIN_TOKEN, "$1***"), timedOut: false });
     });
   });
 }

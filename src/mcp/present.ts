@@ -40,6 +40,19 @@ export function serviceLine(service: ServiceInfo, dependsOn?: string[]): string 
   return parts.join("  ");
 }
 
+/**
+ * The dashboard's address without its one-time login token: a token in an agent's
+ * transcript is a login for whoever reads it. The user gets a fresh link from `berth dashboard`.
+ */
+function dashboardAddress(url: string | null): string | null {
+  if (url === null) return null;
+  try {
+    return new URL(url).origin + "/";
+  } catch {
+    return null;
+  }
+}
+
 export function hostView(host: Host, cwd: string, selected: boolean) {
   const services = host.services ?? [];
   return {
@@ -51,7 +64,7 @@ export function hostView(host: Host, cwd: string, selected: boolean) {
     instanceName: host.info?.instanceName ?? null,
     servicesReady: services.filter((s) => s.ready).length,
     servicesTotal: services.length,
-    dashboardUrl: host.info?.dashboardUrl ?? null,
+    dashboardUrl: dashboardAddress(host.info?.dashboardUrl ?? null),
     startedAt: host.info?.startedAt ?? host.sidecar?.startedAt ?? null,
     detached: host.info?.detached ?? null,
     version: host.info?.version ?? host.sidecar?.version ?? null,

@@ -60,6 +60,8 @@ describe("berth mcp against real app hosts", () => {
         inScope: true,
         selected: true,
         servicesTotal: 2,
+        // Its dashboard's address, without the one-time login token the terminal shows.
+        dashboardUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/),
       }),
     ]);
 
@@ -199,6 +201,8 @@ describe("berth mcp against real app hosts", () => {
     expect(secret).toMatch(/^[0-9a-f]{64}$/);
     expect(mcp.everything()).not.toContain(secret);
     expect(mcp.stderr()).not.toContain(secret);
+    // The dashboard's one-time login link never reaches the agent.
+    expect(mcp.everything()).not.toMatch(/token=[\w-]{8}/);
   });
 
   it("returns the failing service's last lines when a start fails", async () => {

@@ -15,7 +15,8 @@ export function registerHostTools({ server, view }: ToolContext): void {
       description:
         "Every berth app host (one running project) on this machine: its config path, pid, status " +
         "(live, connecting, unresponsive), whether it is in scope (under the server's folder), " +
-        "services ready out of total, and its dashboard URL. The selected one is what the other tools act on.",
+        "services ready out of total, and its dashboard's address (the user logs in with the link `berth dashboard` prints). " +
+        "The selected one is what the other tools act on.",
       inputSchema: {},
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DEFAULT_RING_LINES } from "../../supervisor/logs/log-ring.js";
 import { plural } from "../../plural.js";
 import { cutLine, keepLatest } from "../logs/bound.js";
-import { matcher } from "../logs/match.js";
+import { findMatches } from "../logs/match.js";
 import { sinceTime } from "../logs/since.js";
 import { readLogs, type FoundLine, type LogSource } from "../logs/source.js";
 import { answer } from "../results.js";
@@ -117,12 +117,17 @@ export function registerLogTools({ server, view, now }: ToolContext): void {
     },
     (args) =>
       answer(async () => {
-        const matches = matcher(args.query, args);
         const since = sinceTime(args.since, now());
         const source = await readLogs(view, targetOf(args), args.service, SEARCH_TAIL);
-        let found = source.lines.filter(
-          (l) => (since === undefined || l.time === null || l.time >= since) && matches(l.text),
+        const recent = source.lines.filter(
+          (l) => since === undefined || l.time === null || l.time >= since,
         );
+        const matched = await findMatches(
+          args.query,
+          recent.map((l) => l.text),
+          args,
+        );
+        let found = recent.filter((_, i) => matched[i]);
         const limit = args.limit ?? 100;
         const notes: string[] = [];
         const total = found.length;

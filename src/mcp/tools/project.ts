@@ -14,7 +14,8 @@ import { keepAlive } from "../progress.js";
 import { answer } from "../results.js";
 import { hostArgs, targetOf, type ToolContext } from "./shared.js";
 
-const DEFAULT_START_S = 120;
+/** Under the 60 s after which MCP clients (the SDK's default) give up on a call. */
+const DEFAULT_START_S = 50;
 /** `berth stop` waits 30 s for a host that answers, then signals: this bounds it all. */
 const STOP_MS = 60_000;
 /** After `berth run --detach` returns, the monitor has seen the host's socket or soon will. */
@@ -68,7 +69,13 @@ export function registerProjectTools({ server, view, launcher }: ToolContext): v
         if (run.timedOut) {
           return {
             text: `${file} is still starting after ${args.timeoutSeconds ?? DEFAULT_START_S} s. Follow it with wait_for_ready, list_services and get_logs.\n${output}`,
-            data: { appHostPath: file, started: false, stillStarting: true, output },
+            data: {
+              appHostPath: file,
+              started: false,
+              stillStarting: true,
+              output,
+              error: { code: "STILL_STARTING", message: "the services are still starting" },
+            },
             isError: true,
           };
         }
@@ -81,6 +88,7 @@ export function registerProjectTools({ server, view, launcher }: ToolContext): v
             data: {
               appHostPath: file,
               started: false,
+              error: { code: "START_FAILED", message: `berth run --detach exited ${run.code}` },
               exitCode: run.code,
               output,
               running: host !== undefined,
