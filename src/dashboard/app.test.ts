@@ -13,7 +13,11 @@ const SECRET = "s3cr3t-0123456789abcdef";
 const ORIGIN = "http://127.0.0.1:4000";
 
 function setup(
-  options: { logFile?: (service: string) => string | undefined; backlogBytes?: number } = {},
+  options: {
+    logFile?: (service: string) => string | undefined;
+    backlogBytes?: number;
+    dependsOn?: () => Record<string, { name: string; condition: string }[]>;
+  } = {},
 ) {
   const target = new FakeTarget({
     services: {
@@ -28,6 +32,7 @@ function setup(
     masks: new Masks([SECRET]),
     logFile: options.logFile ?? (() => undefined),
     ...(options.backlogBytes === undefined ? {} : { backlogBytes: options.backlogBytes }),
+    ...(options.dependsOn === undefined ? {} : { dependsOn: options.dependsOn }),
   });
   /** A request as the browser on the dashboard's own page makes it. */
   const request = (path: string, init: RequestInit = {}) =>
@@ -242,6 +247,20 @@ describe("the API", () => {
       instanceName: "shop-4f9a1c",
       dashboardUrl: ORIGIN,
     });
+  });
+
+  test("host: each service's dependencies, for the graph (none when not told)", async () => {
+    const dependsOn = { api: [], web: [{ name: "api", condition: "ready" }] };
+    for (const [env, expected] of [
+      [setup({ dependsOn: () => dependsOn }), dependsOn],
+      [setup(), {}],
+    ] as const) {
+      const { cookie } = await login(env);
+      const body = (await (await env.request("/api/host", { headers: { cookie } })).json()) as {
+        dependsOn: unknown;
+      };
+      expect(body.dependsOn).toEqual(expected);
+    }
   });
 
   test("services: every service, with the instance secret masked", async () => {

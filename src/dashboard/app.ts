@@ -19,6 +19,8 @@ export interface DashboardAppOptions {
   masks: Masks;
   /** The log file of a service, if it has one. */
   logFile: (service: string) => string | undefined;
+  /** Each service's `dependsOn` (for the page's graph); none when not given. */
+  dependsOn?: () => Record<string, { name: string; condition: string }[]>;
   /** Bytes of log lines one page may leave unread before lines are dropped. */
   backlogBytes?: number;
 }
@@ -33,7 +35,7 @@ const DEFAULT_BACKLOG_BYTES = 1024 * 1024;
  *
  * Routes:
  * - `GET /login?token=…`: spends the one-time token, sets the session cookie, redirects to `/`.
- * - `GET /api/host`: the host's info and the page's CSRF token.
+ * - `GET /api/host`: the host's info, each service's `dependsOn` and the page's CSRF token.
  * - `GET /api/services`: every service.
  * - `POST /api/services/:name/start|stop|restart`: answers the service once done.
  * - `GET /api/logs?service=&tail=`: recent lines (at most 100 000).
@@ -71,7 +73,8 @@ export function dashboardApp(options: DashboardAppOptions): Hono<{ Variables: Gu
   app.get("/api/host", (c) => {
     // The login link in the host's info is for the terminal, not for the page.
     const host = { ...target.info(), dashboardUrl: origin(c) };
-    return c.json({ host, csrf: c.get("session").csrf });
+    const dependsOn = options.dependsOn?.() ?? {};
+    return c.json({ host, dependsOn, csrf: c.get("session").csrf });
   });
 
   app.get("/api/services", (c) =>
