@@ -42,10 +42,22 @@ describe("the dashboard in a browser", () => {
     // Without the cookie: 401.
     const stranger = await browser.newPage();
     expect((await stranger.goto(`${origin}/`))!.status()).toBe(401);
+    // A page that says so, and how to get in.
+    expect(await stranger.locator("h1").textContent()).toBe("Not logged in");
+    expect(await stranger.locator("#reason").textContent()).toBe(
+      "Not logged in. Open the login link berth run printed, or run berth dashboard for a fresh one.",
+    );
+    expect(await stranger.locator("pre").textContent()).toBe("berth dashboard");
+    // Its style applies (the CSP allows it by hash): a narrow column.
+    expect(await stranger.locator("main").evaluate((main) => getComputedStyle(main).maxWidth)).toBe(
+      "540px",
+    );
     // A foreign Host name: refused, even with the login link.
     const rebound = await stranger.goto(link.replace("127.0.0.1", "rebound.test"));
     expect(rebound!.status()).toBe(403);
     expect(await stranger.textContent("body")).toContain("answers only at 127.0.0.1 or localhost");
+    expect(await stranger.locator("h1").textContent()).toBe("Refused");
+    expect(await stranger.locator("pre").textContent()).toBe("berth dashboard");
 
     const page = await browser.newPage();
     await page.goto(link);

@@ -56,6 +56,11 @@ async function post(env: ReturnType<typeof setup>, path: string, headers: Record
   return env.request(path, { method: "POST", headers });
 }
 
+/** The refused page's sentence on what happened. */
+function reasonOf(page: string): string {
+  return /<p id="reason">(.*)<\/p>/.exec(page)![1]!;
+}
+
 type Event = { event: string; data: unknown };
 
 /** Reads Server-Sent Events: `until` is asked after each event of all read so far. */
@@ -107,10 +112,13 @@ describe("login", () => {
     const again = await env.request(`/login?token=${token}`);
     expect(again.status).toBe(401);
     expect(again.headers.get("set-cookie")).toBeNull();
-    expect(await again.json()).toEqual({
-      error:
-        "This login link was used already, or is not this host's. `berth ps` shows a fresh one.",
-    });
+    // A person opened it: a page that says what happened and how to get a fresh link.
+    expect(again.headers.get("content-type")).toMatch(/^text\/html/);
+    const page = await again.text();
+    expect(reasonOf(page)).toBe(
+      "This login link was used already, or is not this host&#39;s. Run <code>berth dashboard</code> for a fresh one.",
+    );
+    expect(page).toContain("<pre>berth dashboard</pre>");
     expect(env.sessions.loginToken).not.toBe(token);
     expect((await env.request(`/login?token=${env.sessions.loginToken}`)).status).toBe(303);
     expect((await env.request("/login")).status).toBe(401);
@@ -142,8 +150,12 @@ describe("the guard", () => {
         const text = await response.text();
         const error = path.startsWith("/api/")
           ? (JSON.parse(text) as { error: string }).error
-          : /<p>(.*)<\/p>/.exec(text)![1]!;
+          : reasonOf(text);
         expect(error).toMatch(/^Not logged in\./);
+        if (!path.startsWith("/api/")) {
+          expect(text).toContain("<h1>Not logged in</h1>");
+          expect(text).toContain("<pre>berth dashboard</pre>");
+        }
       }
       expect(env.target.subscribers).toBe(0);
     },
@@ -164,6 +176,16 @@ describe("the guard", () => {
         headers: { host },
       });
       expect(login.status).toBe(403);
+      const page = await login.text();
+      expect(page).toContain("<h1>Refused</h1>");
+      expect(reasonOf(page)).toBe(
+        `berth&#39;s dashboard answers only at 127.0.0.1 or localhost, not ${host}.`,
+      );
+      expect(page).toContain("<pre>berth dashboard</pre>");
+      // Its one inline style is allowed by hash; nothing else may load.
+      expect(login.headers.get("content-security-policy")).toMatch(
+        /^default-src 'none'; style-src 'sha256-[\w+/]+=*';/,
+      );
     }
     for (const host of ["localhost:4000", "[::1]:4000", "LOCALHOST:4000"]) {
       const response = await env.app.request(`http://${host}/api/services`, {

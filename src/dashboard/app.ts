@@ -6,7 +6,7 @@ import type { Masks } from "../control/mask.js";
 import type { ServiceInfo } from "../control/protocol.js";
 import type { ControlTarget } from "../control/target.js";
 import { eventStream } from "./event-stream.js";
-import { guard, type GuardVariables } from "./guard.js";
+import { guard, refuse, type GuardVariables } from "./guard.js";
 import { servePages } from "./pages.js";
 import { MAX_TAIL, recentLogs } from "./recent-logs.js";
 import type { Sessions } from "./sessions.js";
@@ -54,12 +54,10 @@ export function dashboardApp(options: DashboardAppOptions): Hono<{ Variables: Gu
   app.get("/login", (c) => {
     const session = sessions.login(c.req.query("token"));
     if (!session) {
-      return c.json(
-        {
-          error:
-            "This login link was used already, or is not this host's. `berth ps` shows a fresh one.",
-        },
+      return refuse(
+        c,
         401,
+        "This login link was used already, or is not this host's. Run `berth dashboard` for a fresh one.",
       );
     }
     setCookie(c, sessions.cookieName, session.id, {
