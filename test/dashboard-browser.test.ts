@@ -49,9 +49,11 @@ describe("the dashboard in a browser", () => {
     );
     expect(await stranger.locator("pre").textContent()).toBe("berth dashboard");
     // Its style applies (the CSP allows it by hash): a narrow column.
-    expect(await stranger.locator("main").evaluate((main) => getComputedStyle(main).maxWidth)).toBe(
-      "540px",
-    );
+    expect(
+      await stranger
+        .locator("main")
+        .evaluate((main) => main.ownerDocument.defaultView!.getComputedStyle(main).maxWidth),
+    ).toBe("540px");
     // A foreign Host name: refused, even with the login link.
     const rebound = await stranger.goto(link.replace("127.0.0.1", "rebound.test"));
     expect(rebound!.status()).toBe(403);

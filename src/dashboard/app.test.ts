@@ -16,6 +16,7 @@ function setup(
   options: {
     logFile?: (service: string) => string | undefined;
     backlogBytes?: number;
+    linesPerSecond?: number;
     dependsOn?: () => Record<string, { name: string; condition: string }[]>;
   } = {},
 ) {
@@ -32,6 +33,7 @@ function setup(
     masks: new Masks([SECRET]),
     logFile: options.logFile ?? (() => undefined),
     ...(options.backlogBytes === undefined ? {} : { backlogBytes: options.backlogBytes }),
+    ...(options.linesPerSecond === undefined ? {} : { linesPerSecond: options.linesPerSecond }),
     ...(options.dependsOn === undefined ? {} : { dependsOn: options.dependsOn }),
   });
   /** A request as the browser on the dashboard's own page makes it. */
@@ -419,6 +421,27 @@ describe("the API", () => {
       event: "logs",
       data: { lines: [expect.objectContaining({ service: "web", text: "this" })] },
     });
+    await stream.cancel();
+  });
+
+  test("events: lines past a page's budget per second are dropped and counted", async () => {
+    // 10 a second: one line each 100 ms.
+    const env = setup({ linesPerSecond: 10 });
+    const { cookie } = await login(env);
+    const response = await env.request("/api/events?logs=api", { headers: { cookie } });
+    const stream = sse(response.body!);
+    await stream.read((e) => e.some((x) => x.event === "services"));
+    for (let i = 0; i < 5; i++) env.target.emitLog("api", [`line ${i}`]);
+    const noted = (e: Event) => (e.data as { dropped?: number }).dropped !== undefined;
+    const events = await stream.read((e) => e.some(noted));
+    const logs = events
+      .filter((e) => e.event === "logs")
+      .map((e) => e.data as { lines: { text: string }[]; dropped?: number });
+    expect(logs.map((l) => l.lines.map((line) => line.text))).toEqual([
+      ["line 0"],
+      [expect.stringMatching(/^berth: 4 log lines were dropped/)],
+    ]);
+    expect(logs.at(-1)!.dropped).toBe(4);
     await stream.cancel();
   });
 

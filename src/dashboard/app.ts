@@ -23,11 +23,15 @@ export interface DashboardAppOptions {
   dependsOn?: () => Record<string, { name: string; condition: string }[]>;
   /** Bytes of log lines one page may leave unread before lines are dropped. */
   backlogBytes?: number;
+  /** Log lines one page gets at most each second; the rest are dropped and counted. */
+  linesPerSecond?: number;
 }
 
 /** Lines sent when a request names no `tail`. */
 const DEFAULT_TAIL = 500;
 const DEFAULT_BACKLOG_BYTES = 1024 * 1024;
+/** Far more than anyone reads, far less than a service can write. */
+const DEFAULT_LINES_PER_SECOND = 20_000;
 
 /**
  * The dashboard's HTTP app: plain Request → Response handlers behind the guard (loopback
@@ -124,6 +128,7 @@ export function dashboardApp(options: DashboardAppOptions): Hono<{ Variables: Gu
       masks,
       logs: follow,
       backlogBytes: options.backlogBytes ?? DEFAULT_BACKLOG_BYTES,
+      linesPerSecond: options.linesPerSecond ?? DEFAULT_LINES_PER_SECOND,
     });
     return new Response(stream, {
       headers: { "content-type": "text/event-stream; charset=utf-8" },
