@@ -160,6 +160,8 @@ async function once(index, withPage) {
     if ((await follow.count()) > 0 && !(await follow.isChecked())) await follow.check();
   }
 
+  // A second of quiet first: the pages just opened and closed are done with, both ways alike.
+  await sleep(1000);
   const cpuBefore = cpuMs(hostPid);
   writeFileSync(trigger, "");
   const wallMs = await waitFor("the service's result", () =>
