@@ -42,10 +42,24 @@ describe("the dashboard in a browser", () => {
     // Without the cookie: 401.
     const stranger = await browser.newPage();
     expect((await stranger.goto(`${origin}/`))!.status()).toBe(401);
+    // A page that says so, and how to get in.
+    expect(await stranger.locator("h1").textContent()).toBe("Not logged in");
+    expect(await stranger.locator("#reason").textContent()).toBe(
+      "Not logged in. Open the login link berth run printed, or run berth dashboard for a fresh one.",
+    );
+    expect(await stranger.locator("pre").textContent()).toBe("berth dashboard");
+    // Its style applies (the CSP allows it by hash): a narrow column.
+    expect(
+      await stranger
+        .locator("main")
+        .evaluate((main) => main.ownerDocument.defaultView!.getComputedStyle(main).maxWidth),
+    ).toBe("540px");
     // A foreign Host name: refused, even with the login link.
     const rebound = await stranger.goto(link.replace("127.0.0.1", "rebound.test"));
     expect(rebound!.status()).toBe(403);
     expect(await stranger.textContent("body")).toContain("answers only at 127.0.0.1 or localhost");
+    expect(await stranger.locator("h1").textContent()).toBe("Refused");
+    expect(await stranger.locator("pre").textContent()).toBe("berth dashboard");
 
     const page = await browser.newPage();
     await page.goto(link);
@@ -56,12 +70,18 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => page.locator("#logs").textContent()).toContain("listening on");
 
     // ANSI colours are rendered, not shown as escapes.
-    const red = page.locator("#logs .text span", { hasText: "red text" });
+    // (berth's "--- starting: <command>" line from the log file holds the text too.)
+    const red = page
+      .locator("#logs .row", { hasNotText: "--- starting" })
+      .locator(".text span", { hasText: "red text" });
     await expect.poll(() => red.getAttribute("style")).toBe("color: rgb(201, 27, 0);");
     expect(await red.locator("xpath=..").textContent()).toBe("red text plain");
     // Live lines carry their time.
     expect(
-      await page.locator("#logs .row", { hasText: "red text" }).locator(".time").textContent(),
+      await page
+        .locator("#logs .row", { hasText: "red text plain", hasNotText: "--- starting" })
+        .locator(".time")
+        .textContent(),
     ).toMatch(/^\d\d:\d\d:\d\d\.\d{3}$/);
 
     // A restart from the page: the row goes through its states and back to ready.
@@ -100,6 +120,8 @@ describe("the dashboard in a browser", () => {
     expect(await page.locator("#pause").textContent()).toBe("pause");
 
     await screenshot(page, "dashboard.png");
+    // No service waits for another: no graph.
+    expect(await page.locator("#graph-section").isVisible()).toBe(false);
 
     // The filter hides what does not match.
     await page.locator("#filter").fill("no such text");
@@ -121,6 +143,55 @@ describe("the dashboard in a browser", () => {
       .poll(() => page.locator("#gone").textContent())
       .toContain("The app host has stopped");
     expect(await page.locator("#gone").isVisible()).toBe(true);
+  });
+});
+
+describe("the dashboard's dependency graph", () => {
+  it("draws each service after what it waits for, with its state", async () => {
+    const dir = tempProject({
+      "berth.config.mjs": `export default { services: {
+  api: { command: [${node}, ${server}], ready: { http: "/" }, dependsOn: { db: "ready", migrate: "completed" } },
+  migrate: { command: [${node}, "-e", "console.log('migrated')"], oneshot: true, port: false, dependsOn: ["db"] },
+  db: { command: [${node}, ${server}], ready: { http: "/" } },
+} };\n`,
+    });
+    const berth = startBerth(["run"], { cwd: dir });
+    const [, link = ""] = await berth.waitForOutput(LOGIN);
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--no-sandbox"],
+    });
+    const page = await browser.newPage();
+    await page.goto(link);
+
+    const graph = page.locator("#graph-section");
+    await expect.poll(() => graph.isVisible()).toBe(true);
+    expect(await graph.locator("h2").textContent()).toMatch(/^Dependencies/);
+    // Each box: the service's name and its state, as the table says.
+    const box = (name: string) => page.locator(`#graph .node[data-service="${name}"]`);
+    const shown = async (name: string) =>
+      `${await box(name).locator(".name").textContent()} ${await box(name).locator(".state").textContent()}`;
+    await expect
+      .poll(async () => Promise.all(["db", "migrate", "api"].map(shown)))
+      .toEqual(["db ready", "migrate completed", "api ready"]);
+    // Left to right: db, then migrate (waits for db), then api (waits for both).
+    const left = async (name: string) => (await box(name).boundingBox())!.x;
+    expect(await left("db")).toBeLessThan(await left("migrate"));
+    expect(await left("migrate")).toBeLessThan(await left("api"));
+    // An arrow per dependency, each saying what waits for what (its tooltip).
+    expect((await page.locator("#graph .edge title").allTextContents()).sort()).toEqual([
+      "api waits for db (ready)",
+      "api waits for migrate (completed)",
+      "migrate waits for db (ready)",
+    ]);
+    await screenshot(page, "dashboard-graph.png");
+
+    // A state change shows in the graph too.
+    expect((await runBerth(["stop", "api"], { cwd: dir })).code).toBe(0);
+    await expect.poll(() => shown("api")).toBe("api stopped");
+
+    expect((await runBerth(["stop"], { cwd: dir })).code).toBe(0);
+    await berth.exited;
   });
 });
 
@@ -160,6 +231,12 @@ describe("the dashboard's logs", () => {
     await expect
       .poll(() => page.locator('tr[data-service="flood"] .state').textContent())
       .toBe("ready");
+
+    // All services: the last 100,000 lines, the older ones from the log file.
+    await expect
+      .poll(() => page.locator("#count").textContent(), { timeout: 30_000 })
+      .toBe("100,000 lines");
+    await expect.poll(async () => (await visibleRows(page)).at(-1)).toBe("done");
 
     // One service's lines: all 100,000, the older ones from its log file; followed to the end.
     await page.locator("#service").selectOption("flood");

@@ -13,7 +13,12 @@ const SECRET = "s3cr3t-0123456789abcdef";
 const ORIGIN = "http://127.0.0.1:4000";
 
 function setup(
-  options: { logFile?: (service: string) => string | undefined; backlogBytes?: number } = {},
+  options: {
+    logFile?: (service: string) => string | undefined;
+    backlogBytes?: number;
+    linesPerSecond?: number;
+    dependsOn?: () => Record<string, { name: string; condition: string }[]>;
+  } = {},
 ) {
   const target = new FakeTarget({
     services: {
@@ -28,6 +33,8 @@ function setup(
     masks: new Masks([SECRET]),
     logFile: options.logFile ?? (() => undefined),
     ...(options.backlogBytes === undefined ? {} : { backlogBytes: options.backlogBytes }),
+    ...(options.linesPerSecond === undefined ? {} : { linesPerSecond: options.linesPerSecond }),
+    ...(options.dependsOn === undefined ? {} : { dependsOn: options.dependsOn }),
   });
   /** A request as the browser on the dashboard's own page makes it. */
   const request = (path: string, init: RequestInit = {}) =>
@@ -49,6 +56,11 @@ async function login(env: ReturnType<typeof setup>) {
 
 async function post(env: ReturnType<typeof setup>, path: string, headers: Record<string, string>) {
   return env.request(path, { method: "POST", headers });
+}
+
+/** The refused page's sentence on what happened. */
+function reasonOf(page: string): string {
+  return /<p id="reason">(.*)<\/p>/.exec(page)![1]!;
 }
 
 type Event = { event: string; data: unknown };
@@ -102,10 +114,13 @@ describe("login", () => {
     const again = await env.request(`/login?token=${token}`);
     expect(again.status).toBe(401);
     expect(again.headers.get("set-cookie")).toBeNull();
-    expect(await again.json()).toEqual({
-      error:
-        "This login link was used already, or is not this host's. `berth ps` shows a fresh one.",
-    });
+    // A person opened it: a page that says what happened and how to get a fresh link.
+    expect(again.headers.get("content-type")).toMatch(/^text\/html/);
+    const page = await again.text();
+    expect(reasonOf(page)).toBe(
+      "This login link was used already, or is not this host&#39;s. Run <code>berth dashboard</code> for a fresh one.",
+    );
+    expect(page).toContain("<pre>berth dashboard</pre>");
     expect(env.sessions.loginToken).not.toBe(token);
     expect((await env.request(`/login?token=${env.sessions.loginToken}`)).status).toBe(303);
     expect((await env.request("/login")).status).toBe(401);
@@ -137,8 +152,12 @@ describe("the guard", () => {
         const text = await response.text();
         const error = path.startsWith("/api/")
           ? (JSON.parse(text) as { error: string }).error
-          : /<p>(.*)<\/p>/.exec(text)![1]!;
+          : reasonOf(text);
         expect(error).toMatch(/^Not logged in\./);
+        if (!path.startsWith("/api/")) {
+          expect(text).toContain("<h1>Not logged in</h1>");
+          expect(text).toContain("<pre>berth dashboard</pre>");
+        }
       }
       expect(env.target.subscribers).toBe(0);
     },
@@ -159,6 +178,16 @@ describe("the guard", () => {
         headers: { host },
       });
       expect(login.status).toBe(403);
+      const page = await login.text();
+      expect(page).toContain("<h1>Refused</h1>");
+      expect(reasonOf(page)).toBe(
+        `berth&#39;s dashboard answers only at 127.0.0.1 or localhost, not ${host}.`,
+      );
+      expect(page).toContain("<pre>berth dashboard</pre>");
+      // Its one inline style is allowed by hash; nothing else may load.
+      expect(login.headers.get("content-security-policy")).toMatch(
+        /^default-src 'none'; style-src 'sha256-[\w+/]+=*';/,
+      );
     }
     for (const host of ["localhost:4000", "[::1]:4000", "LOCALHOST:4000"]) {
       const response = await env.app.request(`http://${host}/api/services`, {
@@ -242,6 +271,20 @@ describe("the API", () => {
       instanceName: "shop-4f9a1c",
       dashboardUrl: ORIGIN,
     });
+  });
+
+  test("host: each service's dependencies, for the graph (none when not told)", async () => {
+    const dependsOn = { api: [], web: [{ name: "api", condition: "ready" }] };
+    for (const [env, expected] of [
+      [setup({ dependsOn: () => dependsOn }), dependsOn],
+      [setup(), {}],
+    ] as const) {
+      const { cookie } = await login(env);
+      const body = (await (await env.request("/api/host", { headers: { cookie } })).json()) as {
+        dependsOn: unknown;
+      };
+      expect(body.dependsOn).toEqual(expected);
+    }
   });
 
   test("services: every service, with the instance secret masked", async () => {
@@ -378,6 +421,27 @@ describe("the API", () => {
       event: "logs",
       data: { lines: [expect.objectContaining({ service: "web", text: "this" })] },
     });
+    await stream.cancel();
+  });
+
+  test("events: lines past a page's budget per second are dropped and counted", async () => {
+    // 10 a second: one line each 100 ms.
+    const env = setup({ linesPerSecond: 10 });
+    const { cookie } = await login(env);
+    const response = await env.request("/api/events?logs=api", { headers: { cookie } });
+    const stream = sse(response.body!);
+    await stream.read((e) => e.some((x) => x.event === "services"));
+    for (let i = 0; i < 5; i++) env.target.emitLog("api", [`line ${i}`]);
+    const noted = (e: Event) => (e.data as { dropped?: number }).dropped !== undefined;
+    const events = await stream.read((e) => e.some(noted));
+    const logs = events
+      .filter((e) => e.event === "logs")
+      .map((e) => e.data as { lines: { text: string }[]; dropped?: number });
+    expect(logs.map((l) => l.lines.map((line) => line.text))).toEqual([
+      ["line 0"],
+      [expect.stringMatching(/^berth: 4 log lines were dropped/)],
+    ]);
+    expect(logs.at(-1)!.dropped).toBe(4);
     await stream.cancel();
   });
 

@@ -6,7 +6,7 @@ import type { Masks } from "../control/mask.js";
 import type { ServiceInfo } from "../control/protocol.js";
 import type { ControlTarget } from "../control/target.js";
 import { eventStream } from "./event-stream.js";
-import { guard, type GuardVariables } from "./guard.js";
+import { guard, refuse, type GuardVariables } from "./guard.js";
 import { servePages } from "./pages.js";
 import { MAX_TAIL, recentLogs } from "./recent-logs.js";
 import type { Sessions } from "./sessions.js";
@@ -19,13 +19,19 @@ export interface DashboardAppOptions {
   masks: Masks;
   /** The log file of a service, if it has one. */
   logFile: (service: string) => string | undefined;
+  /** Each service's `dependsOn` (for the page's graph); none when not given. */
+  dependsOn?: () => Record<string, { name: string; condition: string }[]>;
   /** Bytes of log lines one page may leave unread before lines are dropped. */
   backlogBytes?: number;
+  /** Log lines one page gets at most each second; the rest are dropped and counted. */
+  linesPerSecond?: number;
 }
 
 /** Lines sent when a request names no `tail`. */
 const DEFAULT_TAIL = 500;
 const DEFAULT_BACKLOG_BYTES = 1024 * 1024;
+/** Far more than anyone reads, far less than a service can write. */
+const DEFAULT_LINES_PER_SECOND = 20_000;
 
 /**
  * The dashboard's HTTP app: plain Request → Response handlers behind the guard (loopback
@@ -33,7 +39,7 @@ const DEFAULT_BACKLOG_BYTES = 1024 * 1024;
  *
  * Routes:
  * - `GET /login?token=…`: spends the one-time token, sets the session cookie, redirects to `/`.
- * - `GET /api/host`: the host's info and the page's CSRF token.
+ * - `GET /api/host`: the host's info, each service's `dependsOn` and the page's CSRF token.
  * - `GET /api/services`: every service.
  * - `POST /api/services/:name/start|stop|restart`: answers the service once done.
  * - `GET /api/logs?service=&tail=`: recent lines (at most 100 000).
@@ -52,12 +58,10 @@ export function dashboardApp(options: DashboardAppOptions): Hono<{ Variables: Gu
   app.get("/login", (c) => {
     const session = sessions.login(c.req.query("token"));
     if (!session) {
-      return c.json(
-        {
-          error:
-            "This login link was used already, or is not this host's. `berth ps` shows a fresh one.",
-        },
+      return refuse(
+        c,
         401,
+        "This login link was used already, or is not this host's. Run `berth dashboard` for a fresh one.",
       );
     }
     setCookie(c, sessions.cookieName, session.id, {
@@ -71,7 +75,8 @@ export function dashboardApp(options: DashboardAppOptions): Hono<{ Variables: Gu
   app.get("/api/host", (c) => {
     // The login link in the host's info is for the terminal, not for the page.
     const host = { ...target.info(), dashboardUrl: origin(c) };
-    return c.json({ host, csrf: c.get("session").csrf });
+    const dependsOn = options.dependsOn?.() ?? {};
+    return c.json({ host, dependsOn, csrf: c.get("session").csrf });
   });
 
   app.get("/api/services", (c) =>
@@ -123,6 +128,7 @@ export function dashboardApp(options: DashboardAppOptions): Hono<{ Variables: Gu
       masks,
       logs: follow,
       backlogBytes: options.backlogBytes ?? DEFAULT_BACKLOG_BYTES,
+      linesPerSecond: options.linesPerSecond ?? DEFAULT_LINES_PER_SECOND,
     });
     return new Response(stream, {
       headers: { "content-type": "text/event-stream; charset=utf-8" },

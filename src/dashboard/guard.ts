@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
+import { REFUSED_CSP, refusedPage } from "./page/refused.js";
 import type { Session, Sessions } from "./sessions.js";
 
 /** What the guard leaves on the context for the handlers. */
@@ -39,7 +40,7 @@ export function guard(sessions: Sessions): MiddlewareHandler<{ Variables: GuardV
         return refuse(
           c,
           401,
-          "Not logged in. Open the login link `berth run` printed; `berth ps` shows a fresh one.",
+          "Not logged in. Open the login link `berth run` printed, or run `berth dashboard` for a fresh one.",
         );
       }
       if (c.req.method !== "GET" && c.req.method !== "HEAD") {
@@ -64,14 +65,18 @@ function hostName(host: string): string {
   return name.toLowerCase();
 }
 
-/** JSON for the API; a short page for a person who opened any other path. */
-function refuse(c: Context, status: 401 | 403 | 405, error: string): Response {
-  const response = c.req.path.startsWith("/api/")
-    ? c.json({ error }, status)
-    : c.html(
-        `<!doctype html><meta charset="utf-8"><title>berth</title><p>${escape(error)}</p>`,
-        status,
-      );
+/**
+ * JSON for the API; for a person who opened any other path, a page that says what
+ * happened and how to get a fresh login link.
+ */
+export function refuse(c: Context, status: 401 | 403 | 405, error: string): Response {
+  if (c.req.path.startsWith("/api/")) {
+    const response = c.json({ error }, status);
+    secure(response.headers);
+    return response;
+  }
+  const response = c.html(refusedPage(status, error), status);
+  response.headers.set("content-security-policy", REFUSED_CSP);
   secure(response.headers);
   return response;
 }
@@ -81,12 +86,11 @@ function secure(headers: Headers): void {
   headers.set("x-content-type-options", "nosniff");
   headers.set("x-frame-options", "DENY");
   headers.set("referrer-policy", "no-referrer");
-  headers.set(
-    "content-security-policy",
-    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  );
-}
-
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  // A refused page keeps its own, stricter one.
+  if (!headers.has("content-security-policy")) {
+    headers.set(
+      "content-security-policy",
+      "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
+  }
 }

@@ -34,6 +34,8 @@ export async function startDashboard(options: {
   /** Masked in everything sent to a page. */
   secrets: readonly string[];
   logFile: (service: string) => string | undefined;
+  /** Each service's `dependsOn`, for the page's graph. */
+  dependsOn?: () => Record<string, { name: string; condition: string }[]>;
   log: (text: string) => void;
 }): Promise<Dashboard> {
   await options.hold.release();
@@ -52,6 +54,7 @@ export async function startDashboard(options: {
     sessions,
     masks: new Masks(options.secrets),
     logFile: options.logFile,
+    dependsOn: options.dependsOn,
   });
   // Requests are answered from here on: none can come before, the port is not yet told.
   const listener = getRequestListener(app.fetch, { overrideGlobalObjects: false });

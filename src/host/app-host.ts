@@ -180,6 +180,7 @@ export class AppHost {
         hold,
         secrets: [this.app.instance.secret],
         logFile: (service) => logFiles.get(service),
+        dependsOn: () => Object.fromEntries(this.app.services.map((s) => [s.name, s.dependsOn])),
         log: (text) => this.say("warn", text),
       }).catch((error: unknown) => {
         this.say("warn", `the dashboard could not start: ${(error as Error).message}`);

@@ -1,6 +1,7 @@
 // The dashboard's page: reads /api/host and /api/logs, then follows /api/events. Every
 // value from the host goes into the page as text, never as HTML.
 import { api, since, type HostInfo, type PageLogLine, type ServiceInfo } from "./api.js";
+import { drawGraph, hasDependencies, layoutGraph, type DependsOn } from "./graph.js";
 import { linesAfter, LogsView } from "./logs-view.js";
 import { ServicesTable } from "./services-table.js";
 
@@ -9,6 +10,7 @@ function $<T extends HTMLElement>(selector: string): T {
 }
 
 let csrf = "";
+let dependsOn: DependsOn = {};
 let dropped = 0;
 const table = new ServicesTable($<HTMLTableElement>("#services").tBodies[0]!, () => csrf);
 const logs = new LogsView({
@@ -22,6 +24,14 @@ const logs = new LogsView({
   count: $("#count"),
 });
 const select = $<HTMLSelectElement>("#service");
+
+/** The dependency graph, redrawn with the table (only when some service has dependencies). */
+function showGraph(): void {
+  if (!hasDependencies(dependsOn)) return;
+  $("#graph-section").hidden = false;
+  const layout = layoutGraph([...table.services.keys()], dependsOn);
+  drawGraph(document.querySelector<SVGSVGElement>("#graph")!, layout, table.services);
+}
 
 /** Offers each service in the selector, keeping the current choice while it exists. */
 function listServices(): void {
@@ -67,7 +77,9 @@ function gone(text: string): void {
 async function main(): Promise<void> {
   let host: HostInfo;
   try {
-    ({ host, csrf } = await api<{ host: HostInfo; csrf: string }>("/api/host"));
+    ({ host, csrf, dependsOn } = await api<{ host: HostInfo; csrf: string; dependsOn: DependsOn }>(
+      "/api/host",
+    ));
   } catch (error) {
     gone((error as Error).message);
     return;
@@ -89,10 +101,12 @@ async function main(): Promise<void> {
   events.addEventListener("services", (event) => {
     table.setAll((JSON.parse(event.data as string) as { services: ServiceInfo[] }).services);
     listServices();
+    showGraph();
     void loadLogs();
   });
   events.addEventListener("service", (event) => {
     table.update((JSON.parse(event.data as string) as { service: ServiceInfo }).service);
+    showGraph();
   });
   events.addEventListener("logs", (event) => {
     const data = JSON.parse(event.data as string) as { lines: PageLogLine[]; dropped?: number };

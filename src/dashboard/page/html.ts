@@ -28,6 +28,10 @@ export const PAGE_HTML = `<!doctype html>
       <tbody></tbody>
     </table>
   </section>
+  <section id="graph-section" hidden>
+    <h2>Dependencies <span class="muted">(an arrow points from a service to what waits for it)</span></h2>
+    <svg id="graph" role="img" aria-label="dependency graph"></svg>
+  </section>
   <section>
     <h2>Logs <span id="dropped" class="muted"></span></h2>
     <div class="tools">

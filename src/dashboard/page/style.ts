@@ -33,5 +33,11 @@ button { font: inherit; margin-right: .3em; }
 #logs .time { display: inline-block; min-width: 13ch; color: var(--muted); }
 #logs .service { display: inline-block; min-width: 8ch; margin-right: 1ch; }
 #logs .stderr { color: var(--bad); }
+#graph { display: block; max-width: 100%; overflow: visible; font-size: 12px; }
+#graph rect { fill: var(--code); stroke: currentColor; }
+#graph .name { fill: var(--fg); }
+#graph .state { fill: currentColor; text-anchor: end; }
+#graph .edge { fill: none; stroke: var(--muted); }
+#graph .arrow { fill: var(--muted); }
 #gone { margin: 1em 1.25em; padding: 1em; border: 1px solid var(--bad); color: var(--bad); }
 `;

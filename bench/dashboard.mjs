@@ -1,0 +1,234 @@
+// The dashboard's cost: one service writes 100 MB of 100-byte lines under a detached
+// `berth run`, once with a dashboard page (chromium) open following every service's logs and
+// once with none, taking turns. Prints the service's own wall time for its writing both ways
+// (target: the page costs under 10%), the app host's peak RSS (target: under 120 MB), and
+// the page's time from navigation to its first log line on screen (median of 10 loads, with
+// a near-empty log and again after the 100 MB).
+//
+//   npm run bench:dashboard            (builds first)
+//   node bench/dashboard.mjs [--mb 100] [--runs 3] [--loads 10]
+//
+// Needs chromium at /usr/bin/chromium (`apt-get install chromium`).
+
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { promisify } from "node:util";
+import { chromium } from "playwright-core";
+import { berthCli } from "./berth.mjs";
+
+const CHROMIUM = "/usr/bin/chromium";
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 && args[at + 1] !== undefined ? Number(args[at + 1]) : fallback;
+};
+const megabytes = Math.max(1, Math.round(option("mb", 100)));
+const runs = Math.max(1, option("runs", 3));
+const loads = Math.max(1, option("loads", 10));
+
+const berthBin = berthCli();
+if (!existsSync(CHROMIUM)) {
+  console.error(`${CHROMIUM} is missing: install it (apt-get install chromium) and run again.`);
+  process.exit(1);
+}
+
+// The service says it is waiting, then on the trigger file writes its lines in 1 MB writes
+// (waiting on backpressure), and writes how long that took, in ms, to the result file. It
+// keeps running afterwards so the host stays up until the bench stops it.
+const generator = `
+const { existsSync, writeFileSync } = require("node:fs");
+const [trigger, result, count] = process.argv.slice(2);
+console.log("gen waiting for " + trigger);
+const lines = [];
+for (let i = 0; i < 10_000; i++) lines.push(("line " + i + " ").padEnd(99, "x") + "\\n");
+const block = Buffer.from(lines.join(""));
+setInterval(() => {}, 60_000);
+const poll = setInterval(() => {
+  if (!existsSync(trigger)) return;
+  clearInterval(poll);
+  const started = performance.now();
+  let blocks = Number(count) / 10_000;
+  const more = () => {
+    while (blocks > 0) {
+      blocks--;
+      const last = blocks === 0;
+      const ok = process.stdout.write(block, last ? () => {
+        writeFileSync(result, String(performance.now() - started));
+      } : undefined);
+      if (!ok) return void process.stdout.once("drain", more);
+    }
+  };
+  more();
+}, 5);
+`;
+
+const work = mkdtempSync(join(tmpdir(), "berth-bench-dashboard-"));
+const env = {
+  ...process.env,
+  BERTH_HOME: join(work, "home"),
+  BERTH_RUNTIME_DIR: join(work, "run"),
+};
+const generatorPath = join(work, "generate.cjs");
+writeFileSync(generatorPath, generator);
+
+const run = promisify(execFile);
+const berth = (argv, cwd) => run(process.execPath, [berthBin, ...argv], { cwd, env });
+
+let browser;
+const projects = [];
+async function cleanUp() {
+  await browser?.close().catch(() => {});
+  for (const project of projects) await berth(["stop"], project).catch(() => {});
+  rmSync(work, { recursive: true, force: true });
+}
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => void cleanUp().then(() => process.exit(130)));
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+async function waitFor(what, check, timeoutMs = 300_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** The peak resident set of a process so far (VmHWM), in bytes. */
+function peakRss(pid) {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (!match) throw new Error(`no VmHWM for pid ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+/** The CPU time a process has used so far (user + system), in ms. */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Opens the dashboard `loads` times; the ms from navigation to a log row on screen, each. */
+async function firstLineTimes(context, origin) {
+  const times = [];
+  for (let i = 0; i < loads; i++) {
+    const page = await context.newPage();
+    const started = performance.now();
+    await page.goto(`${origin}/`);
+    await page.locator("#logs .row").first().waitFor({ state: "visible", timeout: 60_000 });
+    times.push(performance.now() - started);
+    await page.close();
+  }
+  return times;
+}
+
+/** One detached host, one 100 MB write; with a page following all logs when `withPage`. */
+async function once(index, withPage) {
+  const project = join(work, `project-${index}`);
+  mkdirSync(project, { recursive: true });
+  projects.push(project);
+  const trigger = join(project, "go");
+  const result = join(project, "result");
+  const command = [process.execPath, generatorPath, trigger, result, String(megabytes * 10_000)];
+  const config = { services: { gen: { command, port: false } } };
+  writeFileSync(join(project, "berth.config.json"), JSON.stringify(config, null, 2));
+  await berth(["run", "--detach"], project);
+  const status = JSON.parse((await berth(["status", "--json"], project).catch((e) => e)).stdout);
+  if (status.status !== "running" || !status.dashboardUrl) {
+    throw new Error(`the host is not running with a dashboard: ${JSON.stringify(status)}`);
+  }
+  const hostPid = status.pid;
+  const origin = new URL(status.dashboardUrl).origin;
+
+  let context;
+  let page;
+  let before = [];
+  if (withPage) {
+    context = await browser.newContext();
+    const login = await context.newPage();
+    await login.goto(status.dashboardUrl);
+    await login.close();
+    before = await firstLineTimes(context, origin);
+    page = await context.newPage();
+    await page.goto(`${origin}/`);
+    await page.locator("#logs .row", { hasText: "gen waiting" }).waitFor({ timeout: 60_000 });
+    const follow = page.locator("#follow");
+    if ((await follow.count()) > 0 && !(await follow.isChecked())) await follow.check();
+  }
+
+  // A second of quiet first: the pages just opened and closed are done with, both ways alike.
+  await sleep(1000);
+  const cpuBefore = cpuMs(hostPid);
+  writeFileSync(trigger, "");
+  const wallMs = await waitFor("the service's result", () =>
+    existsSync(result) && readFileSync(result, "utf8") !== ""
+      ? Number(readFileSync(result, "utf8"))
+      : undefined,
+  );
+  let shown;
+  let after = [];
+  if (withPage) {
+    // The page has caught up once its line count holds still for a second.
+    let previous;
+    let still = 0;
+    while (still < 10) {
+      const now = await page.locator("#count").textContent();
+      still = now === previous ? still + 1 : 0;
+      previous = now;
+      await sleep(100);
+    }
+    const dropped = await page.locator("#dropped").textContent();
+    shown = `${previous}${dropped ? ` (${dropped})` : ""}`;
+  }
+  const peak = peakRss(hostPid);
+  const cpu = cpuMs(hostPid) - cpuBefore;
+  if (withPage) {
+    after = await firstLineTimes(context, origin);
+    await context.close();
+  }
+  await berth(["stop"], project);
+  projects.splice(projects.indexOf(project), 1);
+  rmSync(project, { recursive: true, force: true });
+  return { wallMs, peak, cpu, before, after, shown };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const ms = (value) => `${value.toFixed(0)} ms`;
+
+try {
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  console.log(`# ${megabytes} MB of 100-byte lines, ${runs} run(s) each way, detached host`);
+  const withPage = [];
+  const without = [];
+  for (let i = 0; i < runs; i++) {
+    without.push(await once(2 * i, false));
+    withPage.push(await once(2 * i + 1, true));
+  }
+  const wallWith = median(withPage.map((r) => r.wallMs));
+  const wallWithout = median(without.map((r) => r.wallMs));
+  console.log(`service wall, no page:          ${ms(wallWithout)}`);
+  console.log(`service wall, page following:   ${ms(wallWith)}`);
+  console.log(
+    `page's cost to the service:     ${((wallWith / wallWithout - 1) * 100).toFixed(1)}%`,
+  );
+  console.log(`host peak rss, no page:         ${mb(median(without.map((r) => r.peak)))}`);
+  console.log(`host peak rss, page following:  ${mb(median(withPage.map((r) => r.peak)))}`);
+  console.log(`host cpu for the write, no page: ${ms(median(without.map((r) => r.cpu)))}`);
+  console.log(`host cpu for the write, page:    ${ms(median(withPage.map((r) => r.cpu)))}`);
+  const before = withPage.flatMap((r) => r.before);
+  const after = withPage.flatMap((r) => r.after);
+  console.log(`first log line, few lines:      ${ms(median(before))} (median of ${before.length})`);
+  console.log(`first log line, after the run:  ${ms(median(after))} (median of ${after.length})`);
+  const shown = withPage.at(-1).shown;
+  if (shown) console.log(`page's line count at the end:   ${shown}`);
+} catch (error) {
+  console.error(`bench failed: ${error.message}`);
+  process.exitCode = 1;
+} finally {
+  await cleanUp();
+}
