@@ -13,4 +13,11 @@ describe("ANSI colours", () => {
     ]);
     expect(plainText("\u001b[32mok\u001b[0m done")).toBe("ok done");
   });
+
+  test("drop a title change and a clear screen as a terminal's view does", () => {
+    expect(ansiSegments("\u001b]0;pwned\u0007\u001b[2J\u001b[32mok")).toEqual([
+      { text: "ok", style: { color: "#00a600" } },
+    ]);
+    expect(plainText("\u001b]0;pwned\u0007title gone")).toBe("title gone");
+  });
 });

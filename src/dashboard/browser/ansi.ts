@@ -1,3 +1,5 @@
+import { terminalSafe } from "../../platform/terminal/terminal-text.js";
+
 /** A run of a line's text with the CSS style its ANSI codes gave it. */
 export interface Segment {
   text: string;
@@ -72,8 +74,12 @@ function sgr(style: Segment["style"], codes: number[]): void {
   }
 }
 
-/** A line's text split by its ANSI colours; other escape sequences are dropped. */
-export function ansiSegments(text: string): Segment[] {
+/**
+ * A line's text split by its ANSI colours; other control sequences (a title's `ESC]0;…`, a
+ * clear screen) are dropped as they are for a terminal.
+ */
+export function ansiSegments(line: string): Segment[] {
+  const text = terminalSafe(line);
   const segments: Segment[] = [];
   const style: Segment["style"] = {};
   let at = 0;
@@ -91,7 +97,7 @@ export function ansiSegments(text: string): Segment[] {
 
 /** The text a user sees: the line without its escape sequences. */
 export function plainText(text: string): string {
-  return text.replace(CSI, "");
+  return terminalSafe(text).replace(CSI, "");
 }
 
 /** The segments as DOM nodes: a text node when unstyled, else a styled span. */
