@@ -28,16 +28,24 @@ afterEach(async () => {
   browser = undefined;
 });
 
+/** `berth run` in `dir`, its printed login link and origin, and Debian's chromium. */
+async function runWithBrowser(dir: string, args: string[] = []) {
+  const berth = startBerth(["run"], { cwd: dir });
+  const [, link = "", origin = ""] = await berth.waitForOutput(LOGIN);
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", ...args],
+  });
+  return { berth, link, origin, browser };
+}
+
 describe("the dashboard in a browser", () => {
   it("refuses a foreign Host, logs in, follows restarts from the page and a terminal, logs, filter, the host stopping", async () => {
     const dir = tempProject({ "berth.config.mjs": CONFIG });
-    const berth = startBerth(["run"], { cwd: dir });
-    const [, link = "", origin] = await berth.waitForOutput(LOGIN);
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      // rebound.test stands for a DNS-rebinding site: a foreign name that resolves to us.
-      args: ["--no-sandbox", "--host-resolver-rules=MAP rebound.test 127.0.0.1"],
-    });
+    // rebound.test stands for a DNS-rebinding site: a foreign name that resolves to us.
+    const { berth, link, origin, browser } = await runWithBrowser(dir, [
+      "--host-resolver-rules=MAP rebound.test 127.0.0.1",
+    ]);
 
     // Without the cookie: 401.
     const stranger = await browser.newPage();
@@ -155,12 +163,7 @@ describe("the dashboard's dependency graph", () => {
   db: { command: [${node}, ${server}], ready: { http: "/" } },
 } };\n`,
     });
-    const berth = startBerth(["run"], { cwd: dir });
-    const [, link = ""] = await berth.waitForOutput(LOGIN);
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox"],
-    });
+    const { berth, link, browser } = await runWithBrowser(dir);
     const page = await browser.newPage();
     await page.goto(link);
 
@@ -219,12 +222,7 @@ describe("the dashboard's logs", () => {
   flood: { command: [${node}, "-e", ${JSON.stringify(flood)}], port: false, ready: { log: "done" } },
 } };\n`,
     });
-    const berth = startBerth(["run"], { cwd: dir });
-    const [, link = ""] = await berth.waitForOutput(LOGIN);
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox"],
-    });
+    const { berth, link, browser } = await runWithBrowser(dir);
     const page = await browser.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(link);
