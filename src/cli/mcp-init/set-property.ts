@@ -11,7 +11,9 @@ export interface Layout {
  * changing only the characters of that property: an existing value is replaced where it
  * stands; a new property goes after the last one, on a line of its own when the object
  * puts its properties on lines of their own (at their indentation), else on the same line.
- * A comment ending the last property's line stays on that line.
+ * A comment ending the last property's line stays on that line. (jsonc-parser's own
+ * `modify` reformats the property before the insertion point, so another server's
+ * one-line entry would be rewritten.)
  *
  * @example
  * setProperty('{\n  "a": 1\n}\n', tree, "b", [2], { unit: "  ", eol: "\n" })
