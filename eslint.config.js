@@ -19,6 +19,8 @@ const layers = [
   "host",
   "monitor",
   "mcp",
+  // The app model as files for Compose and Kubernetes: reads the config and the state only.
+  "publish",
   "cli",
 ];
 const layerZones = layers.map((layer, i) => ({

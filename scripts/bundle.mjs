@@ -67,9 +67,14 @@ await build({
   alias: { ...cliOptions.alias, ajv },
 });
 
+// `berth publish` alone needs the YAML library and the Kubernetes models: a bundle of its
+// own too (src/cli/commands/publish.ts requires it by path).
+const publish = "dist/cli/publish.cjs";
+await build({ ...cliOptions, entryPoints: ["src/cli/publish-command.ts"], outfile: publish });
+
 // esbuild leaves `import()` of a module outside the bundle (Node's own included) as it is:
 // it would load the ES module loader, which the bundle exists to avoid. Use createRequire.
-for (const file of [cli, mcp]) {
+for (const file of [cli, mcp, publish]) {
   const dynamic = readFileSync(file, "utf8")
     .split("\n")
     // A comment may mention import() (the MCP SDK's do); only code counts.

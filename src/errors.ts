@@ -35,7 +35,9 @@ export type ErrorCode =
   | "BINARY_CHECKSUM_MISSING"
   | "BINARY_UNPACK_FAILED"
   | "BINARY_CANNOT_RUN"
-  | "CLIENT_CONFIG_INVALID";
+  | "CLIENT_CONFIG_INVALID"
+  | "PUBLISH_UNSUPPORTED"
+  | "PUBLISH_FILES_EDITED";
 
 /** Process exit codes; stable, documented in the README. */
 export const ExitCode = {
@@ -52,6 +54,8 @@ export const ExitCode = {
   hostUnresponsive: 8,
   /** A binary service's binary could not be looked up, downloaded, unpacked or run. */
   binaryFailed: 9,
+  /** `berth publish`: a file it would replace was edited, or is not its own. */
+  publishFilesEdited: 10,
   /** `berth exec`: the services did not come up, so the command never ran. */
   execServicesFailed: 125,
   /** `berth exec`: the command exists but is not executable (as a shell says). */
@@ -101,6 +105,9 @@ const exitCodeOf: Record<ErrorCode, number> = {
   BINARY_CANNOT_RUN: ExitCode.binaryFailed,
   // An MCP client's config file (`.mcp.json`) that `berth mcp init` would edit is not JSON.
   CLIENT_CONFIG_INVALID: ExitCode.config,
+  // A service that cannot run in a container as written: the config says how it should.
+  PUBLISH_UNSUPPORTED: ExitCode.config,
+  PUBLISH_FILES_EDITED: ExitCode.publishFilesEdited,
 };
 
 export interface BerthErrorOptions {

@@ -325,6 +325,42 @@ projectOptions(
   ),
 );
 
+projectOptions(
+  program
+    .command("publish")
+    .description(
+      "write the app for Docker Compose or Kubernetes: compose.yaml, or manifests with a " +
+        "kustomization.yaml (edits are kept: a file you changed is replaced only with --force)",
+    )
+    .addOption(
+      new Option("-t, --target <engine>", "the engine to write for")
+        .choices(["compose", "kubernetes"])
+        .makeOptionMandatory(),
+    )
+    .option("-o, --out <dir>", "the folder to write (default: <project>/deploy/<engine>)")
+    .option("--force", "replace files you edited since berth wrote them"),
+).action(
+  action(
+    async (options: {
+      config?: string;
+      apphost?: string;
+      target: "compose" | "kubernetes";
+      out?: string;
+      force?: boolean;
+    }) => {
+      const { publishCommand } = await import("./commands/publish.js");
+      return publishCommand({
+        cwd: process.cwd(),
+        configPath: projectFlag(options),
+        target: options.target,
+        out: options.out,
+        force: Boolean(options.force),
+        verbose: verbose(),
+      });
+    },
+  ),
+);
+
 /** Parses the command line and runs the command; never rejects. */
 async function main(): Promise<void> {
   try {

@@ -3,7 +3,10 @@
  * known: templates (`{{services.api.url}}`) are still unrendered and ports not yet chosen.
  * `model/plan.ts` turns it into the `AppModel` the supervisor runs.
  */
+import type { BuildSpec } from "./publish.js";
 import type { DependencyCondition, RestartPolicy } from "./types.js";
+
+export type { BuildSpec };
 
 /** A dependency on another service, and what to wait for. */
 export interface Dependency {
@@ -110,6 +113,23 @@ export interface NormalizedServiceFields {
   stop: StopSpec;
   /** The binary's arguments (templates unrendered); always `[]` for a command. */
   args: string[];
+  /** How `berth publish` runs it in a container. */
+  container: ContainerSpec;
+  /**
+   * The variables of `env` whose value came from an env file (not replaced by `env`):
+   * `berth publish` keeps them out of the files it writes for committing.
+   */
+  fromEnvFiles: string[];
+}
+
+/** How `berth publish` runs a service in a container. */
+export interface ContainerSpec {
+  /** `false`: left out of what `berth publish` writes. */
+  published: boolean;
+  /** An existing image, run as is. */
+  image?: string;
+  /** A Dockerfile of the user's, run as is. */
+  build?: BuildSpec;
 }
 
 /** A service runs either a command or a downloaded binary: exactly one is set. */
@@ -140,4 +160,8 @@ export interface NormalizedConfig {
   leftOut?: string[];
   /** The dashboard as written (`BerthConfig.dashboard`); absent means on, any port. */
   dashboard?: false | { port?: number };
+  /** Every env file the config names (top level and services), as written. */
+  envFileNames: string[];
+  /** The top level's `publish`, as written. */
+  publish?: { nodeImage?: string; registry?: string };
 }

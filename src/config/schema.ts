@@ -9,6 +9,7 @@ import { dependsOnSchema, type ParsedDependency } from "./depends-on.js";
 import { envFileSchema, type EnvFileSpec } from "./env-file.js";
 import { byType, command, duration, expected, isPort, portNumber, strict, text } from "./fields.js";
 import { describe, isPlainObject, type ConfigIssue } from "./issues.js";
+import { buildSchema, imageSchema, publishSchema } from "./publish.js";
 import { readySchema } from "./ready.js";
 import { restartSchema, restartSpec } from "./restart.js";
 import { watchSchema } from "./watch.js";
@@ -31,7 +32,10 @@ type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
  * (whether it needs one depends on the other services' templates), and its env files are
  * not read yet: `validate.ts` settles both.
  */
-export type ParsedService = OmitEach<NormalizedService, "name" | "dependsOn" | "port"> & {
+export type ParsedService = OmitEach<
+  NormalizedService,
+  "name" | "dependsOn" | "port" | "fromEnvFiles"
+> & {
   dependsOn: ParsedDependency[];
   port: PortRequest | null | "when-needed";
   envFiles: EnvFileSpec[];
@@ -101,6 +105,9 @@ export const serviceSchema = strict(
     stopSignal: z.enum(signals, expected(signals.map((s) => `"${s}"`).join(", "))).optional(),
     stopTimeout: duration().optional(),
     oneshot: z.boolean(expected("true or false")).optional(),
+    image: imageSchema.optional(),
+    build: buildSchema.optional(),
+    publish: z.boolean(expected("true or false")).optional(),
   },
   "a service: an object with a `command` or a `binary`",
 ).transform((s, ctx): ParsedService => {
@@ -136,6 +143,12 @@ export const serviceSchema = strict(
       `expected at most maxDelay (${restart.maxDelayMs}ms), got ${restart.initialDelayMs}ms; raise \`maxDelay\` too`,
     );
   }
+  if (s.image !== undefined && s.build !== undefined) {
+    problem(
+      ["build"],
+      "a service runs an `image` or a `build` when published, not both; remove one",
+    );
+  }
   // Neither is reported by `runProblems`; the config is then refused as a whole.
   const runs = s.binary ? { binary: s.binary } : { command: s.command ?? "" };
   return {
@@ -151,6 +164,11 @@ export const serviceSchema = strict(
     ...(s.watch === undefined ? {} : { watch: s.watch }),
     ...(s.ready === undefined ? {} : { ready: s.ready }),
     dependsOn: s.dependsOn ?? [],
+    container: {
+      published: s.publish ?? true,
+      ...(s.image === undefined ? {} : { image: s.image }),
+      ...(s.build === undefined ? {} : { build: s.build }),
+    },
     restart,
     stop: {
       signal: s.stopSignal ?? defaults.stopSignal,
@@ -227,6 +245,7 @@ export const configSchema = strict(
         error: 'expected at least one service, like { api: { command: "node api.js" } }, got {}',
       }),
     dashboard: dashboardSchema.optional(),
+    publish: publishSchema.optional(),
   },
   "a config object (export default defineConfig({ services: { ... } }))",
 );

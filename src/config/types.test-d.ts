@@ -8,13 +8,16 @@ import type * as z from "zod";
 import type { binarySchema } from "./binary.js";
 import type { readySchema } from "./ready.js";
 import type { restartSchema } from "./restart.js";
+import type { buildSchema, publishSchema } from "./publish.js";
 import type { configSchema, dashboardSchema, serviceSchema } from "./schema.js";
 import type {
   BerthConfig,
   BinaryConfig,
+  BuildConfig,
   DashboardConfig,
   DependencyCondition,
   HttpReadyConfig,
+  PublishConfig,
   ReadyConfig,
   RestartConfig,
   RestartPolicy,
@@ -52,6 +55,8 @@ export type Checks = [
   Expect<Matches<RestartConfig, ObjectForm<z.input<typeof restartSchema>>>>,
   Expect<Matches<WatchConfig, ObjectForm<z.input<typeof watchSchema>>>>,
   Expect<Matches<DashboardConfig, ObjectForm<z.input<typeof dashboardSchema>>>>,
+  Expect<Matches<BuildConfig, ObjectForm<z.input<typeof buildSchema>>>>,
+  Expect<Matches<PublishConfig, z.input<typeof publishSchema>>>,
   // The value sets defined once in types.ts and once in the schemas agree both ways.
   Expect<Equal<Exclude<ServiceInput["stopSignal"], undefined>, StopSignal>>,
   Expect<Equal<Extract<z.input<typeof restartSchema>, string>, RestartPolicy>>,

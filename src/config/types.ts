@@ -286,6 +286,32 @@ export interface ServiceOptions {
   stopTimeout?: Duration;
   /** A task that runs to completion; success is exit code 0. Default: `false`. */
   oneshot?: boolean;
+  /**
+   * For `berth publish`: an existing image that runs this service in a container, used as
+   * is (its own entrypoint and command): `"postgres:16"`, `"redis:7"`. Give its port as a
+   * number, the one the image listens on. Not with `build`. Default: a Node service runs in
+   * the image berth writes a Dockerfile for (see `publish.nodeImage`).
+   */
+  image?: string;
+  /**
+   * For `berth publish`: a Dockerfile of yours that builds this service's image, run as is
+   * (its own command): the context folder (`"services/api"`, holding a `Dockerfile`) or
+   * `{ context, dockerfile }`, relative to the config file's folder. Not with `image`.
+   */
+  build?: string | BuildConfig;
+  /**
+   * `false` leaves this service out of `berth publish` (a tool only used on your machine).
+   * A published service may not refer to it in a template. Default: `true`.
+   */
+  publish?: boolean;
+}
+
+/** A Dockerfile of the user's, for `berth publish`. */
+export interface BuildConfig {
+  /** The build context, relative to the config file's folder. Default: `"."`. */
+  context?: string;
+  /** The Dockerfile, relative to `context`. Default: `"Dockerfile"`. */
+  dockerfile?: string;
 }
 
 /** A service that runs a command. */
@@ -331,6 +357,23 @@ export interface BerthConfig {
    * `.berth/state.json`), else a free one.
    */
   dashboard?: false | DashboardConfig;
+  /** How `berth publish` writes this app for Docker Compose and Kubernetes. */
+  publish?: PublishConfig;
+}
+
+/** Settings of `berth publish` shared by every service. */
+export interface PublishConfig {
+  /**
+   * The base image of the Dockerfile berth writes for Node services (those with no `image`
+   * or `build`); it needs `node` and `/bin/sh`, and the package manager of your lock file.
+   * Default: `"node:20-slim"`.
+   */
+  nodeImage?: string;
+  /**
+   * Where the images berth builds are pushed, as a prefix of their names:
+   * `"ghcr.io/acme"` gives `ghcr.io/acme/<project>-node`. Default: none (local names).
+   */
+  registry?: string;
 }
 
 export interface DashboardConfig {

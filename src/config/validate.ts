@@ -8,7 +8,7 @@ import { formatPath, isPlainObject, type ConfigIssue } from "./issues.js";
 import type { Dependency } from "./normalized.js";
 import type { NormalizedConfig, NormalizedService } from "./normalized.js";
 import { dependsOnSchema } from "./depends-on.js";
-import { readEnvFiles, type LoadedEnvFile } from "./env-file.js";
+import { readEnvFiles, type EnvFileSpec, type LoadedEnvFile } from "./env-file.js";
 import { settlePorts } from "./port-needs.js";
 import { configSchema, runProblems, serviceSchema, type ParsedService } from "./schema.js";
 
@@ -69,8 +69,16 @@ export function validateConfig(
     projectDir,
     ...(top.data.name === undefined ? {} : { name: top.data.name }),
     ...(top.data.dashboard === undefined ? {} : { dashboard: top.data.dashboard }),
+    ...(top.data.publish === undefined ? {} : { publish: top.data.publish }),
+    envFileNames: envFileNames(top.data.envFile ?? [], entries),
     services: entries.map((entry) => normalizeService(entry, entries, environment)),
   };
+}
+
+/** Every env file the config names, as written, once each in order. */
+function envFileNames(shared: readonly EnvFileSpec[], entries: readonly ServiceEntry[]): string[] {
+  const own = entries.flatMap((entry) => entry.parsed?.envFiles ?? []);
+  return [...new Set([...shared, ...own].map((spec) => spec.path))];
 }
 
 function fromZod(issues: readonly core.$ZodIssue[], prefix: PropertyKey[]): ConfigIssue[] {
@@ -101,8 +109,9 @@ function normalizeService(
     ),
   );
   const env: Record<string, string> = Object.assign({}, ...files, service.env);
+  const fromEnvFiles = Object.keys(env).filter((name) => !(name in service.env));
   if (port === "when-needed") throw new Error(`the port of ${entry.name} was not settled`);
-  return { name: entry.name, ...service, port, env, dependsOn };
+  return { name: entry.name, ...service, port, env, dependsOn, fromEnvFiles };
 }
 
 function invalid(file: string, issues: ConfigIssue[], names: string[]): BerthError {

@@ -1,0 +1,193 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { validateConfig } from "../config/validate.js";
+import { isBerthError } from "../errors.js";
+import { planContainers } from "./plan.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "berth-publish-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const SECRET = "5e".repeat(32);
+
+function plan(raw: Record<string, unknown>) {
+  const config = validateConfig(raw, join(dir, "berth.config.ts"), {});
+  return planContainers(config, { secret: SECRET, leaveOut: ["deploy/compose"] });
+}
+
+/** The problem lines of a config that cannot be published. */
+function problems(raw: Record<string, unknown>): string[] {
+  try {
+    plan(raw);
+  } catch (error) {
+    if (isBerthError(error, "PUBLISH_UNSUPPORTED")) return error.details;
+    throw error;
+  }
+  throw new Error("expected the config not to publish");
+}
+
+describe("planContainers", () => {
+  test("references name the engine's hosts and the containers' ports", () => {
+    const app = plan({
+      name: "shop",
+      services: {
+        db: {
+          command: "postgres -D {{dataDir}} -p {{port}}",
+          image: "postgres:16",
+          port: 5432,
+          url: "postgres://postgres@localhost:{{port}}/shop",
+          ready: { command: "pg_isready -h 127.0.0.1 -p {{port}}" },
+        },
+        api: {
+          command: ["node", "api.js"],
+          port: "auto",
+          dependsOn: ["db"],
+          env: { DATABASE_URL: "{{services.db.url}}", SELF: "{{url}}" },
+          ready: { http: { path: "/whoami", body: "{{instance.name}}" } },
+        },
+        worker: { command: "node worker.js", port: false, dependsOn: ["api"] },
+      },
+    });
+    const [db, api, worker] = app.services;
+    expect(app.project).toBe("shop");
+    expect(db).toMatchObject({ host: "db", image: "postgres:16", port: 5432, hostPort: 5432 });
+    expect(db!.runs).toEqual({ kind: "image" });
+    expect(db!.ready).toEqual({
+      kind: "command",
+      timeoutMs: 60_000,
+      command: ["/bin/sh", "-c", "pg_isready -h 127.0.0.1 -p 5432"],
+    });
+    expect(api).toMatchObject({ image: "shop-node", port: 8080 });
+    expect(api!.hostPort).toBeUndefined();
+    expect(api!.env).toMatchObject({
+      DATABASE_URL: "postgres://postgres@db:5432/shop",
+      SELF: "http://api:8080",
+      BERTH_DB_URL: "postgres://postgres@db:5432/shop",
+      BERTH_API_URL: "http://api:8080",
+      PORT: "8080",
+      BERTH_INSTANCE: "shop",
+      BERTH_SERVICE: "api",
+    });
+    expect(api!.ready).toMatchObject({ kind: "http", port: 8080, path: "/whoami", body: "shop" });
+    expect(api!.runs).toEqual({ kind: "node", command: ["node", "api.js"], workingDir: "/app" });
+    expect(worker!.runs).toMatchObject({ command: ["/bin/sh", "-c", "node worker.js"] });
+    expect(worker!.env.PORT).toBeUndefined();
+    // Sorted, so publishing twice writes the same bytes.
+    expect(Object.keys(api!.env)).toEqual([...Object.keys(api!.env)].sort());
+  });
+
+  test("env files and the instance secret are secret; the rest is plain", () => {
+    writeFileSync(join(dir, ".env"), "STRIPE_KEY=sk_test_1\nSHARED=from-file\n");
+    const app = plan({
+      envFile: ".env",
+      services: {
+        api: {
+          command: "node api.js",
+          env: { SHARED: "from-env", TOKEN: "t-{{instance.secret}}", LEVEL: "debug" },
+        },
+      },
+    });
+    const [api] = app.services;
+    expect(api!.secretEnv).toEqual({ STRIPE_KEY: "sk_test_1", TOKEN: `t-${SECRET}` });
+    expect(api!.env).toMatchObject({ SHARED: "from-env", LEVEL: "debug" });
+    expect(JSON.stringify(api!.env)).not.toContain(SECRET);
+    expect(app.node!.leaveOut).toEqual([
+      ".berth",
+      ".env",
+      ".git",
+      "deploy/compose",
+      "node_modules",
+    ]);
+  });
+
+  test("a data folder is a volume for each service that names it", () => {
+    const app = plan({
+      services: {
+        migrate: { command: "node m.js", oneshot: true, env: { DB: "{{services.api.dataDir}}/x" } },
+        api: { command: "node api.js", env: { DB: "{{dataDir}}/x" }, dependsOn: ["migrate"] },
+        web: { command: "node web.js" },
+      },
+    });
+    const [migrate, api, web] = app.services;
+    expect(migrate!.mounts).toEqual(["api"]);
+    expect(migrate!.env.BERTH_DATA_DIR).toBeUndefined();
+    expect(api!.mounts).toEqual(["api"]);
+    expect(api!.env).toMatchObject({ DB: "/berth/data/api/x", BERTH_DATA_DIR: "/berth/data/api" });
+    expect(web!.mounts).toEqual([]);
+    expect(api!.dependsOn).toEqual([{ name: "migrate", condition: "completed" }]);
+  });
+
+  test("names become DNS names; the project is named by its folder", () => {
+    const app = plan({ services: { My_Api: { command: "node api.js", port: 3000 } } });
+    expect(app.services[0]).toMatchObject({ name: "My_Api", host: "my-api" });
+    expect(app.services[0]!.env.BERTH_MY_API_URL).toBe("http://my-api:3000");
+    expect(app.project).toMatch(/^berth-publish-/);
+  });
+
+  test("a service left out is not published, and what waits for it is told", () => {
+    const app = plan({
+      services: {
+        tool: { command: "some-dev-tool", publish: false },
+        api: { command: "node api.js", dependsOn: ["tool"] },
+      },
+    });
+    expect(app.services.map((s) => s.name)).toEqual(["api"]);
+    expect(app.leftOut).toEqual(["tool"]);
+    expect(app.services[0]!.dependsOn).toEqual([]);
+    expect(app.notes.join("\n")).toContain("api waits for tool on this machine");
+  });
+
+  test("every service that cannot run in a container is named at once, with what to do", () => {
+    const list = problems({
+      services: {
+        cache: { command: "redis-server --port {{port}}", port: 6379 },
+        store: {
+          binary: { name: "store", version: "1.0.0", url: "https://x/s", insecure: true },
+        },
+        db: { command: "postgres", image: "postgres:16", port: "auto" },
+        tool: { command: "node tool.js", publish: false, port: 4000 },
+        api: { command: "node api.js", env: { T: "{{services.tool.url}}" } },
+        job: { command: "node job.js --key {{instance.secret}}" },
+      },
+    });
+    expect(list).toEqual([
+      "services.cache: runs redis-server, which the Node image does not have; give it an `image` (such as the official one for redis-server) or a `build`, or `publish: false`",
+      "services.store: runs the binary store, which berth downloads for this machine only; give it an `image` (or a `build`), or `publish: false`",
+      "services.db: runs image postgres:16, so its port must be the one that image listens on; set `port` to that number",
+      "services.api: env.T names {{services.tool.url}}, but tool has `publish: false`; publish tool too, or leave api out",
+      "services.job: command holds {{instance.secret}}, which would be written into the files to commit; pass it in `env` instead",
+    ]);
+  });
+
+  test("a package's own binary runs in the Node image; dependencies need a lock file", () => {
+    mkdirSync(join(dir, "node_modules", ".bin"), { recursive: true });
+    writeFileSync(join(dir, "node_modules", ".bin", "vite"), "");
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ dependencies: { vite: "8" } }));
+    expect(problems({ services: { web: { command: "vite --port {{port}}" } } })).toEqual([
+      expect.stringContaining("lists dependencies but the project has no lock file"),
+    ]);
+    writeFileSync(join(dir, "package-lock.json"), "{}");
+    const app = plan({ services: { web: { command: "vite --port {{port}}" } } });
+    expect(app.node!.install).toEqual({
+      files: ["package.json", "package-lock.json"],
+      command: "npm ci",
+    });
+  });
+
+  test("a log ready check and restart: no are noted as not carried over", () => {
+    const app = plan({
+      services: {
+        api: { command: "node api.js", ready: { log: "listening" }, restart: "no" },
+      },
+    });
+    expect(app.services[0]!.ready).toBeUndefined();
+    expect(app.notes).toEqual([
+      expect.stringContaining("api's ready check watches its log"),
+      expect.stringContaining('api has `restart: "no"`'),
+    ]);
+  });
+});
