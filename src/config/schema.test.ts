@@ -13,6 +13,7 @@ describe("normalized config", () => {
     expect(config).toEqual({
       file,
       projectDir: "/work/app",
+      envFileNames: [],
       services: [
         {
           name: "api",
@@ -20,8 +21,10 @@ describe("normalized config", () => {
           command: "node api.js",
           args: [],
           env: {},
+          fromEnvFiles: [],
           port: null,
           dependsOn: [],
+          container: { published: true },
           restart: {
             policy: "on-failure",
             maxRestarts: 5,

@@ -56,7 +56,7 @@ describe("validateConfig errors", () => {
       "services.api.dependOn: unknown key; did you mean `dependsOn`?",
     ]);
     expect(problems(one({ command: "x", colour: "red" }))).toEqual([
-      "services.api.colour: unknown key; expected one of: command, binary, args, cwd, env, envFile, port, strictPort, url, scheme, watch, ready, dependsOn, restart, stopSignal, stopTimeout, oneshot",
+      "services.api.colour: unknown key; expected one of: command, binary, args, cwd, env, envFile, port, strictPort, url, scheme, watch, ready, dependsOn, restart, stopSignal, stopTimeout, oneshot, image, build, publish",
     ]);
     expect(problems(one({ command: "x", ready: { htp: "/" } }))).toEqual([
       "services.api.ready.htp: unknown key; did you mean `http`?",

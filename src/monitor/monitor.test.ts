@@ -328,9 +328,12 @@ describe("Monitor: orphans and stale hosts", () => {
     const host = await unresponsive;
     const elapsed = performance.now() - started;
     expect(host).toMatchObject({ socketPath: silent.socketPath, status: "unresponsive" });
-    expect(host.error).toMatch(/did not answer within 2000 ms/);
+    // 2000 ms, or a multiple when this process's own timers ran late on a busy machine (the
+    // client then waits again rather than blame the host): the message says which.
+    const waited = Number(/did not answer within (\d+) ms/.exec(host.error ?? "")?.[1]);
+    expect(waited % 2000).toBe(0);
     expect(elapsed).toBeGreaterThanOrEqual(1900);
-    expect(elapsed).toBeLessThan(3000);
+    expect(elapsed).toBeLessThan(waited + 1000);
   });
 });
 
