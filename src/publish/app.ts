@@ -75,10 +75,17 @@ export interface NodeBuild {
   image: string;
   /** The base image (`publish.nodeImage`). */
   from: string;
-  /** The lock file and its install command, if the project has dependencies. */
-  install?: { files: string[]; command: string };
-  /** Paths (relative to the project) left out of the image: state, secrets, the output. */
-  leaveOut: string[];
+  /** Where dependencies are installed from lock files, in path order. */
+  installs: NodeInstall[];
+  /** Files the config names as env files, relative to the project: kept out of the image. */
+  envFiles: string[];
+}
+
+/** One install of dependencies from a lock file. */
+export interface NodeInstall {
+  /** The folder with the lock file, relative to the project (`.` for its own). */
+  dir: string;
+  command: string;
 }
 
 export interface ContainerApp {

@@ -87,7 +87,7 @@ test("every object written has only fields its kind's model has", () => {
     join(dir, "berth.config.ts"),
     {},
   );
-  const files = kubernetesFiles(planContainers(config, { secret: "s", leaveOut: [] }));
+  const files = kubernetesFiles(planContainers(config, { secret: "s" }));
   const objects = files
     .filter((f) => f.path.endsWith(".yaml") && f.path !== "kustomization.yaml")
     .flatMap((f) => parseAllDocuments(f.body).map((d) => d.toJS() as { kind: string }));

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { NodeBuild } from "./app.js";
+import { dirname, join, relative } from "node:path";
+import type { NodeInstall } from "./app.js";
 
 /** Lock files, in the order looked for, with the command that installs exactly them. */
 const LOCK_FILES = [
@@ -10,37 +10,66 @@ const LOCK_FILES = [
   { file: "yarn.lock", command: "corepack enable && yarn install --immutable" },
 ] as const;
 
+/** The folders from `dir` up to `root`, nearest first (`dir` must be inside `root`). */
+export function foldersUp(dir: string, root: string): string[] {
+  const folders = [dir];
+  for (let at = dir; at !== root && dirname(at) !== at;) {
+    at = dirname(at);
+    folders.push(at);
+  }
+  return folders;
+}
+
 /**
- * How the Node image installs the project's dependencies: from its lock file, so the image
- * gets what was tested. A project with dependencies and no lock file is a problem (the
- * image would get whatever the registry has that day); one without a package.json, or
- * whose package.json lists none, installs nothing.
+ * Where the Node image installs dependencies for services in these folders: for each, the
+ * nearest folder up to the project's that has a lock file (one install covers a workspace),
+ * so the image gets exactly what was tested. A package.json with dependencies and no lock
+ * file above it is a problem: the image would get whatever the registry has that day.
  */
-export function nodeInstall(projectDir: string, problems: string[]): Pick<NodeBuild, "install"> {
-  const manifest = join(projectDir, "package.json");
-  if (!existsSync(manifest)) return {};
-  const lock = LOCK_FILES.find(({ file }) => existsSync(join(projectDir, file)));
-  if (lock) {
-    // Yarn 1 has no --immutable; its lock file says which Yarn wrote it.
+export function nodeInstalls(
+  serviceDirs: readonly string[],
+  projectDir: string,
+  problems: string[],
+): NodeInstall[] {
+  const installs = new Map<string, NodeInstall>();
+  for (const dir of serviceDirs) {
+    const chain = foldersUp(dir, projectDir);
+    const at = chain.find((folder) =>
+      LOCK_FILES.some(({ file }) => existsSync(join(folder, file))),
+    );
+    if (at === undefined) {
+      const needs = chain.find((folder) => dependencyCount(join(folder, "package.json"), problems));
+      if (needs !== undefined) {
+        problems.push(
+          `${join(needs, "package.json")} lists dependencies but has no lock file, so the image could not install what you tested; run \`npm install\` (or your package manager's) there to write one`,
+        );
+      }
+      continue;
+    }
+    if (installs.has(at)) continue;
+    const lock = LOCK_FILES.find(({ file }) => existsSync(join(at, file)))!;
+    // Yarn 1 has no --immutable; Yarn 2 and later keep a .yarnrc.yml.
     const command =
-      lock.file === "yarn.lock" && !existsSync(join(projectDir, ".yarnrc.yml"))
+      lock.file === "yarn.lock" && !existsSync(join(at, ".yarnrc.yml"))
         ? "corepack enable && yarn install --frozen-lockfile"
         : lock.command;
-    return { install: { files: ["package.json", lock.file], command } };
+    installs.set(at, { dir: relative(projectDir, at) || ".", command });
   }
-  let pkg: { dependencies?: object; devDependencies?: object };
+  return [...installs.values()].sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+}
+
+function dependencyCount(manifest: string, problems: string[]): number {
+  if (!existsSync(manifest)) return 0;
   try {
-    pkg = JSON.parse(readFileSync(manifest, "utf8")) as typeof pkg;
+    const pkg = JSON.parse(readFileSync(manifest, "utf8")) as {
+      dependencies?: object;
+      devDependencies?: object;
+    };
+    return (
+      Object.keys(pkg.dependencies ?? {}).length + Object.keys(pkg.devDependencies ?? {}).length
+    );
   } catch (error) {
     problems.push(`${manifest} is not valid JSON (${(error as Error).message}); fix it first`);
-    return {};
+    return 0;
   }
-  const count =
-    Object.keys(pkg.dependencies ?? {}).length + Object.keys(pkg.devDependencies ?? {}).length;
-  if (count > 0) {
-    problems.push(
-      `${manifest} lists dependencies but the project has no lock file, so the image could not install what you tested; run \`npm install\` (or your package manager's) to write one`,
-    );
-  }
-  return {};
 }

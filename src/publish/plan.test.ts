@@ -16,7 +16,7 @@ const SECRET = "5e".repeat(32);
 
 function plan(raw: Record<string, unknown>) {
   const config = validateConfig(raw, join(dir, "berth.config.ts"), {});
-  return planContainers(config, { secret: SECRET, leaveOut: ["deploy/compose"] });
+  return planContainers(config, { secret: SECRET });
 }
 
 /** The problem lines of a config that cannot be published. */
@@ -95,13 +95,7 @@ describe("planContainers", () => {
     expect(api!.secretEnv).toEqual({ STRIPE_KEY: "sk_test_1", TOKEN: `t-${SECRET}` });
     expect(api!.env).toMatchObject({ SHARED: "from-env", LEVEL: "debug" });
     expect(JSON.stringify(api!.env)).not.toContain(SECRET);
-    expect(app.node!.leaveOut).toEqual([
-      ".berth",
-      ".env",
-      ".git",
-      "deploy/compose",
-      "node_modules",
-    ]);
+    expect(app.node!.envFiles).toEqual([".env"]);
   });
 
   test("a data folder is a volume for each service that names it", () => {
@@ -164,18 +158,46 @@ describe("planContainers", () => {
   });
 
   test("a package's own binary runs in the Node image; dependencies need a lock file", () => {
-    mkdirSync(join(dir, "node_modules", ".bin"), { recursive: true });
-    writeFileSync(join(dir, "node_modules", ".bin", "vite"), "");
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ dependencies: { vite: "8" } }));
+    // No node_modules: a fresh clone. The lock file records the binaries.
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ dependencies: { "@x/vite": "8" } }));
+    // Without the lock file, nothing says which package has `vite`.
     expect(problems({ services: { web: { command: "vite --port {{port}}" } } })).toEqual([
-      expect.stringContaining("lists dependencies but the project has no lock file"),
+      expect.stringContaining("runs vite, which the Node image does not have"),
     ]);
-    writeFileSync(join(dir, "package-lock.json"), "{}");
+    writeFileSync(
+      join(dir, "package-lock.json"),
+      JSON.stringify({ packages: { "node_modules/@x/vite": { bin: { vite: "bin/vite.js" } } } }),
+    );
     const app = plan({ services: { web: { command: "vite --port {{port}}" } } });
-    expect(app.node!.install).toEqual({
-      files: ["package.json", "package-lock.json"],
-      command: "npm ci",
-    });
+    expect(app.node!.installs).toEqual([{ dir: ".", command: "npm ci" }]);
+  });
+
+  test("each package folder with its own lock file is installed; one without is a problem", () => {
+    mkdirSync(join(dir, "api"));
+    mkdirSync(join(dir, "web"));
+    writeFileSync(
+      join(dir, "api", "package.json"),
+      JSON.stringify({ dependencies: { express: "5" } }),
+    );
+    writeFileSync(join(dir, "api", "package-lock.json"), "{}");
+    writeFileSync(
+      join(dir, "web", "package.json"),
+      JSON.stringify({ dependencies: { vite: "8" } }),
+    );
+    const config = {
+      services: {
+        api: { command: "node server.js", cwd: "api" },
+        web: { command: "vite", cwd: "web" },
+      },
+    };
+    expect(problems(config)).toEqual([
+      `${join(dir, "web", "package.json")} lists dependencies but has no lock file, so the image could not install what you tested; run \`npm install\` (or your package manager's) there to write one`,
+    ]);
+    writeFileSync(join(dir, "web", "pnpm-lock.yaml"), "");
+    expect(plan(config).node!.installs).toEqual([
+      { dir: "api", command: "npm ci" },
+      { dir: "web", command: "corepack enable && pnpm install --frozen-lockfile" },
+    ]);
   });
 
   test("a log ready check and restart: no are noted as not carried over", () => {

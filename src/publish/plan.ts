@@ -14,7 +14,7 @@ import {
   type ContainerService,
 } from "./app.js";
 import { dnsName } from "./dns-name.js";
-import { nodeInstall } from "./node-install.js";
+import { nodeInstalls } from "./node-install.js";
 import { runsInNodeImage } from "./node-command.js";
 
 /** The port a service with `port: "auto"` listens on in its container. */
@@ -23,8 +23,6 @@ export const AUTO_CONTAINER_PORT = 8080;
 export interface ContainerPlanInput {
   /** The instance secret (from `.berth/state.json`): rendered only into secret variables. */
   secret: string;
-  /** Folders left out of the Node image, relative to the project: the output folder. */
-  leaveOut: string[];
 }
 
 /**
@@ -152,14 +150,16 @@ export function planContainers(config: NormalizedConfig, input: ContainerPlanInp
       stop: service.stop,
     });
   }
-  const usesNode = services.some((s) => s.runs.kind === "node");
+  const nodeDirs = services.flatMap((s) =>
+    s.runs.kind === "node" ? [join(projectDir, relative(APP_ROOT, s.runs.workingDir))] : [],
+  );
   let node: ContainerApp["node"];
-  if (usesNode && problems.length === 0) {
+  if (nodeDirs.length > 0 && problems.length === 0) {
     node = {
       image: imageName("node"),
       from: config.publish?.nodeImage ?? DEFAULT_NODE_IMAGE,
-      ...nodeInstall(projectDir, problems),
-      leaveOut: leftOutOfImage(config, input.leaveOut),
+      installs: nodeInstalls(nodeDirs, projectDir, problems),
+      envFiles: envFilesInProject(config),
     };
   }
   if (problems.length > 0) throw unsupported(config, problems);
@@ -227,7 +227,7 @@ function runsProblems(service: NormalizedService, projectDir: string): string[] 
   }
   // A cwd with templates is checked once rendered; its programs are looked up from the project.
   const cwd = service.cwd === undefined || service.cwd.includes("{{") ? "." : service.cwd;
-  const program = runsInNodeImage(service.command!, resolve(projectDir, cwd));
+  const program = runsInNodeImage(service.command!, resolve(projectDir, cwd), projectDir);
   if (program === undefined) return [];
   return [
     `${where}: runs ${program}, which the Node image does not have; give it an \`image\` (such as the official one for ${program}) or a \`build\`, or \`publish: false\``,
@@ -400,17 +400,12 @@ function namesOtherPort(text: string, self: string): boolean {
   });
 }
 
-/**
- * What the Node image must not hold: berth's state (the instance secret), the env files
- * (their values go to the secret files instead), installed modules (installed afresh from
- * the lock file), git's folder, and the folder publish writes to.
- */
-function leftOutOfImage(config: NormalizedConfig, outputs: string[]): string[] {
-  const paths = new Set([".berth", ".git", "node_modules", ...outputs]);
-  for (const file of config.envFileNames) {
-    paths.add(relative(config.projectDir, resolve(config.projectDir, file)));
-  }
-  return [...paths].filter((p) => p !== "" && !p.startsWith("..") && !isAbsolute(p)).sort();
+/** The env files the config names, relative to the project: the Node image leaves them out. */
+function envFilesInProject(config: NormalizedConfig): string[] {
+  const files = config.envFileNames.map((file) =>
+    relative(config.projectDir, resolve(config.projectDir, file)),
+  );
+  return [...new Set(files)].filter((f) => !f.startsWith("..") && !isAbsolute(f)).sort();
 }
 
 function sorted(record: Record<string, string>): Record<string, string> {

@@ -1,4 +1,4 @@
-import { basename, isAbsolute, join, relative, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { findConfig, loadConfig, validateConfig } from "../config/index.js";
 import { ensureInstance } from "../model/instance.js";
 import { ensureStateDir, readState, writeState } from "../model/state.js";
@@ -10,8 +10,6 @@ import { writeOutput, type OutputFile, type WriteResult } from "./write-files.js
 
 /** The engines berth writes for. */
 export type PublishTarget = "compose" | "kubernetes";
-
-const TARGETS: readonly PublishTarget[] = ["compose", "kubernetes"];
 
 export interface PublishOptions {
   cwd: string;
@@ -59,11 +57,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     options.out === undefined
       ? join(config.projectDir, "deploy", options.target)
       : resolve(options.cwd, options.out);
-  // Both default folders too: one target's image must not hold the other's secret files.
-  const leaveOut = [outDir, ...TARGETS.map((t) => join(config.projectDir, "deploy", t))]
-    .map((dir) => relative(config.projectDir, dir))
-    .filter((dir) => dir !== "" && !dir.startsWith("..") && !isAbsolute(dir));
-  const app = planContainers(config, { secret: instance.secret, leaveOut });
+  const app = planContainers(config, { secret: instance.secret });
   const files = options.target === "compose" ? composeFiles(app, outDir) : kubernetesFiles(app);
   const result = await writeOutput(outDir, files, {
     source: basename(file),

@@ -53,7 +53,7 @@ const shop = {
 
 function app() {
   const config = validateConfig(shop, join(dir, "berth.config.ts"), {});
-  return planContainers(config, { secret: SECRET, leaveOut: [] });
+  return planContainers(config, { secret: SECRET });
 }
 
 const file = (files: OutputFile[], path: string) => {

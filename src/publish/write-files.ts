@@ -28,7 +28,8 @@ export interface WriteResult {
   keptEdited: string[];
 }
 
-const MARK = "# Written by `berth publish`";
+/** How every file berth publish writes begins: the Node image leaves such files out. */
+export const MARK = "# Written by `berth publish`";
 
 /** The first line of a file berth writes: where it comes from, and a check of the rest. */
 function header(body: string, source: string): string {
