@@ -47,5 +47,7 @@ const server = createServer((req, res) => {
   send(404, { error: `no route for ${req.method} ${req.url}` });
 });
 
-server.listen(port, "127.0.0.1", () => console.log(`api: listening on http://127.0.0.1:${port}`));
+// Every interface, not only loopback: published with `berth publish`, the API runs in its own
+// container and the worker calls it from another one.
+server.listen(port, () => console.log(`api: listening on port ${port}`));
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

@@ -36,9 +36,40 @@ export function hasNodeProbe(ready: ContainerReady): boolean {
   return ready.kind === "http" || ready.kind === "tcp";
 }
 
-/** A health check's script: exits 0 when the service in this container is ready. */
+/**
+ * A health check's script: exits 0 when the service in this container is ready. Written
+ * without any whitespace: podman's Docker-compatible API (through 5.x) joins a `CMD` test
+ * with spaces and splits it again on whitespace, which would cut a script with spaces into
+ * several arguments (containers/podman#26519); a single word survives that, and needs no
+ * shell in the image as `CMD-SHELL` would.
+ */
 export function healthScript(ready: ContainerReady): string {
-  return `${probeExpression(ready, "127.0.0.1")}.then((ok) => process.exit(ok ? 0 : 1), () => process.exit(1))`;
+  const host = "127.0.0.1";
+  if (ready.kind === "tcp") {
+    return (
+      `require("node:net").connect(${ready.port},${word(host)})` +
+      `.setTimeout(${PROBE_TIMEOUT_MS},()=>process.exit(1))` +
+      `.on("connect",()=>process.exit(0)).on("error",()=>process.exit(1))`
+    );
+  }
+  if (ready.kind !== "http") throw new Error(`a ${ready.kind} check has no Node probe`);
+  const url = `http://${host}:${ready.port}${ready.path}`;
+  const status =
+    ready.status === undefined ? "r.status>=200&&r.status<400" : `r.status===${ready.status}`;
+  const body = ready.body === undefined ? "" : `&&(await(r.text())).trim()===${word(ready.body)}`;
+  return (
+    `fetch(${word(url)},{redirect:"manual",signal:AbortSignal.timeout(${PROBE_TIMEOUT_MS})})` +
+    `.then(async(r)=>${status}${body})` +
+    `.then((ok)=>process.exit(ok?0:1),()=>process.exit(1))`
+  );
+}
+
+/** A JavaScript string literal with no whitespace in it (escaped as `\uXXXX`). */
+function word(value: string): string {
+  return JSON.stringify(value).replace(
+    /\s/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /**

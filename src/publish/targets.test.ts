@@ -121,6 +121,8 @@ describe("composeFiles", () => {
     });
     expect(services.api.healthcheck.test.slice(0, 3)).toEqual(["CMD", "node", "-e"]);
     expect(services.api.healthcheck.test[3]).toContain('"http://127.0.0.1:8080/health"');
+    // One word: podman's Docker API splits a CMD test's arguments on whitespace.
+    expect(services.api.healthcheck.test[3]).not.toMatch(/\s/);
     expect(services.cache.healthcheck).toBeUndefined();
     expect(services.worker.depends_on).toEqual({ api: { condition: "service_healthy" } });
   });
