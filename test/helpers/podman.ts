@@ -66,6 +66,7 @@ function containersConf(networkDir: string): string {
     "[engine]",
     'runtime = "runc"',
     "[network]",
+    'network_backend = "netavark"',
     `network_config_dir = ${JSON.stringify(networkDir)}`,
     "",
   ].join("\n");
@@ -75,6 +76,9 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 
 /** Fails with what to install when a tool the engine tests need is missing. */
 export async function requireTools(tools: string[]): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    throw new Error("the engine tests run podman as root (its rootless mode needs more setup)");
+  }
   const missing: string[] = [];
   for (const tool of tools) {
     const found = await exec("sh", ["-c", `command -v ${tool}`], {}, { allowFailure: true });
