@@ -83,18 +83,43 @@ async function running(): Promise<{ containers: string; pods: string; volumes: s
   };
 }
 
-beforeAll(async () => {
-  await requireTools(["podman", "docker-compose", "runc", "catatonit"]);
-  podman = createPodman();
-  await ensureNodeImage(podman);
-  project = quickstart();
-}, ENGINE_TIMEOUT_MS);
-
-afterAll(async () => {
-  await podman?.remove();
-}, ENGINE_TIMEOUT_MS);
+describe("the generated compose.yaml, read by docker-compose", () => {
+  test("passes docker-compose config -q, which also reads the secret env file", async () => {
+    await requireTools(["docker-compose"]);
+    const dir = quickstart();
+    const published = await runBerth(["publish", "--target", "compose"], { cwd: dir });
+    expect(published.code).toBe(0);
+    const out = join(dir, "deploy", "compose");
+    await runTool("docker-compose", ["-f", "compose.yaml", "config", "-q"], process.env, {
+      cwd: out,
+    });
+    const { stdout } = await runTool(
+      "docker-compose",
+      ["-f", "compose.yaml", "config"],
+      process.env,
+      {
+        cwd: out,
+      },
+    );
+    const config = parseYaml(stdout) as {
+      services: Record<string, { environment: Record<string, string> }>;
+    };
+    expect(config.services.api!.environment.ADMIN_KEY).toBe(instanceSecret(dir));
+  });
+});
 
 describe("berth publish on real engines", () => {
+  beforeAll(async () => {
+    await requireTools(["podman", "docker-compose", "runc", "catatonit"]);
+    podman = createPodman();
+    await ensureNodeImage(podman);
+    project = quickstart();
+  }, ENGINE_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await podman?.remove();
+  }, ENGINE_TIMEOUT_MS);
+
   test(
     "Kubernetes on podman kube play: the Job completes, the API answers by its Service name, the worker calls it",
     async () => {

@@ -296,7 +296,7 @@ function healthDriver(run: Podman["run"]): { stop(): Promise<void> } {
         .map(async (id) => {
           if (!intervals.has(id)) {
             const inspect = await run(
-              ["inspect", "--format", "{{.Config.Healthcheck.Interval}}", id],
+              ["inspect", "--format", "{{json .Config.Healthcheck.Interval}}", id],
               {
                 allowFailure: true,
               },
