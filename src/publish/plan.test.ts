@@ -200,6 +200,41 @@ describe("planContainers", () => {
     ]);
   });
 
+  test("{{services.db.host}} is the service's name; localhost next to a port is reported", () => {
+    writeFileSync(join(dir, ".env"), "DB=postgres://u:pw@localhost:{{services.db.port}}/x\n");
+    const app = plan({
+      envFile: ".env",
+      services: {
+        db: { command: "x", image: "postgres:16", port: 5432 },
+        api: {
+          command: "node api.js",
+          env: { GOOD: "postgres://u:pw@{{services.db.host}}:{{services.db.port}}/x" },
+        },
+      },
+    });
+    const api = app.services.find((s) => s.name === "api")!;
+    expect(api.env.GOOD).toBe("postgres://u:pw@db:5432/x");
+    expect(api.secretEnv.DB).toBe("postgres://u:pw@localhost:5432/x");
+    expect(app.notes).toContain(
+      "api's DB (from an env file) names localhost with another service's port: in a container, localhost is the container itself. Write {{services.<name>.host}} instead: localhost here, the service's name there.",
+    );
+  });
+
+  test("a build's context and Dockerfile must exist", () => {
+    mkdirSync(join(dir, "api"));
+    expect(problems({ services: { api: { command: "x", build: "nope" } } })).toEqual([
+      `services.api: build.context nope is not a folder (${join(dir, "nope")}); fix the path`,
+    ]);
+    expect(problems({ services: { api: { command: "x", build: "api" } } })).toEqual([
+      `services.api: build's Dockerfile ${join(dir, "api", "Dockerfile")} does not exist; fix the path`,
+    ]);
+    writeFileSync(join(dir, "api", "Dockerfile"), "FROM x\n");
+    expect(plan({ services: { api: { command: "x", build: "api" } } }).services[0]).toMatchObject({
+      image: expect.stringMatching(/-api$/),
+      runs: { kind: "build", context: "api", dockerfile: "Dockerfile" },
+    });
+  });
+
   test("a log ready check and watch are noted as not carried over", () => {
     const app = plan({
       services: {
