@@ -98,7 +98,7 @@ describe("the packed package, installed into a fresh project", () => {
 
   it("holds only what runs: the launcher, the CLI bundles, the library entry and its types", () => {
     const expected = ["README.md", "bin/berth.cjs", "dist/cli/berth.cjs", "dist/index.d.ts"];
-    expected.push("dist/cli/mcp.cjs");
+    expected.push("dist/cli/mcp.cjs", "dist/cli/publish.cjs");
     expected.push("dist/index.js", "package.json");
     const others = files.filter((file) => !expected.includes(file));
     expect(files).toEqual(expect.arrayContaining(expected));
@@ -147,6 +147,16 @@ describe("the packed package, installed into a fresh project", () => {
       berth.once("close", (exitCode, signal) => resolve(exitCode ?? signal)),
     );
     expect(output).toContain("api says: hello from api");
+    expect(code).toBe(0);
+  });
+
+  it("publishes that config with `npx berth publish`: its bundle needs nothing else", async () => {
+    const { code, output } = await attempt(
+      "npx",
+      ["--no", "berth", "publish", "--target", "kubernetes"],
+      project,
+    );
+    expect(output).toContain("Kubernetes files for 1 service in deploy/kubernetes/");
     expect(code).toBe(0);
   });
 

@@ -4,7 +4,7 @@
  * other command loads. It prints its own errors: an error class of this bundle is not the
  * CLI bundle's.
  */
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
 import { ExitCode } from "../errors.js";
 import { createStyles, shouldUseColor } from "../platform/terminal/colors.js";
 import { publish, type PublishResult, type PublishTarget } from "../publish/index.js";
@@ -56,23 +56,33 @@ function report(outcome: PublishResult, options: PublishCommandOptions): string 
     lines.push("", "Not carried over:", ...app.notes.map((n) => `  - ${n}`));
   lines.push("", "Next:");
   const project = shown(app.projectDir);
+  const secrets = files.filter((f) => f.secret).map((f) => f.path);
   if (options.target === "compose") {
-    lines.push(`  docker compose -f ${folder}/compose.yaml up --build`);
+    lines.push(`  docker compose -f ${folder}/compose.yaml up --build   (or docker-compose)`);
   } else {
-    const built = app.services.filter((s) => s.runs.kind !== "image");
     const images = new Map<string, string>();
     if (app.node) images.set(app.node.image, `-f ${folder}/Dockerfile ${project}`);
-    for (const service of built) {
-      if (service.runs.kind === "build") {
-        images.set(
-          service.image,
-          `-f ${shown(`${app.projectDir}/${service.runs.context}/${service.runs.dockerfile}`)} ${shown(`${app.projectDir}/${service.runs.context}`)}`,
-        );
-      }
+    for (const service of app.services) {
+      if (service.runs.kind !== "build") continue;
+      const context = resolve(app.projectDir, service.runs.context);
+      const dockerfile = resolve(context, service.runs.dockerfile);
+      images.set(service.image, `-f ${shown(dockerfile)} ${shown(context)}`);
     }
     for (const [image, args] of images) lines.push(`  docker build -t ${image} ${args}`);
-    if (images.size > 0) lines.push("  (push the images where your cluster pulls from)");
+    if (images.size > 0) {
+      lines.push(
+        app.registry === undefined
+          ? "  then load them into the cluster (kind load docker-image, minikube image load), or set publish.registry and push them"
+          : "  docker push each of them",
+      );
+    }
     lines.push(`  kubectl apply -k ${folder}`);
+  }
+  if (secrets.length > 0) {
+    lines.push(
+      "",
+      `${secrets.join(", ")} hold${secrets.length === 1 ? "s" : ""} the secret values and ${secrets.length === 1 ? "is" : "are"} not committed: on another machine, run berth publish there (it uses that machine's env files and instance secret), or hand ${secrets.length === 1 ? "it" : "them"} over yourself.`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

@@ -112,7 +112,7 @@ describe("binary services", () => {
     expect(
       storeProblems({ binary: tool, args: ["--port", "{{prot}}", "{{services.db.url}}"] }),
     ).toEqual([
-      "services.store.args[1]: unknown template variable {{prot}}; did you mean {{port}}? (known: port, url, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.dataDir)",
+      "services.store.args[1]: unknown template variable {{prot}}; did you mean {{port}}? (known: port, url, host, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.host, services.<name>.dataDir)",
       'services.store.args[2]: {{services.db.url}} refers to a service "db" that does not exist',
     ]);
     expect(storeProblems({ binary: tool, port: false, args: ["{{port}}"] })).toEqual([

@@ -107,7 +107,7 @@ describe("envFile", () => {
       ),
     ).toEqual([
       'envFile: A (from .env): {{services.dbb.url}} refers to a service "dbb" that does not exist; did you mean "db"?',
-      "envFile: B (from .env): unknown template variable {{nme}}; did you mean {{name}}? (known: port, url, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.dataDir)",
+      "envFile: B (from .env): unknown template variable {{nme}}; did you mean {{name}}? (known: port, url, host, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.host, services.<name>.dataDir)",
     ]);
   });
 

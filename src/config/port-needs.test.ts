@@ -124,7 +124,7 @@ describe("url and scheme", () => {
       "services.d.scheme: a URL needs a port, but port is false; remove `scheme` or the `port: false`",
       "services.e.url: {{instance.secret}} cannot be part of a URL: URLs are shown by `berth ps` and in the terminal; pass the secret in `env` instead",
       "services.f.url: {{services.a.url}} cannot be used in a URL (URLs are made one by one from ports); use {{port}} or {{services.<name>.port}}",
-      "services.g.url: unknown template variable {{prot}}; did you mean {{port}}? (known: port, url, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.dataDir)",
+      "services.g.url: unknown template variable {{prot}}; did you mean {{port}}? (known: port, url, host, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.host, services.<name>.dataDir)",
     ]);
   });
 });

@@ -103,7 +103,7 @@ describe("templateProblems", () => {
       '{{port}} needs a port, but service "job" has `port: false` (remove it, or set a port)',
     ]);
     expect(templateProblems("{{xyzzy}}", scope)[0]).toMatch(
-      /^unknown template variable \{\{xyzzy\}\} \(known: port, url, dataDir, name, projectDir, instance\.name, instance\.secret, services\.<name>\.port, services\.<name>\.url, services\.<name>\.dataDir\)$/,
+      /^unknown template variable \{\{xyzzy\}\} \(known: port, url, host, dataDir, name, projectDir, instance\.name, instance\.secret, services\.<name>\.port, services\.<name>\.url, services\.<name>\.host, services\.<name>\.dataDir\)$/,
     );
   });
 });

@@ -6,7 +6,7 @@
 import { BerthError } from "../errors.js";
 import { closest } from "./suggest.js";
 
-type Field = "port" | "url" | "dataDir";
+type Field = "port" | "url" | "dataDir" | "host";
 type Reference =
   | { kind: "self"; field: Field | "name" }
   | { kind: "service"; service: string; field: Field }
@@ -16,14 +16,15 @@ type Reference =
 const plainVariables = [
   "port",
   "url",
+  "host",
   "dataDir",
   "name",
   "projectDir",
   "instance.name",
   "instance.secret",
 ];
-const serviceFields: readonly string[] = ["port", "url", "dataDir"];
-const known = `${plainVariables.join(", ")}, services.<name>.port, services.<name>.url, services.<name>.dataDir`;
+const serviceFields: readonly string[] = ["port", "url", "dataDir", "host"];
+const known = `${plainVariables.join(", ")}, services.<name>.port, services.<name>.url, services.<name>.host, services.<name>.dataDir`;
 
 type Token = { text: string } | { ref: string } | { unclosed: true };
 
@@ -44,7 +45,7 @@ function tokenize(text: string): Token[] {
 
 function parseReference(ref: string): Reference | undefined {
   if (ref === "projectDir") return { kind: "projectDir" };
-  if (ref === "port" || ref === "url" || ref === "dataDir" || ref === "name") {
+  if (ref === "port" || ref === "url" || ref === "dataDir" || ref === "host" || ref === "name") {
     return { kind: "self", field: ref };
   }
   if (ref === "instance.name" || ref === "instance.secret") {
@@ -138,7 +139,8 @@ export interface TemplateContext {
   self: string;
   projectDir: string;
   instance: { name: string; secret: string };
-  services: Record<string, { port?: number; url?: string; dataDir: string }>;
+  /** `host`: how others reach it; `localhost` on this machine, its name in a container. */
+  services: Record<string, { port?: number; url?: string; dataDir: string; host?: string }>;
 }
 
 /**
@@ -166,7 +168,7 @@ function resolve(ref: string, context: TemplateContext, where: string): string {
   const name = parsed.kind === "service" ? parsed.service : context.self;
   const service = context.services[name];
   if (!service) return fail(where, `{{${ref}}} refers to a service "${name}" that does not exist`);
-  const value = service[parsed.field];
+  const value = parsed.field === "host" ? (service.host ?? "localhost") : service[parsed.field];
   if (value === undefined) {
     return fail(where, `{{${ref}}} needs a port, but service "${name}" has none`);
   }

@@ -252,11 +252,11 @@ describe("validateConfig errors", () => {
     };
     expect(problems({ services })).toEqual([
       'services.api.command[1]: {{services.dbb.url}} refers to a service "dbb" that does not exist; did you mean "db"?',
-      "services.api.cwd: unknown template variable {{nme}}; did you mean {{name}}? (known: port, url, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.dataDir)",
+      "services.api.cwd: unknown template variable {{nme}}; did you mean {{name}}? (known: port, url, host, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.host, services.<name>.dataDir)",
       'services.api.env.A: {{services.db.port}} needs a port, but service "db" has `port: false` (remove it, or set a port)',
       'services.api.env.B: "{{" is not closed by "}}" (write "\\\\{{" for a literal "{{")',
-      "services.api.env.C: unknown template variable {{services.db.ulr}}; did you mean {{services.db.url}}? (known: port, url, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.dataDir)",
-      "services.api.ready.http.body: unknown template variable {{instance.nam}}; did you mean {{instance.name}}? (known: port, url, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.dataDir)",
+      "services.api.env.C: unknown template variable {{services.db.ulr}}; did you mean {{services.db.url}}? (known: port, url, host, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.host, services.<name>.dataDir)",
+      "services.api.ready.http.body: unknown template variable {{instance.nam}}; did you mean {{instance.name}}? (known: port, url, host, dataDir, name, projectDir, instance.name, instance.secret, services.<name>.port, services.<name>.url, services.<name>.host, services.<name>.dataDir)",
       'services.job.command: {{port}} needs a port, but service "job" has `port: false` (remove it, or set a port)',
       'services.job.ready.command: {{url}} needs a port, but service "job" has `port: false` (remove it, or set a port)',
     ]);

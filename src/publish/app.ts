@@ -94,6 +94,8 @@ export interface ContainerApp {
   projectDir: string;
   /** The project's DNS name: labels, image names, object name prefixes. */
   project: string;
+  /** Where built images are pushed (`publish.registry`), if anywhere. */
+  registry?: string;
   /** Services in dependency order. */
   services: ContainerService[];
   /** The image for Node services, when one is used. */

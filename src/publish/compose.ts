@@ -63,9 +63,9 @@ function composeService(
   );
   if (Object.keys(service.secretEnv).length > 0) entry.env_file = [envFileName(service)];
   if (service.port !== undefined && !service.oneshot) {
-    entry.ports = [
-      service.hostPort === undefined ? String(service.port) : `${service.hostPort}:${service.port}`,
-    ];
+    // On this machine only, as `berth run` has it: a database published on every interface
+    // of a team server would be open to its whole network.
+    entry.ports = [`127.0.0.1:${service.hostPort ?? ""}:${service.port}`];
   }
   if (service.mounts.length > 0) {
     entry.volumes = service.mounts.map(
@@ -110,7 +110,7 @@ function healthcheck(
     test = ["CMD", "node", "-e", escape(healthScript(ready))];
   } else {
     notes.push(
-      `${service.name}'s ${ready.kind} check has no health check in Compose: its image may have no client for it. Give it a \`ready.command\` its image can run (such as \`redis-cli ping\`) to have one.`,
+      `${service.name}'s ${ready.kind} check has no health check in Compose: its image may have no client for it. Give it a \`ready.command\` its image can run to have one.`,
     );
     return undefined;
   }
@@ -143,8 +143,9 @@ function envFileName(service: ContainerService): string {
 }
 
 /**
- * Compose's env file: `KEY=value` lines taken as they are (docker-compose 1.29 keeps quotes
- * and does not expand `$`), so a value cannot hold a line break.
+ * Compose's env file: each value single-quoted, with `\\` and `'` escaped, so that `#`, `$`,
+ * quotes and spaces stay the value's own (docker-compose 1.29 reads it with python-dotenv).
+ * A line break cannot be written.
  */
 function envFile(service: ContainerService): string {
   const lines = Object.entries(service.secretEnv).map(([key, value]) => {
@@ -154,7 +155,7 @@ function envFile(service: ContainerService): string {
         `services.${service.name}: ${key} holds a line break, which a Compose env file cannot; put it in a file the service reads instead.`,
       );
     }
-    return `${key}=${value}`;
+    return `${key}='${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
   });
   return `${lines.join("\n")}\n`;
 }

@@ -9,6 +9,7 @@
  * polls it through its Service name; one per Job waited for, which asks the API whether the
  * Job succeeded (with a service account that may only read Jobs).
  */
+import { createHash } from "node:crypto";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
@@ -39,6 +40,18 @@ interface KubeObject {
 
 /** Every file of the Kubernetes output. */
 export function kubernetesFiles(app: ContainerApp): OutputFile[] {
+  for (const service of app.services) {
+    if (!service.oneshot && service.restart.policy === "no") {
+      app.notes.push(
+        `${service.name} has \`restart: "no"\`, but a Deployment always restarts its pod.`,
+      );
+    }
+    if (service.stop.signal !== "SIGTERM") {
+      app.notes.push(
+        `${service.name} stops with ${service.stop.signal} here; Kubernetes sends SIGTERM (set STOPSIGNAL in its image to change that).`,
+      );
+    }
+  }
   const files: OutputFile[] = [];
   const secrets: KubeObject[] = [];
   const waitsForJobs = app.services.some((s) => jobsWaitedFor(app, s).length > 0);
@@ -129,7 +142,11 @@ function deployment(app: ContainerApp, service: ContainerService): Deployment {
       // A data folder is one volume that one pod at a time can mount.
       ...(service.mounts.length > 0 ? { strategy: { type: "Recreate" } } : {}),
       template: {
-        metadata: { labels: labels(app, service) },
+        metadata: {
+          labels: labels(app, service),
+          // A changed ConfigMap alone does not restart pods; a changed template does.
+          annotations: { "checksum/env": envChecksum(service) },
+        },
         spec: podSpec(app, service),
       },
     },
@@ -161,12 +178,13 @@ function serviceObject(app: ContainerApp, service: ContainerService): Service {
 }
 
 function podSpec(app: ContainerApp, service: ContainerService): IPodSpec {
-  const built = service.runs.kind !== "image";
+  // Without a registry, a built image is loaded into the cluster (kind, minikube) and must
+  // not be pulled; pushed to one, it is pulled on each start, so a rebuilt image is used.
+  const local = service.runs.kind !== "image" && app.registry === undefined;
   const container: IContainer = {
     name: service.host,
     image: service.image,
-    // A built image may exist only where it was built (kind, minikube, podman) until pushed.
-    ...(built ? { imagePullPolicy: "IfNotPresent" } : {}),
+    ...(local ? { imagePullPolicy: "IfNotPresent" } : {}),
     ...(service.runs.kind === "node"
       ? { command: service.runs.command.map(escape), workingDir: service.runs.workingDir }
       : {}),
@@ -279,6 +297,11 @@ function jobReader(app: ContainerApp): KubeObject[] {
       subjects: [{ kind: "ServiceAccount", name }],
     }),
   ];
+}
+
+/** A short digest of a service's plain variables. */
+function envChecksum(service: ContainerService): string {
+  return createHash("sha256").update(JSON.stringify(service.env)).digest("hex").slice(0, 16);
 }
 
 function hostOf(app: ContainerApp, name: string): string {

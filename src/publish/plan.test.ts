@@ -149,11 +149,11 @@ describe("planContainers", () => {
       },
     });
     expect(list).toEqual([
-      "services.cache: runs redis-server, which the Node image does not have; give it an `image` (such as the official one for redis-server) or a `build`, or `publish: false`",
+      "services.cache: runs redis-server, which is not Node's, a package's of the project's (in its lock file or package.json) or a file of the project's, so the Node image does not have it; give the service an `image` that has it (or a `build`), or `publish: false`",
       "services.store: runs the binary store, which berth downloads for this machine only; give it an `image` (or a `build`), or `publish: false`",
       "services.db: runs image postgres:16, so its port must be the one that image listens on; set `port` to that number",
       "services.api: env.T names {{services.tool.url}}, but tool has `publish: false`; publish tool too, or leave api out",
-      "services.job: command holds {{instance.secret}}, which would be written into the files to commit; pass it in `env` instead",
+      "services.job: command holds {{instance.secret}}, which would be written into the files to commit; only `env` values are kept out of them, so pass the secret to the service in `env`",
     ]);
   });
 
@@ -162,7 +162,7 @@ describe("planContainers", () => {
     writeFileSync(join(dir, "package.json"), JSON.stringify({ dependencies: { "@x/vite": "8" } }));
     // Without the lock file, nothing says which package has `vite`.
     expect(problems({ services: { web: { command: "vite --port {{port}}" } } })).toEqual([
-      expect.stringContaining("runs vite, which the Node image does not have"),
+      expect.stringContaining("runs vite, which is not Node's"),
     ]);
     writeFileSync(
       join(dir, "package-lock.json"),
@@ -200,16 +200,51 @@ describe("planContainers", () => {
     ]);
   });
 
-  test("a log ready check and restart: no are noted as not carried over", () => {
+  test("{{services.db.host}} is the service's name; localhost next to a port is reported", () => {
+    writeFileSync(join(dir, ".env"), "DB=postgres://u:pw@localhost:{{services.db.port}}/x\n");
+    const app = plan({
+      envFile: ".env",
+      services: {
+        db: { command: "x", image: "postgres:16", port: 5432 },
+        api: {
+          command: "node api.js",
+          env: { GOOD: "postgres://u:pw@{{services.db.host}}:{{services.db.port}}/x" },
+        },
+      },
+    });
+    const api = app.services.find((s) => s.name === "api")!;
+    expect(api.env.GOOD).toBe("postgres://u:pw@db:5432/x");
+    expect(api.secretEnv.DB).toBe("postgres://u:pw@localhost:5432/x");
+    expect(app.notes).toContain(
+      "api's DB (from an env file) names localhost with another service's port: in a container, localhost is the container itself. Write {{services.<name>.host}} instead: localhost here, the service's name there.",
+    );
+  });
+
+  test("a build's context and Dockerfile must exist", () => {
+    mkdirSync(join(dir, "api"));
+    expect(problems({ services: { api: { command: "x", build: "nope" } } })).toEqual([
+      `services.api: build.context nope is not a folder (${join(dir, "nope")}); fix the path`,
+    ]);
+    expect(problems({ services: { api: { command: "x", build: "api" } } })).toEqual([
+      `services.api: build's Dockerfile ${join(dir, "api", "Dockerfile")} does not exist; fix the path`,
+    ]);
+    writeFileSync(join(dir, "api", "Dockerfile"), "FROM x\n");
+    expect(plan({ services: { api: { command: "x", build: "api" } } }).services[0]).toMatchObject({
+      image: expect.stringMatching(/-api$/),
+      runs: { kind: "build", context: "api", dockerfile: "Dockerfile" },
+    });
+  });
+
+  test("a log ready check and watch are noted as not carried over", () => {
     const app = plan({
       services: {
-        api: { command: "node api.js", ready: { log: "listening" }, restart: "no" },
+        api: { command: "node api.js", ready: { log: "listening" }, watch: "src" },
       },
     });
     expect(app.services[0]!.ready).toBeUndefined();
     expect(app.notes).toEqual([
+      "api restarts on file changes here (`watch`); a published image does not.",
       expect.stringContaining("api's ready check watches its log"),
-      expect.stringContaining('api has `restart: "no"`'),
     ]);
   });
 });

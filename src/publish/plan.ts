@@ -1,6 +1,8 @@
+import { existsSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, normalize, relative, resolve } from "node:path";
 import type { NormalizedConfig, NormalizedReady, NormalizedService } from "../config/normalized.js";
 import { DEFAULT_NODE_IMAGE } from "../config/publish.js";
+import { READY_TIMEOUT_MS } from "../config/ready.js";
 import { renderTemplate, templateReferences, type TemplateContext } from "../config/template.js";
 import { dependencyOrder } from "../config/graph.js";
 import { envName } from "../model/plan.js";
@@ -16,6 +18,9 @@ import {
 import { dnsName } from "./dns-name.js";
 import { nodeInstalls } from "./node-install.js";
 import { runsInNodeImage } from "./node-command.js";
+
+/** The longest service name published: DNS labels have 63 characters, less `wait-for-`. */
+const MAX_NAME = 50;
 
 /** The port a service with `port: "auto"` listens on in its container. */
 export const AUTO_CONTAINER_PORT = 8080;
@@ -43,7 +48,8 @@ export function planContainers(config: NormalizedConfig, input: ContainerPlanInp
 
   const context: TemplateContext["services"] = {};
   for (const service of config.services) {
-    context[service.name] = { dataDir: `${DATA_ROOT}/${hosts.get(service.name) ?? service.name}` };
+    const host = hosts.get(service.name) ?? service.name;
+    context[service.name] = { dataDir: `${DATA_ROOT}/${host}`, host };
   }
   for (const service of published) {
     const port = containerPort(service, problems);
@@ -101,13 +107,17 @@ export function planContainers(config: NormalizedConfig, input: ContainerPlanInp
     const mounts = dataFolders(service, name);
     if (mounts.includes(name)) env.BERTH_DATA_DIR = own.dataDir;
     const secretEnv: Record<string, string> = {};
+    const label = (key: string) =>
+      service.fromEnvFiles.includes(key)
+        ? `${name}'s ${key} (from an env file)`
+        : `${where}.env.${key}`;
     for (const [key, value] of Object.entries(service.env)) {
       const secret =
         service.fromEnvFiles.includes(key) || templateReferences(value).includes("instance.secret");
       (secret ? secretEnv : env)[key] = render(value, `env.${key}`);
       if (/\b(localhost|127\.0\.0\.1)\b/.test(value) && namesOtherPort(value, name)) {
         notes.push(
-          `${where}.env.${key} names localhost with another service's port: in a container localhost is the container itself; use {{services.<name>.url}} (give that service a \`url\`).`,
+          `${label(key)} names localhost with another service's port: in a container, localhost is the container itself. Write {{services.<name>.host}} instead: localhost here, the service's name there.`,
         );
       }
     }
@@ -118,15 +128,18 @@ export function planContainers(config: NormalizedConfig, input: ContainerPlanInp
         );
       }
     }
-    const ready = service.ready && containerReady(service.ready, own.port, render);
+    // As `berth run` has it: a service with a port and no check is ready once it accepts.
+    const ready = service.ready
+      ? containerReady(service.ready, own.port, render)
+      : own.port !== undefined && !service.oneshot
+        ? ({ kind: "tcp", port: own.port, timeoutMs: READY_TIMEOUT_MS } as const)
+        : undefined;
+    if (service.watch) {
+      notes.push(`${name} restarts on file changes here (\`watch\`); a published image does not.`);
+    }
     if (service.ready?.kind === "log") {
       notes.push(
         `${name}'s ready check watches its log, which neither engine can do: it has no health check there, and what waits for it waits only for it to start.`,
-      );
-    }
-    if (!service.oneshot && service.restart.policy === "no" && service.container.published) {
-      notes.push(
-        `${name} has \`restart: "no"\`; Compose keeps that, but a Kubernetes Deployment always restarts its pod.`,
       );
     }
     services.push({
@@ -167,6 +180,7 @@ export function planContainers(config: NormalizedConfig, input: ContainerPlanInp
     configFile: config.file,
     projectDir,
     project,
+    ...(registry === undefined ? {} : { registry }),
     services,
     ...(node ? { node } : {}),
     leftOut,
@@ -204,7 +218,7 @@ function referenceProblems(
       }
       if (ref === "instance.secret" && !field.startsWith("env.")) {
         problems.push(
-          `${where}: ${field} holds {{instance.secret}}, which would be written into the files to commit; pass it in \`env\` instead`,
+          `${where}: ${field} holds {{instance.secret}}, which would be written into the files to commit; only \`env\` values are kept out of them, so pass the secret to the service in \`env\``,
         );
       }
     }
@@ -219,7 +233,20 @@ function referenceProblems(
 function runsProblems(service: NormalizedService, projectDir: string): string[] {
   const where = `services.${service.name}`;
   const { image, build } = service.container;
-  if (image !== undefined || build !== undefined) return [];
+  if (build !== undefined) {
+    const context = resolve(projectDir, build.context);
+    if (!isDirectory(context)) {
+      return [
+        `${where}: build.context ${build.context} is not a folder (${context}); fix the path`,
+      ];
+    }
+    const dockerfile = resolve(context, build.dockerfile);
+    if (!existsSync(dockerfile)) {
+      return [`${where}: build's Dockerfile ${dockerfile} does not exist; fix the path`];
+    }
+    return [];
+  }
+  if (image !== undefined) return [];
   if (service.binary) {
     return [
       `${where}: runs the binary ${service.binary.name}, which berth downloads for this machine only; give it an \`image\` (or a \`build\`), or \`publish: false\``,
@@ -229,8 +256,11 @@ function runsProblems(service: NormalizedService, projectDir: string): string[] 
   const cwd = service.cwd === undefined || service.cwd.includes("{{") ? "." : service.cwd;
   const program = runsInNodeImage(service.command!, resolve(projectDir, cwd), projectDir);
   if (program === undefined) return [];
+  const which = program.startsWith("/")
+    ? `${program}, a program of this machine`
+    : `${program}, which is not Node's, a package's of the project's (in its lock file or package.json) or a file of the project's`;
   return [
-    `${where}: runs ${program}, which the Node image does not have; give it an \`image\` (such as the official one for ${program}) or a \`build\`, or \`publish: false\``,
+    `${where}: runs ${which}, so the Node image does not have it; give the service an \`image\` that has it (or a \`build\`), or \`publish: false\``,
   ];
 }
 
@@ -248,8 +278,10 @@ function hostNames(
       problems.push(
         `services.${name}: its DNS name would be "${host}", the same as ${other}'s; rename one of them`,
       );
-    } else if (host.length > 63) {
-      problems.push(`services.${name}: a DNS name has at most 63 characters; use a shorter name`);
+    } else if (host.length > MAX_NAME) {
+      problems.push(
+        `services.${name}: published names have at most ${MAX_NAME} characters (Kubernetes names its objects after them, with suffixes); use a shorter name`,
+      );
     }
     owner.set(host, name);
     hosts.set(name, host);
@@ -412,4 +444,8 @@ function sorted(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   );
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }

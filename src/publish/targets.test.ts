@@ -73,8 +73,11 @@ describe("composeFiles", () => {
       ["Dockerfile", false],
       [".gitignore", false],
     ]);
-    expect(file(out, "api.env").body).toBe(`API_KEY=k-123\nTOKEN=${SECRET}\n`);
+    expect(file(out, "api.env").body).toBe(`API_KEY='k-123'\nTOKEN='${SECRET}'\n`);
     expect(file(out, ".gitignore").body).toContain("/api.env\n");
+    const odd = app();
+    odd.services.find((s) => s.name === "api")!.secretEnv = { K: "a'b\\c" };
+    expect(file(composeFiles(odd, join(dir, "out")), "api.env").body).toBe("K='a\\'b\\\\c'\n");
     expect(file(out, "compose.yaml").body).not.toContain(SECRET);
     expect(file(out, "compose.yaml").body).not.toContain("k-123");
   });
@@ -85,7 +88,7 @@ describe("composeFiles", () => {
     expect(services.db).toEqual({
       image: "postgres:16",
       environment: expect.objectContaining({ PGDATA: "/berth/data/db", PORT: "5432" }),
-      ports: ["5432:5432"],
+      ports: ["127.0.0.1:5432:5432"],
       volumes: ["db-data:/berth/data/db"],
       healthcheck: {
         test: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -p 5432"],
@@ -112,7 +115,8 @@ describe("composeFiles", () => {
       // Compose would expand `$5`: the value's own `$` is doubled.
       command: ["/bin/sh", "-c", "node api.js --price '$$5'"],
       env_file: ["api.env"],
-      ports: ["8080"],
+      // On this machine only; any free port for "auto".
+      ports: ["127.0.0.1::8080"],
       depends_on: {
         migrate: { condition: "service_completed_successfully" },
         // redis:7 has no Node for a TCP probe: it is waited for as started.
@@ -127,8 +131,25 @@ describe("composeFiles", () => {
     expect(services.worker.depends_on).toEqual({ api: { condition: "service_healthy" } });
   });
 
-  test('"no" stays a string for YAML 1.1 readers', () => {
-    expect(file(files(), "compose.yaml").body).toContain('restart: "no"');
+  test("strings stay strings for YAML 1.1 and 1.2 readers; scripts stay readable", () => {
+    const config = validateConfig(
+      {
+        services: {
+          api: { command: "node api.js", env: { A: "no", B: "0o17", C: "on", D: "plain text" } },
+        },
+      },
+      join(dir, "berth.config.ts"),
+      {},
+    );
+    const out = composeFiles(planContainers(config, { secret: SECRET }), join(dir, "out"));
+    const text = file(out, "compose.yaml").body;
+    expect(text).toContain('A: "no"');
+    expect(text).toContain('B: "0o17"');
+    expect(text).toContain('C: "on"');
+    expect(text).toContain("D: plain text");
+    expect(text).toContain('restart: "on-failure"'.replace('"on-failure"', "on-failure"));
+    const kube = file(kubernetesFiles(app()), "worker.yaml").body;
+    expect(kube).toMatch(/- \|-\n\s+const ready = \(\) =>/);
   });
 
   test("says what it could not carry over", () => {
@@ -210,6 +231,28 @@ describe("kubernetesFiles", () => {
       "app.kubernetes.io/part-of": "shop",
       "app.kubernetes.io/managed-by": "berth",
     });
+  });
+
+  test("pods restart when their variables change; built images are pulled when pushed", () => {
+    const planned = app();
+    const before = objects(kubernetesFiles(planned), "api.yaml")[1].spec.template.metadata;
+    expect(before.annotations["checksum/env"]).toMatch(/^[0-9a-f]{16}$/);
+    planned.services.find((s) => s.name === "api")!.env.LEVEL = "debug";
+    const after = objects(kubernetesFiles(planned), "api.yaml")[1].spec.template.metadata;
+    expect(after.annotations["checksum/env"]).not.toBe(before.annotations["checksum/env"]);
+
+    const pushed = { ...app(), registry: "ghcr.io/acme" };
+    const container = objects(kubernetesFiles(pushed), "api.yaml")[1].spec.template.spec
+      .containers[0];
+    expect(container.imagePullPolicy).toBeUndefined();
+  });
+
+  test("says what Kubernetes does differently", () => {
+    const planned = app();
+    kubernetesFiles(planned);
+    expect(planned.notes).toEqual([
+      "db stops with SIGINT here; Kubernetes sends SIGTERM (set STOPSIGNAL in its image to change that).",
+    ]);
   });
 
   test("a oneshot is a Job; what waits for it asks the API with a Job reader", () => {

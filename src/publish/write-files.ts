@@ -77,7 +77,7 @@ export async function writeOutput(
     const shown = (path: string) => relative(options.cwd, join(dir, path)) || path;
     throw new BerthError(
       "PUBLISH_FILES_EDITED",
-      `Not publishing: ${edited.length === 1 ? "this file was" : `${edited.length} files were`} edited since berth wrote ${edited.length === 1 ? "it" : "them"} (or ${edited.length === 1 ? "is" : "are"} not berth's), and would be replaced. Nothing was written. Keep your changes elsewhere (or in berth.config.ts) and run again with --force to replace ${edited.length === 1 ? "it" : "them"}.`,
+      `Not publishing: ${edited.length === 1 ? "this file was" : `${edited.length} files were`} edited since berth wrote ${edited.length === 1 ? "it" : "them"} (or ${edited.length === 1 ? "is" : "are"} not berth's), and would be replaced. Nothing was written. To keep a change, make it in ${options.source} if it can be said there; run again with --force to replace ${edited.length === 1 ? "the file" : "them"}.`,
       { details: edited.map(shown) },
     );
   }
