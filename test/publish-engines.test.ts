@@ -152,6 +152,17 @@ describe("berth publish on real engines", () => {
 
       const network = podman.createNetwork(`berth-kube-${process.pid}`);
       const played = await playKubernetes(podman, out, network);
+      // Exactly the changes docs/publish-engines.md lists, and no others.
+      expect(played.adaptations).toEqual([
+        "Secret api-secret: podman secret with its data as JSON",
+        "ServiceAccount quickstart-berth-wait: not played (no Kubernetes API)",
+        "Role quickstart-berth-wait: not played (no Kubernetes API)",
+        "RoleBinding quickstart-berth-wait: not played (no Kubernetes API)",
+        "Job migrate: its pod template played as a Pod",
+        "Deployment api: wait-for-migrate left out, played after the Job succeeded",
+        "Deployment api: network alias api",
+        "Deployment worker: restartPolicy OnFailure for its init containers",
+      ]);
       expect(played.jobs).toEqual({ migrate: [0] });
       const migrateLogs = await podman.run(["logs", "migrate-migrate"]);
       expect(migrateLogs.stdout).toContain("migrate: applied 001_initial (seeded one todo)");
