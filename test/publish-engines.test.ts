@@ -45,6 +45,7 @@ function quickstart(): string {
       '$&\n        ADMIN_KEY: "{{instance.secret}}",',
     );
   expect(config).toContain("ADMIN_KEY");
+  expect(config).toContain("nodeImage");
   writeFileSync(file, config);
   return dir;
 }
@@ -171,11 +172,21 @@ describe("berth publish on real engines", () => {
       const api = played.services.find((s) => s.name === "api")!;
       const probe = played.readiness.api!;
       expect(probe).toEqual({ kind: "http", path: "/whoami", port: api.targetPort });
-      const answer = await podman.fetchFrom(
+      // Probed until it answers at all, as the kubelet would (the worker's init container
+      // already waited for it through the same name, so this is normally the first try).
+      let answer = await podman.fetchFrom(
         network,
         TEST_NODE_IMAGE,
         `http://api:${api.port}${probe.path}`,
       );
+      for (let i = 0; answer.status === 0 && i < 30; i++) {
+        await sleep(1000);
+        answer = await podman.fetchFrom(
+          network,
+          TEST_NODE_IMAGE,
+          `http://api:${api.port}${probe.path}`,
+        );
+      }
       expect(answer).toEqual({ status: 200, body: name });
 
       // The worker got past its wait-for-api init container and calls the API by its name.
