@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runBerth } from "./helpers/cli.js";
 import { composeOnPodman } from "./helpers/compose-on-podman.js";
 import { playKubernetes, readKustomization } from "./helpers/kube-on-podman.js";
-import { createPodman, requireTools, runTool, type Podman } from "./helpers/podman.js";
+import {
+  createPodman,
+  requirePodman,
+  requireTools,
+  runTool,
+  type Podman,
+} from "./helpers/podman.js";
 import { ensureNodeImage, TEST_NODE_IMAGE } from "./helpers/podman-node-image.js";
 import { repoRoot } from "./helpers/project.js";
 
@@ -111,7 +117,8 @@ describe("the generated compose.yaml, read by docker-compose", () => {
 
 describe("berth publish on real engines", () => {
   beforeAll(async () => {
-    await requireTools(["podman", "docker-compose", "runc", "catatonit"]);
+    await requirePodman();
+    await requireTools(["docker-compose"]);
     podman = createPodman();
     await ensureNodeImage(podman);
     project = quickstart();

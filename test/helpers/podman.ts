@@ -74,21 +74,45 @@ function containersConf(networkDir: string): string {
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 
-/** Fails with what to install when a tool the engine tests need is missing. */
+const INSTALL =
+  "Debian: apt-get install --no-install-recommends podman runc catatonit netavark aardvark-dns " +
+  "iptables docker-compose; .ci/run installs them";
+
+/** Fails with what to install when a program the engine tests need is not on the PATH. */
 export async function requireTools(tools: string[]): Promise<void> {
-  if (process.getuid?.() !== 0) {
-    throw new Error("the engine tests run podman as root (its rootless mode needs more setup)");
-  }
   const missing: string[] = [];
   for (const tool of tools) {
-    const found = await exec("sh", ["-c", `command -v ${tool}`], {}, { allowFailure: true });
+    const found = await exec("sh", ["-c", 'command -v "$0"', tool], process.env, {
+      allowFailure: true,
+    });
     if (found.code !== 0) missing.push(tool);
   }
   if (missing.length > 0) {
-    throw new Error(
-      `${missing.join(", ")} not found: the engine tests run real podman and docker-compose ` +
-        "(Debian: apt-get install podman runc catatonit docker-compose; .ci/run installs them)",
-    );
+    throw new Error(`${missing.join(", ")} not found: the engine tests need it (${INSTALL})`);
+  }
+}
+
+/**
+ * Fails with what is missing for `createPodman`: root (rootless podman needs other
+ * settings), the programs, and the network helpers podman looks for in its helper folders
+ * (without aardvark-dns, names do not resolve between containers).
+ */
+export async function requirePodman(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    throw new Error("the engine tests run podman as root (rootless podman needs other settings)");
+  }
+  await requireTools(["podman", "runc", "catatonit", "iptables"]);
+  const folders = [
+    "/usr/local/libexec/podman",
+    "/usr/local/lib/podman",
+    "/usr/libexec/podman",
+    "/usr/lib/podman",
+  ];
+  const missing = ["netavark", "aardvark-dns"].filter(
+    (helper) => !folders.some((folder) => existsSync(join(folder, helper))),
+  );
+  if (missing.length > 0) {
+    throw new Error(`${missing.join(", ")} not found in ${folders.join(", ")} (${INSTALL})`);
   }
 }
 
