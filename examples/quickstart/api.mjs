@@ -47,7 +47,8 @@ const server = createServer((req, res) => {
   send(404, { error: `no route for ${req.method} ${req.url}` });
 });
 
-// Every interface, not only loopback: published with `berth publish`, the API runs in its own
-// container and the worker calls it from another one.
-server.listen(port, () => console.log(`api: listening on port ${port}`));
+// Loopback unless told otherwise: published with `berth publish`, the API runs in a container
+// of its own, where berth sets HOST=0.0.0.0 so the worker's container can reach it.
+const host = process.env.HOST ?? "127.0.0.1";
+server.listen(port, host, () => console.log(`api: listening on http://${host}:${port}`));
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

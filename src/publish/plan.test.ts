@@ -56,6 +56,7 @@ describe("planContainers", () => {
     expect(app.project).toBe("shop");
     expect(db).toMatchObject({ host: "db", image: "postgres:16", port: 5432, hostPort: 5432 });
     expect(db!.runs).toEqual({ kind: "image" });
+    expect(db!.env.HOST).toBeUndefined();
     expect(db!.ready).toEqual({
       kind: "command",
       timeoutMs: 60_000,
@@ -69,6 +70,7 @@ describe("planContainers", () => {
       BERTH_DB_URL: "postgres://postgres@db:5432/shop",
       BERTH_API_URL: "http://api:8080",
       PORT: "8080",
+      HOST: "0.0.0.0",
       BERTH_INSTANCE: "shop",
       BERTH_SERVICE: "api",
     });

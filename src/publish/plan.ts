@@ -104,6 +104,9 @@ export function planContainers(config: NormalizedConfig, input: ContainerPlanInp
     env.BERTH_SERVICE = name;
     const own = context[name]!;
     if (own.port !== undefined) env.PORT = String(own.port);
+    // A server that binds loopback, as one should on a laptop, is unreachable in a container:
+    // those that read HOST (the quickstart's, Nuxt, Astro, many others) bind every interface.
+    if (own.port !== undefined && runs.kind === "node") env.HOST = "0.0.0.0";
     const mounts = dataFolders(service, name);
     if (mounts.includes(name)) env.BERTH_DATA_DIR = own.dataDir;
     const secretEnv: Record<string, string> = {};
