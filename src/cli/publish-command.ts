@@ -52,8 +52,7 @@ function report(outcome: PublishResult, options: PublishCommandOptions): string 
     lines.push(`  kept (no longer made, but edited): ${result.keptEdited.join(", ")}`);
   }
   if (app.leftOut.length > 0) lines.push(`  left out (publish: false): ${app.leftOut.join(", ")}`);
-  if (app.notes.length > 0)
-    lines.push("", "Not carried over:", ...app.notes.map((n) => `  - ${n}`));
+  if (app.notes.length > 0) lines.push("", "Notes:", ...app.notes.map((n) => `  - ${n}`));
   lines.push("", "Next:");
   const project = shown(app.projectDir);
   const secrets = files.filter((f) => f.secret).map((f) => f.path);
@@ -69,13 +68,13 @@ function report(outcome: PublishResult, options: PublishCommandOptions): string 
       images.set(service.image, `-f ${shown(dockerfile)} ${shown(context)}`);
     }
     for (const [image, args] of images) lines.push(`  docker build -t ${image} ${args}`);
-    if (images.size > 0) {
+    if (images.size > 0 && app.registry === undefined) {
       lines.push(
-        app.registry === undefined
-          ? "  then load them into the cluster (kind load docker-image, minikube image load), or set publish.registry and push them"
-          : "  docker push each of them",
+        "  then load them into the cluster (kind load docker-image, minikube image load), or set publish.registry and push them",
       );
     }
+    if (app.registry !== undefined)
+      for (const image of images.keys()) lines.push(`  docker push ${image}`);
     lines.push(`  kubectl apply -k ${folder}`);
   }
   if (secrets.length > 0) {
