@@ -11,6 +11,13 @@ const OVERSCAN = 30;
 /** Lines kept in the page; past this plus a batch, the oldest go. */
 const KEEP = 200_000;
 const BATCH = 10_000;
+/**
+ * New lines are drawn at most this often. Each draw lays out, paints and rasterizes the whole
+ * view again; at every frame (60 a second) a page following a busy service takes most of a
+ * CPU core from that service (see bench/dashboard.mjs). Ten a second still reads as live.
+ * Scrolling, resizing and filtering are drawn at the next frame.
+ */
+const LINES_DRAWN_EVERY_MS = 100;
 const COLOURS = ["#2563eb", "#db2777", "#0891b2", "#9333ea", "#ca8a04", "#059669", "#dc2626"];
 
 /** A service's colour: the same name gets the same colour on every page. */
@@ -82,6 +89,8 @@ export interface LogsElements {
   follow: HTMLInputElement;
   pause: HTMLButtonElement;
   count: HTMLElement;
+  /** Says how many lines the host dropped for this page. */
+  dropped: HTMLElement;
 }
 
 /**
@@ -98,6 +107,10 @@ export class LogsView {
   private test: (plain: string) => boolean = () => true;
   private filterError: string | undefined;
   private frame = 0;
+  /** A draw of new lines waiting for LINES_DRAWN_EVERY_MS to pass since the last draw. */
+  private later: ReturnType<typeof setTimeout> | undefined;
+  private drawnAt = -Infinity;
+  private dropped = 0;
 
   constructor(private readonly el: LogsElements) {
     el.box.addEventListener("scroll", () => {
@@ -126,7 +139,8 @@ export class LogsView {
   add(lines: PageLogLine[]): void {
     const into = this.paused ? this.held : this.lines;
     for (const line of lines) {
-      const prepared = { ...line, plain: plainText(line.text) };
+      const { service, time, stream, text } = line;
+      const prepared: Line = { service, time, stream, text, plain: plainText(text) };
       into.push(prepared);
       if (!this.paused && this.test(prepared.plain)) this.shown.push(prepared);
     }
@@ -134,7 +148,25 @@ export class LogsView {
       this.lines = this.lines.slice(-KEEP);
       this.shown = this.lines.filter((line) => this.test(line.plain));
     }
-    this.schedule();
+    this.scheduleLines();
+  }
+
+  /** Counts lines the host dropped for this page; shown with the next draw of lines. */
+  missed(count: number): void {
+    this.dropped += count;
+    this.scheduleLines();
+  }
+
+  /** A draw for new lines: at the next frame, or once LINES_DRAWN_EVERY_MS has passed. */
+  private scheduleLines(): void {
+    if (this.frame !== 0 || this.later !== undefined) return;
+    const wait = this.drawnAt + LINES_DRAWN_EVERY_MS - performance.now();
+    if (wait <= 0) this.schedule();
+    else
+      this.later = setTimeout(() => {
+        this.later = undefined;
+        this.schedule();
+      }, wait);
   }
 
   private togglePause(): void {
@@ -157,14 +189,20 @@ export class LogsView {
     this.schedule();
   }
 
-  /** One render per frame, however many lines or scroll events came in it. */
+  /**
+   * One render per frame, however many lines or scroll events came in it. A hidden page has
+   * no frames, so it keeps the lines and draws nothing until it is shown again.
+   */
   private schedule(): void {
     if (this.frame === 0) this.frame = requestAnimationFrame(() => this.render());
   }
 
   private render(): void {
     this.frame = 0;
-    const { box, space, rows, follow, pause, count } = this.el;
+    this.drawnAt = performance.now();
+    clearTimeout(this.later);
+    this.later = undefined;
+    const { box, space, rows, follow, pause, count, dropped } = this.el;
     const total = this.shown.length;
     space.style.height = `${total * ROW_PX}px`;
     if (follow.checked && !this.paused) box.scrollTop = box.scrollHeight;
@@ -173,15 +211,23 @@ export class LogsView {
     rows.style.transform = `translateY(${first * ROW_PX}px)`;
     rows.replaceChildren(...this.shown.slice(first, last).map(row));
     const all = this.lines.length.toLocaleString("en");
-    count.textContent = this.filterError
-      ? `invalid regex: ${this.filterError}`
-      : total === this.lines.length
-        ? `${all} lines`
-        : `${total.toLocaleString("en")} of ${all} lines`;
-    pause.textContent = this.paused
-      ? `resume (${this.held.length.toLocaleString("en")} new)`
-      : "pause";
+    setText(
+      count,
+      this.filterError
+        ? `invalid regex: ${this.filterError}`
+        : total === this.lines.length
+          ? `${all} lines`
+          : `${total.toLocaleString("en")} of ${all} lines`,
+    );
+    if (this.dropped > 0)
+      setText(dropped, `${this.dropped} lines missed (the log files have them)`);
+    setText(pause, this.paused ? `resume (${this.held.length.toLocaleString("en")} new)` : "pause");
   }
+}
+
+/** Changes an element's text only when it differs: an unchanged text costs no layout. */
+function setText(element: HTMLElement, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
 }
 
 function row(line: Line): HTMLElement {
