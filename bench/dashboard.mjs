@@ -309,13 +309,21 @@ async function once(index, withPage) {
   if (detail) {
     process.kill(hostPid, "SIGUSR2");
     const file = join(loopDelayDir, `${hostPid}.json`);
-    const samples = await waitFor("the host's loop delay", () =>
+    const { samples, collections } = await waitFor("the host's loop delay", () =>
       existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined,
     );
     const during = samples
       .filter(([at]) => at >= triggeredAt && at <= writtenAt)
       .map(([, delay]) => delay);
-    loopDelay = { max: Math.max(0, ...during), p50: during.length ? median(during) : 0 };
+    // Kinds as perf_hooks numbers them: 1 a scavenge, 2 a mark-compact, 4 incremental marking.
+    const gcs = collections.filter(([at]) => at >= triggeredAt && at <= writtenAt);
+    loopDelay = {
+      max: Math.max(0, ...during),
+      p50: during.length ? median(during) : 0,
+      gcMs: gcs.reduce((sum, [, duration]) => sum + duration, 0),
+      gcs: gcs.length,
+      fullGcs: gcs.filter(([, , kind]) => kind === 2).length,
+    };
   }
   await berth(["stop"], project);
   projects.splice(projects.indexOf(project), 1);
@@ -329,7 +337,8 @@ const CPU_KEYS = ["service", "host", "browser", "renderer", "gpu", "other", "ben
 function describe(r) {
   const cpu = CPU_KEYS.map((key) => `${key} ${r.spent[key].toFixed(0)}`).join(", ");
   const delay = r.loopDelay
-    ? `; host loop delay p50 ${r.loopDelay.p50.toFixed(1)} ms, max ${r.loopDelay.max.toFixed(1)} ms`
+    ? `; host loop delay p50 ${r.loopDelay.p50.toFixed(1)} ms, max ${r.loopDelay.max.toFixed(1)} ms` +
+      `; host gc ${r.loopDelay.gcs} pauses (${r.loopDelay.fullGcs} full), ${r.loopDelay.gcMs.toFixed(0)} ms`
     : "";
   return `wall ${ms(r.wallMs)}; cpu ms: ${cpu}${delay}`;
 }
