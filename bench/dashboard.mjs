@@ -318,14 +318,15 @@ async function once(index, withPage) {
     const during = samples
       .filter(([at]) => at >= triggeredAt && at <= writtenAt)
       .map(([, delay]) => delay);
-    // Kinds as perf_hooks numbers them: 1 a scavenge, 2 a mark-compact, 4 incremental marking.
+    // Kinds as perf_hooks numbers them (constants.NODE_PERFORMANCE_GC_*): 1 a scavenge,
+    // 4 a mark-compact, 8 incremental marking.
     const gcs = collections.filter(([at]) => at >= triggeredAt && at <= writtenAt);
     loopDelay = {
       max: Math.max(0, ...during),
       p50: during.length ? median(during) : 0,
       gcMs: gcs.reduce((sum, [, duration]) => sum + duration, 0),
       gcs: gcs.length,
-      fullGcs: gcs.filter(([, , kind]) => kind === 2).length,
+      fullGcs: gcs.filter(([, , kind]) => kind === 4).length,
     };
   }
   await berth(["stop"], project);
