@@ -6,7 +6,7 @@
 // a near-empty log and again after the 100 MB).
 //
 //   npm run bench:dashboard            (builds first)
-//   node bench/dashboard.mjs [--mb 100] [--runs 3] [--loads 10] [--detail] [--pin]
+//   node bench/dashboard.mjs [--mb 100] [--runs 3] [--loads 10] [--detail] [--pin] [--warm]
 //
 // Each run also prints the CPU time used during the write by each process: the service,
 // the host, chromium's browser, renderer, GPU and other processes, this bench, and the
@@ -14,6 +14,8 @@
 // the write (bench/loop-delay.mjs, loaded into the host) and a line per run. `--pin` is a
 // diagnostic: chromium and this bench on CPU 1, the host and its service on CPU 0 (both
 // ways), to tell sharing the CPUs apart from anything else; it is not the headline figure.
+// `--warm`, another: the service writes its lines once untimed first (with the page
+// following, when there is one), so the timed write meets a host past its start-up.
 //
 // Needs chromium at /usr/bin/chromium (`apt-get install chromium`).
 
@@ -45,6 +47,7 @@ const runs = Math.max(1, option("runs", 3));
 const loads = Math.max(1, option("loads", 10));
 const detail = args.includes("--detail");
 const pin = args.includes("--pin");
+const warm = args.includes("--warm");
 
 const berthBin = berthCli();
 if (!existsSync(CHROMIUM)) {
@@ -53,19 +56,22 @@ if (!existsSync(CHROMIUM)) {
 }
 
 // The service says it is waiting, then on the trigger file writes its lines in 1 MB writes
-// (waiting on backpressure), and writes how long that took, in ms, to the result file. It
-// keeps running afterwards so the host stays up until the bench stops it.
+// (waiting on backpressure), and writes how long that took, in ms, to the result file; it
+// does so again each time the trigger file is made again. It keeps running afterwards so
+// the host stays up until the bench stops it.
 const generator = `
-const { existsSync, writeFileSync } = require("node:fs");
+const { existsSync, rmSync, writeFileSync } = require("node:fs");
 const [trigger, result, count] = process.argv.slice(2);
 console.log("gen waiting for " + trigger);
 const lines = [];
 for (let i = 0; i < 10_000; i++) lines.push(("line " + i + " ").padEnd(99, "x") + "\\n");
 const block = Buffer.from(lines.join(""));
 setInterval(() => {}, 60_000);
-const poll = setInterval(() => {
-  if (!existsSync(trigger)) return;
-  clearInterval(poll);
+let writing = false;
+setInterval(() => {
+  if (writing || !existsSync(trigger)) return;
+  writing = true;
+  rmSync(trigger);
   const started = performance.now();
   let blocks = Number(count) / 10_000;
   const more = () => {
@@ -74,6 +80,7 @@ const poll = setInterval(() => {
       const last = blocks === 0;
       const ok = process.stdout.write(block, last ? () => {
         writeFileSync(result, String(performance.now() - started));
+        writing = false;
       } : undefined);
       if (!ok) return void process.stdout.once("drain", more);
     }
@@ -271,6 +278,13 @@ async function once(index, withPage) {
     pinChromium();
   }
 
+  if (warm) {
+    writeFileSync(trigger, "");
+    await waitFor("the warm-up write", () =>
+      existsSync(result) && readFileSync(result, "utf8") !== "" ? true : undefined,
+    );
+    rmSync(result);
+  }
   // A second of quiet first: the pages just opened and closed are done with, both ways alike,
   // and nothing is left for the kernel to write back from the run before (its 100 MB of log
   // files): without the sync, whichever run came second was the slower, page or not.
