@@ -6,12 +6,29 @@
 // a near-empty log and again after the 100 MB).
 //
 //   npm run bench:dashboard            (builds first)
-//   node bench/dashboard.mjs [--mb 100] [--runs 3] [--loads 10]
+//   node bench/dashboard.mjs [--mb 100] [--runs 3] [--loads 10] [--detail] [--pin] [--warm]
+//
+// Each run also prints the CPU time used during the write by each process: the service,
+// the host, chromium's browser, renderer, GPU and other processes, this bench, and the
+// rest of the machine (from /proc/stat). `--detail` adds the host's event loop delay during
+// the write (bench/loop-delay.mjs, loaded into the host) and a line per run. `--pin` is a
+// diagnostic: chromium and this bench on CPU 1, the host and its service on CPU 0 (both
+// ways), to tell sharing the CPUs apart from anything else; it is not the headline figure.
+// `--warm`, another: the service writes its lines once untimed first (with the page
+// following, when there is one), so the timed write meets a host past its start-up.
 //
 // Needs chromium at /usr/bin/chromium (`apt-get install chromium`).
 
-import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -28,6 +45,9 @@ const option = (name, fallback) => {
 const megabytes = Math.max(1, Math.round(option("mb", 100)));
 const runs = Math.max(1, option("runs", 3));
 const loads = Math.max(1, option("loads", 10));
+const detail = args.includes("--detail");
+const pin = args.includes("--pin");
+const warm = args.includes("--warm");
 
 const berthBin = berthCli();
 if (!existsSync(CHROMIUM)) {
@@ -36,19 +56,22 @@ if (!existsSync(CHROMIUM)) {
 }
 
 // The service says it is waiting, then on the trigger file writes its lines in 1 MB writes
-// (waiting on backpressure), and writes how long that took, in ms, to the result file. It
-// keeps running afterwards so the host stays up until the bench stops it.
+// (waiting on backpressure), and writes how long that took, in ms, to the result file; it
+// does so again each time the trigger file is made again. It keeps running afterwards so
+// the host stays up until the bench stops it.
 const generator = `
-const { existsSync, writeFileSync } = require("node:fs");
+const { existsSync, rmSync, writeFileSync } = require("node:fs");
 const [trigger, result, count] = process.argv.slice(2);
 console.log("gen waiting for " + trigger);
 const lines = [];
 for (let i = 0; i < 10_000; i++) lines.push(("line " + i + " ").padEnd(99, "x") + "\\n");
 const block = Buffer.from(lines.join(""));
 setInterval(() => {}, 60_000);
-const poll = setInterval(() => {
-  if (!existsSync(trigger)) return;
-  clearInterval(poll);
+let writing = false;
+setInterval(() => {
+  if (writing || !existsSync(trigger)) return;
+  writing = true;
+  rmSync(trigger);
   const started = performance.now();
   let blocks = Number(count) / 10_000;
   const more = () => {
@@ -57,6 +80,7 @@ const poll = setInterval(() => {
       const last = blocks === 0;
       const ok = process.stdout.write(block, last ? () => {
         writeFileSync(result, String(performance.now() - started));
+        writing = false;
       } : undefined);
       if (!ok) return void process.stdout.once("drain", more);
     }
@@ -66,16 +90,27 @@ const poll = setInterval(() => {
 `;
 
 const work = mkdtempSync(join(tmpdir(), "berth-bench-dashboard-"));
+const loopDelayDir = join(work, "loop-delay");
+mkdirSync(loopDelayDir);
 const env = {
   ...process.env,
   BERTH_HOME: join(work, "home"),
   BERTH_RUNTIME_DIR: join(work, "run"),
+  ...(detail && {
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${new URL("loop-delay.mjs", import.meta.url).href}`,
+    BERTH_BENCH_LOOP_DELAY: loopDelayDir,
+  }),
 };
 const generatorPath = join(work, "generate.cjs");
 writeFileSync(generatorPath, generator);
 
 const run = promisify(execFile);
 const berth = (argv, cwd) => run(process.execPath, [berthBin, ...argv], { cwd, env });
+// With --pin, the host (and so its service) starts on CPU 0.
+const berthPinned = (argv, cwd) =>
+  pin
+    ? run("taskset", ["-c", "0", process.execPath, berthBin, ...argv], { cwd, env })
+    : berth(argv, cwd);
 
 let browser;
 const projects = [];
@@ -112,6 +147,87 @@ function cpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
+/** Every process's parent pid and chromium `--type` (or "browser"), from /proc. */
+function processes() {
+  const all = new Map();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${name}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, "utf8");
+      const type = /--type=([\w-]+)/.exec(cmdline)?.[1] ?? "browser";
+      all.set(Number(name), { ppid, type, chromium: cmdline.includes("chromium") });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return all;
+}
+
+/** Chromium's processes (the browser this bench started and its descendants), by pid: kind. */
+function chromiumProcesses() {
+  const found = new Map();
+  const all = processes();
+  for (const [pid, { ppid, chromium }] of all) {
+    if (ppid === process.pid && chromium) found.set(pid, "browser");
+  }
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, { ppid, type }] of all) {
+      if (found.has(ppid) && !found.has(pid)) {
+        // The zygotes fork the renderers; a zygote counts as "other".
+        found.set(pid, type === "renderer" ? "renderer" : type === "gpu-process" ? "gpu" : "other");
+        grew = true;
+      }
+    }
+  }
+  return found;
+}
+
+/** The busy CPU time of the whole machine so far, in ms (all CPUs, from /proc/stat). */
+function machineBusyMs() {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return ((user + nice + system + irq + softirq + steal) * 1000) / 100;
+}
+
+/** CPU time so far of each named process and of the machine, for a before/after difference. */
+function cpuSnapshot(servicePid, hostPid) {
+  const snapshot = { service: 0, host: 0, browser: 0, renderer: 0, gpu: 0, other: 0 };
+  const safe = (pid) => {
+    try {
+      return cpuMs(pid);
+    } catch {
+      return 0;
+    }
+  };
+  snapshot.service = safe(servicePid);
+  snapshot.host = safe(hostPid);
+  for (const [pid, kind] of chromiumProcesses()) snapshot[kind] += safe(pid);
+  const own = process.cpuUsage();
+  snapshot.bench = (own.user + own.system) / 1000;
+  snapshot.machine = machineBusyMs();
+  return snapshot;
+}
+
+function cpuBetween(before, after) {
+  const spent = {};
+  for (const key of Object.keys(after)) spent[key] = after[key] - (before[key] ?? 0);
+  const ours = Object.entries(spent)
+    .filter(([key]) => key !== "machine")
+    .reduce((sum, [, value]) => sum + value, 0);
+  spent.rest = spent.machine - ours;
+  return spent;
+}
+
+/** With --pin: chromium's processes (every thread) on CPU 1; renderers forked later follow. */
+function pinChromium() {
+  if (!pin) return;
+  for (const pid of chromiumProcesses().keys()) {
+    execFileSync("taskset", ["-a", "-p", "-c", "1", String(pid)], { stdio: "ignore" });
+  }
+}
+
 /** Opens the dashboard `loads` times; the ms from navigation to a log row on screen, each. */
 async function firstLineTimes(context, origin) {
   const times = [];
@@ -136,12 +252,13 @@ async function once(index, withPage) {
   const command = [process.execPath, generatorPath, trigger, result, String(megabytes * 10_000)];
   const config = { services: { gen: { command, port: false } } };
   writeFileSync(join(project, "berth.config.json"), JSON.stringify(config, null, 2));
-  await berth(["run", "--detach"], project);
+  await berthPinned(["run", "--detach"], project);
   const status = JSON.parse((await berth(["status", "--json"], project).catch((e) => e)).stdout);
   if (status.status !== "running" || !status.dashboardUrl) {
     throw new Error(`the host is not running with a dashboard: ${JSON.stringify(status)}`);
   }
   const hostPid = status.pid;
+  const servicePid = status.services?.find((s) => s.name === "gen")?.pid;
   const origin = new URL(status.dashboardUrl).origin;
 
   let context;
@@ -158,17 +275,32 @@ async function once(index, withPage) {
     await page.locator("#logs .row", { hasText: "gen waiting" }).waitFor({ timeout: 60_000 });
     const follow = page.locator("#follow");
     if ((await follow.count()) > 0 && !(await follow.isChecked())) await follow.check();
+    pinChromium();
   }
 
-  // A second of quiet first: the pages just opened and closed are done with, both ways alike.
+  if (warm) {
+    writeFileSync(trigger, "");
+    await waitFor("the warm-up write", () =>
+      existsSync(result) && readFileSync(result, "utf8") !== "" ? true : undefined,
+    );
+    rmSync(result);
+  }
+  // A second of quiet first: the pages just opened and closed are done with, both ways alike,
+  // and nothing is left for the kernel to write back from the run before (its 100 MB of log
+  // files): without the sync, whichever run came second was the slower, page or not.
+  execFileSync("sync");
   await sleep(1000);
   const cpuBefore = cpuMs(hostPid);
+  const snapshotBefore = cpuSnapshot(servicePid, hostPid);
+  const triggeredAt = Date.now();
   writeFileSync(trigger, "");
   const wallMs = await waitFor("the service's result", () =>
     existsSync(result) && readFileSync(result, "utf8") !== ""
       ? Number(readFileSync(result, "utf8"))
       : undefined,
   );
+  const spent = cpuBetween(snapshotBefore, cpuSnapshot(servicePid, hostPid));
+  const writtenAt = Date.now();
   let shown;
   let after = [];
   if (withPage) {
@@ -190,10 +322,43 @@ async function once(index, withPage) {
     after = await firstLineTimes(context, origin);
     await context.close();
   }
+  let loopDelay;
+  if (detail) {
+    process.kill(hostPid, "SIGUSR2");
+    const file = join(loopDelayDir, `${hostPid}.json`);
+    const { samples, collections } = await waitFor("the host's loop delay", () =>
+      existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined,
+    );
+    const during = samples
+      .filter(([at]) => at >= triggeredAt && at <= writtenAt)
+      .map(([, delay]) => delay);
+    // Kinds as perf_hooks numbers them (constants.NODE_PERFORMANCE_GC_*): 1 a scavenge,
+    // 4 a mark-compact, 8 incremental marking.
+    const gcs = collections.filter(([at]) => at >= triggeredAt && at <= writtenAt);
+    loopDelay = {
+      max: Math.max(0, ...during),
+      p50: during.length ? median(during) : 0,
+      gcMs: gcs.reduce((sum, [, duration]) => sum + duration, 0),
+      gcs: gcs.length,
+      fullGcs: gcs.filter(([, , kind]) => kind === 4).length,
+    };
+  }
   await berth(["stop"], project);
   projects.splice(projects.indexOf(project), 1);
   rmSync(project, { recursive: true, force: true });
-  return { wallMs, peak, cpu, before, after, shown };
+  const outcome = { wallMs, peak, cpu, before, after, shown, spent, loopDelay };
+  if (detail) console.log(`${withPage ? "page   " : "no page"} ${describe(outcome)}`);
+  return outcome;
+}
+
+const CPU_KEYS = ["service", "host", "browser", "renderer", "gpu", "other", "bench", "rest"];
+function describe(r) {
+  const cpu = CPU_KEYS.map((key) => `${key} ${r.spent[key].toFixed(0)}`).join(", ");
+  const delay = r.loopDelay
+    ? `; host loop delay p50 ${r.loopDelay.p50.toFixed(1)} ms, max ${r.loopDelay.max.toFixed(1)} ms` +
+      `; host gc ${r.loopDelay.gcs} pauses (${r.loopDelay.fullGcs} full), ${r.loopDelay.gcMs.toFixed(0)} ms`
+    : "";
+  return `wall ${ms(r.wallMs)}; cpu ms: ${cpu}${delay}`;
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -202,12 +367,18 @@ const ms = (value) => `${value.toFixed(0)} ms`;
 
 try {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  if (pin) {
+    execFileSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
+    pinChromium();
+  }
   console.log(`# ${megabytes} MB of 100-byte lines, ${runs} run(s) each way, detached host`);
   const withPage = [];
   const without = [];
+  // Taking turns, and each way first in every other pair.
   for (let i = 0; i < runs; i++) {
-    without.push(await once(2 * i, false));
-    withPage.push(await once(2 * i + 1, true));
+    for (const page of i % 2 === 0 ? [false, true] : [true, false]) {
+      (page ? withPage : without).push(await once(2 * i + (page ? 1 : 0), page));
+    }
   }
   const wallWith = median(withPage.map((r) => r.wallMs));
   const wallWithout = median(without.map((r) => r.wallMs));
@@ -224,6 +395,15 @@ try {
   const after = withPage.flatMap((r) => r.after);
   console.log(`first log line, few lines:      ${ms(median(before))} (median of ${before.length})`);
   console.log(`first log line, after the run:  ${ms(median(after))} (median of ${after.length})`);
+  for (const [label, results] of [
+    ["no page", without],
+    ["page   ", withPage],
+  ]) {
+    const cpu = CPU_KEYS.map(
+      (key) => `${key} ${median(results.map((r) => r.spent[key])).toFixed(0)}`,
+    ).join(", ");
+    console.log(`cpu ms during the write, ${label} (medians): ${cpu}`);
+  }
   const shown = withPage.at(-1).shown;
   if (shown) console.log(`page's line count at the end:   ${shown}`);
 } catch (error) {

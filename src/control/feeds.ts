@@ -90,12 +90,15 @@ export class Feeds {
     if (this.following !== null && this.following !== event.service) return;
     const queued = this.options.queuedBytes();
     if (this.dropping) this.drained(queued);
-    // About what the batch takes once encoded, without encoding it.
-    let size = 96;
-    for (const text of event.lines) size += text.length + event.service.length + 64;
-    // Like the writer's bound: one large batch to a client that keeps up always goes out.
-    if (this.dropping || (queued > 0 && queued + size > this.options.logBacklogBytes)) {
-      this.dropping = true;
+    // While dropping (a flood, most of the time), a batch costs no more than its count.
+    if (!this.dropping && queued > 0) {
+      // About what the batch takes once encoded, without encoding it.
+      let size = 96;
+      for (const text of event.lines) size += text.length + event.service.length + 64;
+      // Like the writer's bound: one large batch to a client that keeps up always goes out.
+      if (queued + size > this.options.logBacklogBytes) this.dropping = true;
+    }
+    if (this.dropping) {
       this.dropped += event.lines.length;
       return;
     }

@@ -17,6 +17,7 @@ function setup(
     logFile?: (service: string) => string | undefined;
     backlogBytes?: number;
     linesPerSecond?: number;
+    burstLines?: number;
     dependsOn?: () => Record<string, { name: string; condition: string }[]>;
   } = {},
 ) {
@@ -34,6 +35,7 @@ function setup(
     logFile: options.logFile ?? (() => undefined),
     ...(options.backlogBytes === undefined ? {} : { backlogBytes: options.backlogBytes }),
     ...(options.linesPerSecond === undefined ? {} : { linesPerSecond: options.linesPerSecond }),
+    ...(options.burstLines === undefined ? {} : { burstLines: options.burstLines }),
     ...(options.dependsOn === undefined ? {} : { dependsOn: options.dependsOn }),
   });
   /** A request as the browser on the dashboard's own page makes it. */
@@ -64,6 +66,10 @@ function reasonOf(page: string): string {
 }
 
 type Event = { event: string; data: unknown };
+type LogsData = { batches: { service: string; lines: string[] }[]; dropped?: number };
+
+/** The texts of a `logs` event's lines, in order. */
+const textsOf = (data: LogsData) => data.batches.flatMap((batch) => batch.lines);
 
 /** Reads Server-Sent Events: `until` is asked after each event of all read so far. */
 function sse(body: ReadableStream<Uint8Array>) {
@@ -402,7 +408,9 @@ describe("the API", () => {
       previous: "ready",
     });
     expect(events[2]!.data).toEqual({
-      lines: [{ service: "web", time: expect.any(Number), stream: "stdout", text: "line ***cdef" }],
+      batches: [
+        { service: "web", time: expect.any(Number), stream: "stdout", lines: ["line ***cdef"] },
+      ],
     });
     await stream.cancel();
     expect(env.target.subscribers).toBe(0);
@@ -419,14 +427,14 @@ describe("the API", () => {
     const events = await stream.read((e) => e.length >= 2);
     expect(events[1]).toEqual({
       event: "logs",
-      data: { lines: [expect.objectContaining({ service: "web", text: "this" })] },
+      data: { batches: [expect.objectContaining({ service: "web", lines: ["this"] })] },
     });
     await stream.cancel();
   });
 
   test("events: lines past a page's budget per second are dropped and counted", async () => {
-    // 10 a second: one line each 100 ms.
-    const env = setup({ linesPerSecond: 10 });
+    // 10 a second: one line each 100 ms, and no more at once.
+    const env = setup({ linesPerSecond: 10, burstLines: 1 });
     const { cookie } = await login(env);
     const response = await env.request("/api/events?logs=api", { headers: { cookie } });
     const stream = sse(response.body!);
@@ -434,14 +442,33 @@ describe("the API", () => {
     for (let i = 0; i < 5; i++) env.target.emitLog("api", [`line ${i}`]);
     const noted = (e: Event) => (e.data as { dropped?: number }).dropped !== undefined;
     const events = await stream.read((e) => e.some(noted));
-    const logs = events
-      .filter((e) => e.event === "logs")
-      .map((e) => e.data as { lines: { text: string }[]; dropped?: number });
-    expect(logs.map((l) => l.lines.map((line) => line.text))).toEqual([
+    const logs = events.filter((e) => e.event === "logs").map((e) => e.data as LogsData);
+    expect(logs.map(textsOf)).toEqual([
       ["line 0"],
       [expect.stringMatching(/^berth: 4 log lines were dropped/)],
     ]);
     expect(logs.at(-1)!.dropped).toBe(4);
+    await stream.cancel();
+  });
+
+  test("events: a burst after a quiet spell goes whole, up to its bound", async () => {
+    const env = setup({ linesPerSecond: 10, burstLines: 5 });
+    const { cookie } = await login(env);
+    const response = await env.request("/api/events?logs=api", { headers: { cookie } });
+    const stream = sse(response.body!);
+    await stream.read((e) => e.some((x) => x.event === "services"));
+    for (let i = 0; i < 8; i++) env.target.emitLog("api", [`line ${i}`]);
+    const noted = (e: Event) => (e.data as { dropped?: number }).dropped !== undefined;
+    const events = await stream.read((e) => e.some(noted));
+    const logs = events.filter((e) => e.event === "logs").map((e) => e.data as LogsData);
+    expect(logs.flatMap(textsOf)).toEqual([
+      "line 0",
+      "line 1",
+      "line 2",
+      "line 3",
+      "line 4",
+      expect.stringMatching(/^berth: 3 log lines were dropped/),
+    ]);
     await stream.cancel();
   });
 
@@ -454,18 +481,14 @@ describe("the API", () => {
     const stream = sse(response.body!);
     const noted = (e: Event) => (e.data as { dropped?: number }).dropped !== undefined;
     const events = await stream.read((e) => e.some(noted));
-    const logs = events
-      .filter((e) => e.event === "logs")
-      .map((e) => e.data as { lines: { text: string }[]; dropped?: number });
-    const sent = logs.filter((l) => l.dropped === undefined).length;
+    const logs = events.filter((e) => e.event === "logs").map((e) => e.data as LogsData);
+    const sent = logs.filter((l) => l.dropped === undefined).flatMap(textsOf).length;
     const note = logs.at(-1)!;
     expect(sent).toBeGreaterThan(0);
     expect(sent).toBeLessThan(100);
     expect(note.dropped).toBe(1000 - sent);
-    expect(note.lines).toEqual([
-      expect.objectContaining({
-        text: `berth: ${1000 - sent} log lines were dropped because this client read too slowly; the service's log file under .berth/logs/ has them all`,
-      }),
+    expect(textsOf(note)).toEqual([
+      `berth: ${1000 - sent} log lines were dropped because this client read too slowly; the service's log file under .berth/logs/ has them all`,
     ]);
     // Lines flow again once the page has caught up.
     const count = events.length;
@@ -473,8 +496,26 @@ describe("the API", () => {
     const after = await stream.read((e) => e.length > count);
     expect(after.at(-1)).toEqual({
       event: "logs",
-      data: { lines: [expect.objectContaining({ text: "after" })] },
+      data: { batches: [expect.objectContaining({ lines: ["after"] })] },
     });
+    await stream.cancel();
+  });
+
+  test("events: lines that come while lines flow are sent together, in order", async () => {
+    const env = setup();
+    const { cookie } = await login(env);
+    const response = await env.request("/api/events?logs=*", { headers: { cookie } });
+    const stream = sse(response.body!);
+    await stream.read((e) => e.some((x) => x.event === "services"));
+    env.target.emitLog("api", ["first"]);
+    for (let i = 0; i < 50; i++) env.target.emitLog(i % 2 ? "web" : "api", [`line ${i}`]);
+    const events = await stream.read((e) => e.filter((x) => x.event === "logs").length >= 2);
+    const logs = events.filter((e) => e.event === "logs").map((e) => e.data as LogsData);
+    expect(logs.map(textsOf)).toEqual([
+      ["first"],
+      Array.from({ length: 50 }, (_, i) => `line ${i}`),
+    ]);
+    expect(logs[1]!.batches.map((b) => b.service).slice(0, 3)).toEqual(["api", "web", "api"]);
     await stream.cancel();
   });
 });

@@ -25,13 +25,22 @@ export interface DashboardAppOptions {
   backlogBytes?: number;
   /** Log lines one page gets at most each second; the rest are dropped and counted. */
   linesPerSecond?: number;
+  /** Log lines one page may get at once after a quiet spell, beyond `linesPerSecond`. */
+  burstLines?: number;
 }
 
 /** Lines sent when a request names no `tail`. */
 const DEFAULT_TAIL = 500;
 const DEFAULT_BACKLOG_BYTES = 1024 * 1024;
-/** Far more than anyone reads, far less than a service can write. */
-const DEFAULT_LINES_PER_SECOND = 20_000;
+/**
+ * Far more than anyone reads (the page draws about 50 lines 10 times a second), far less
+ * than a service can write. Each line sent costs the host about as much as its reading of
+ * 20 lines, and the browser more: at 20 000 a second, a page cost a service writing flat
+ * out a third of its speed even with the browser on a core of its own (bench/README.md).
+ */
+const DEFAULT_LINES_PER_SECOND = 5_000;
+/** A burst a person scrolls through (a stack trace, a build's report) arrives whole. */
+const DEFAULT_BURST_LINES = 2_000;
 
 /**
  * The dashboard's HTTP app: plain Request → Response handlers behind the guard (loopback
@@ -129,6 +138,7 @@ export function dashboardApp(options: DashboardAppOptions): Hono<{ Variables: Gu
       logs: follow,
       backlogBytes: options.backlogBytes ?? DEFAULT_BACKLOG_BYTES,
       linesPerSecond: options.linesPerSecond ?? DEFAULT_LINES_PER_SECOND,
+      burstLines: options.burstLines ?? DEFAULT_BURST_LINES,
     });
     return new Response(stream, {
       headers: { "content-type": "text/event-stream; charset=utf-8" },

@@ -1,7 +1,8 @@
 import type { HostInfo, ServiceInfo } from "../../control/protocol.js";
+import type { PageLogBatch, PageLogEvent } from "../event-stream.js";
 import type { PageLogLine } from "../recent-logs.js";
 
-export type { HostInfo, PageLogLine, ServiceInfo };
+export type { HostInfo, PageLogBatch, PageLogEvent, PageLogLine, ServiceInfo };
 
 /** A JSON call to the host; an answer that is not 2xx throws with the host's message. */
 export async function api<T>(path: string, init?: RequestInit): Promise<T> {

@@ -11,6 +11,18 @@ const OVERSCAN = 30;
 /** Lines kept in the page; past this plus a batch, the oldest go. */
 const KEEP = 200_000;
 const BATCH = 10_000;
+/**
+ * New lines are drawn at most this often. Each draw lays out, paints and rasterizes the whole
+ * view again; at every frame (60 a second) a page following a busy service takes most of a
+ * CPU core from that service (see bench/dashboard.mjs). Ten a second still reads as live.
+ * Scrolling, resizing and filtering are drawn at the next frame.
+ */
+const LINES_DRAWN_EVERY_MS = 100;
+/**
+ * In a flood (more new lines between two draws than the view holds, so that no one reads
+ * them as they pass) new lines are drawn four times a second.
+ */
+const FLOOD_DRAWN_EVERY_MS = 250;
 const COLOURS = ["#2563eb", "#db2777", "#0891b2", "#9333ea", "#ca8a04", "#059669", "#dc2626"];
 
 /** A service's colour: the same name gets the same colour on every page. */
@@ -82,6 +94,8 @@ export interface LogsElements {
   follow: HTMLInputElement;
   pause: HTMLButtonElement;
   count: HTMLElement;
+  /** Says how many lines the host dropped for this page. */
+  dropped: HTMLElement;
 }
 
 /**
@@ -98,6 +112,15 @@ export class LogsView {
   private test: (plain: string) => boolean = () => true;
   private filterError: string | undefined;
   private frame = 0;
+  /** A draw of new lines waiting for LINES_DRAWN_EVERY_MS to pass since the last draw. */
+  private later: ReturnType<typeof setTimeout> | undefined;
+  private drawnAt = -Infinity;
+  /** Lines shown since the last draw, and how many rows the view held then. */
+  private sinceDraw = 0;
+  private rowsInView = 0;
+  /** The lines whose rows are in the DOM, in order (kept when still in view). */
+  private drawn: Line[] = [];
+  private dropped = 0;
 
   constructor(private readonly el: LogsElements) {
     el.box.addEventListener("scroll", () => {
@@ -126,15 +149,38 @@ export class LogsView {
   add(lines: PageLogLine[]): void {
     const into = this.paused ? this.held : this.lines;
     for (const line of lines) {
-      const prepared = { ...line, plain: plainText(line.text) };
+      const { service, time, stream, text } = line;
+      const prepared: Line = { service, time, stream, text, plain: plainText(text) };
       into.push(prepared);
-      if (!this.paused && this.test(prepared.plain)) this.shown.push(prepared);
+      if (!this.paused && this.test(prepared.plain)) {
+        this.shown.push(prepared);
+        this.sinceDraw++;
+      }
     }
     if (this.lines.length > KEEP + BATCH) {
       this.lines = this.lines.slice(-KEEP);
       this.shown = this.lines.filter((line) => this.test(line.plain));
     }
-    this.schedule();
+    this.scheduleLines();
+  }
+
+  /** Counts lines the host dropped for this page; shown with the next draw of lines. */
+  missed(count: number): void {
+    this.dropped += count;
+    this.scheduleLines();
+  }
+
+  /** A draw for new lines: at the next frame, or once its interval since the last has passed. */
+  private scheduleLines(): void {
+    if (this.frame !== 0 || this.later !== undefined) return;
+    const every = this.sinceDraw > this.rowsInView ? FLOOD_DRAWN_EVERY_MS : LINES_DRAWN_EVERY_MS;
+    const wait = this.drawnAt + every - performance.now();
+    if (wait <= 0) this.schedule();
+    else
+      this.later = setTimeout(() => {
+        this.later = undefined;
+        this.schedule();
+      }, wait);
   }
 
   private togglePause(): void {
@@ -157,31 +203,67 @@ export class LogsView {
     this.schedule();
   }
 
-  /** One render per frame, however many lines or scroll events came in it. */
+  /**
+   * One render per frame, however many lines or scroll events came in it. A hidden page has
+   * no frames, so it keeps the lines and draws nothing until it is shown again.
+   */
   private schedule(): void {
     if (this.frame === 0) this.frame = requestAnimationFrame(() => this.render());
   }
 
   private render(): void {
     this.frame = 0;
-    const { box, space, rows, follow, pause, count } = this.el;
+    this.drawnAt = performance.now();
+    this.sinceDraw = 0;
+    clearTimeout(this.later);
+    this.later = undefined;
+    const { box, space, rows, follow, pause, count, dropped } = this.el;
     const total = this.shown.length;
     space.style.height = `${total * ROW_PX}px`;
     if (follow.checked && !this.paused) box.scrollTop = box.scrollHeight;
+    this.rowsInView = Math.ceil(box.clientHeight / ROW_PX);
     const first = Math.max(0, Math.floor(box.scrollTop / ROW_PX) - OVERSCAN);
     const last = Math.min(total, Math.ceil((box.scrollTop + box.clientHeight) / ROW_PX) + OVERSCAN);
     rows.style.transform = `translateY(${first * ROW_PX}px)`;
-    rows.replaceChildren(...this.shown.slice(first, last).map(row));
+    this.drawRows(this.shown.slice(first, last));
     const all = this.lines.length.toLocaleString("en");
-    count.textContent = this.filterError
-      ? `invalid regex: ${this.filterError}`
-      : total === this.lines.length
-        ? `${all} lines`
-        : `${total.toLocaleString("en")} of ${all} lines`;
-    pause.textContent = this.paused
-      ? `resume (${this.held.length.toLocaleString("en")} new)`
-      : "pause";
+    setText(
+      count,
+      this.filterError
+        ? `invalid regex: ${this.filterError}`
+        : total === this.lines.length
+          ? `${all} lines`
+          : `${total.toLocaleString("en")} of ${all} lines`,
+    );
+    if (this.dropped > 0)
+      setText(dropped, `${this.dropped} lines missed (the log files have them)`);
+    setText(pause, this.paused ? `resume (${this.held.length.toLocaleString("en")} new)` : "pause");
   }
+
+  /**
+   * Puts the rows of `lines` in the DOM. Following a service that writes a few lines, most
+   * rows stay: those gone off the top are removed and the new ones added at the end, so only
+   * the new ones are laid out. Anything else (a scroll, a filter) draws them all again.
+   */
+  private drawRows(lines: Line[]): void {
+    const { rows } = this.el;
+    const kept = lines.length > 0 ? this.drawn.indexOf(lines[0]!) : -1;
+    const staying = kept < 0 ? 0 : this.drawn.length - kept;
+    let same = staying <= lines.length;
+    for (let i = 0; same && i < staying; i++) same = this.drawn[kept + i] === lines[i];
+    if (kept >= 0 && same) {
+      for (let i = 0; i < kept; i++) rows.firstElementChild!.remove();
+      rows.append(...lines.slice(staying).map(row));
+    } else {
+      rows.replaceChildren(...lines.map(row));
+    }
+    this.drawn = lines;
+  }
+}
+
+/** Changes an element's text only when it differs: an unchanged text costs no layout. */
+function setText(element: HTMLElement, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
 }
 
 function row(line: Line): HTMLElement {

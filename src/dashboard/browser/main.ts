@@ -1,6 +1,13 @@
 // The dashboard's page: reads /api/host and /api/logs, then follows /api/events. Every
 // value from the host goes into the page as text, never as HTML.
-import { api, since, type HostInfo, type PageLogLine, type ServiceInfo } from "./api.js";
+import {
+  api,
+  since,
+  type HostInfo,
+  type PageLogEvent,
+  type PageLogLine,
+  type ServiceInfo,
+} from "./api.js";
 import { drawGraph, hasDependencies, layoutGraph, type DependsOn } from "./graph.js";
 import { linesAfter, LogsView } from "./logs-view.js";
 import { ServicesTable } from "./services-table.js";
@@ -11,7 +18,6 @@ function $<T extends HTMLElement>(selector: string): T {
 
 let csrf = "";
 let dependsOn: DependsOn = {};
-let dropped = 0;
 const table = new ServicesTable($<HTMLTableElement>("#services").tBodies[0]!, () => csrf);
 const logs = new LogsView({
   box: $("#logs"),
@@ -22,6 +28,7 @@ const logs = new LogsView({
   follow: $("#follow"),
   pause: $("#pause"),
   count: $("#count"),
+  dropped: $("#dropped"),
 });
 const select = $<HTMLSelectElement>("#service");
 
@@ -109,17 +116,17 @@ async function main(): Promise<void> {
     showGraph();
   });
   events.addEventListener("logs", (event) => {
-    const data = JSON.parse(event.data as string) as { lines: PageLogLine[]; dropped?: number };
-    if (data.dropped) {
-      dropped += data.dropped;
-      $("#dropped").textContent = `${dropped} lines missed (the log files have them)`;
-    }
-    if (arriving) {
-      arriving = arriving.concat(data.lines);
-      return;
-    }
+    const data = JSON.parse(event.data as string) as PageLogEvent;
+    if (data.dropped) logs.missed(data.dropped);
     const service = select.value;
-    logs.add(service ? data.lines.filter((line) => line.service === service) : data.lines);
+    const lines: PageLogLine[] = [];
+    for (const batch of data.batches) {
+      if (!arriving && service && batch.service !== service) continue;
+      const { time, stream } = batch;
+      for (const text of batch.lines) lines.push({ service: batch.service, time, stream, text });
+    }
+    if (arriving) arriving = arriving.concat(lines);
+    else logs.add(lines);
   });
   events.addEventListener("error", () => {
     // The browser would retry for ever: ask once whether the host is still there.

@@ -25,7 +25,7 @@ button { font: inherit; margin-right: .3em; }
 .tools { display: flex; flex-wrap: wrap; gap: .5em 1em; align-items: center; margin-bottom: .5em; }
 #filter:invalid { outline: 2px solid var(--bad); }
 /* Rows of one fixed height (ROW_PX in browser/logs-view.ts): only those in view are drawn. */
-#logs { font: 12px ui-monospace, monospace; background: var(--code); height: 60vh;
+#logs { font: 12px ui-monospace, monospace; background: var(--code); height: 60vh; contain: strict;
   overflow: auto; position: relative; overflow-anchor: none; }
 #logs-space { width: 1px; }
 #logs-rows { position: absolute; top: 0; left: 0; min-width: 100%; }
