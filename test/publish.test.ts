@@ -66,15 +66,24 @@ describe("berth publish --target compose", () => {
   });
 
   test("secret values go to an env file that is private, not committed, and read back as written", async () => {
-    const tricky = "sk #1 it's $HOME ";
+    const tricky = "sk #1 $HOME ";
+    const quoted = "it's C:\\path\\";
     const dir = tempProject({
-      ".env": `STRIPE_KEY=${JSON.stringify(tricky)}\n`,
+      ".env": `STRIPE_KEY=${JSON.stringify(tricky)}\nPATHY=\`${quoted}\`\n`,
       "berth.config.json": JSON.stringify({
         services: {
           api: {
             command: "node api.js",
             envFile: ".env",
-            env: { TOKEN: "{{instance.secret}}", MODE: "demo" },
+            env: {
+              TOKEN: "{{instance.secret}}",
+              MODE: "demo",
+              // Values YAML readers would take for something else, or choke on.
+              ODD: "=",
+              MERGE: "<<",
+              TAB: "a\tb",
+              LINE: "a\u2028b",
+            },
           },
         },
       }),
@@ -93,8 +102,11 @@ describe("berth publish --target compose", () => {
     const { stdout } = await run("docker-compose", ["-f", join(out, "compose.yaml"), "config"]);
     const environment = parse(stdout).services.api.environment as Record<string, string>;
     expect(environment.STRIPE_KEY!.replace(/\$\$/g, "$")).toBe(tricky);
+    expect(environment.PATHY).toBe(quoted);
     expect(environment.TOKEN).toBe(secret);
     expect(environment.MODE).toBe("demo");
+    // LINE is read too (config passes); PyYAML's own printing of it folds the separator.
+    expect(environment).toMatchObject({ ODD: "=", MERGE: "<<", TAB: "a\tb" });
   });
 
   test("an edited file is not replaced without --force, and nothing else is written", async () => {

@@ -143,19 +143,22 @@ function envFileName(service: ContainerService): string {
 }
 
 /**
- * Compose's env file: each value single-quoted, with `\\` and `'` escaped, so that `#`, `$`,
- * quotes and spaces stay the value's own (docker-compose 1.29 reads it with python-dotenv).
- * A line break cannot be written.
+ * Compose's env file, written so docker-compose 1.29 (python-dotenv) and `docker compose`
+ * (compose-go) read the same value: single-quoted (raw in both) when it holds no `'` or
+ * `\`, else double-quoted with `\` and `"` escaped, which both unescape but compose-go
+ * also expands `$` in. A value that needs both, or holds a line break, cannot be written.
  */
 function envFile(service: ContainerService): string {
   const lines = Object.entries(service.secretEnv).map(([key, value]) => {
-    if (/[\r\n]/.test(value)) {
-      throw new BerthError(
+    const refuse = (why: string) =>
+      new BerthError(
         "PUBLISH_UNSUPPORTED",
-        `services.${service.name}: ${key} holds a line break, which a Compose env file cannot; put it in a file the service reads instead.`,
+        `services.${service.name}: ${key} holds ${why}, which a Compose env file cannot hold the same way for every Compose; put it in a file the service reads instead.`,
       );
-    }
-    return `${key}='${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+    if (/[\r\n]/.test(value)) throw refuse("a line break");
+    if (!/['\\]/.test(value)) return `${key}='${value}'`;
+    if (value.includes("$")) throw refuse("a $ together with a quote or backslash");
+    return `${key}="${value.replace(/[\\"]/g, "\\$&")}"`;
   });
   return `${lines.join("\n")}\n`;
 }

@@ -7,8 +7,9 @@ const PACKAGE_FILES =
 
 /**
  * Run with Node in the first stage: deletes what must not be in the image, wherever it is
- * (installed modules, git's and berth's folders, env files but examples, every file berth
- * publish wrote: they hold secret values), and gathers the package files into /packages.
+ * (installed modules, git's and berth's folders, env files but examples, `.npmrc` and
+ * `.envrc`, which may hold tokens, every file berth publish wrote: they hold secret
+ * values), and gathers the package files into /packages.
  * Its arguments are the env files the config names by other names.
  */
 const PREPARE = `
@@ -30,7 +31,7 @@ const walk = (dir) => {
     if (entry.isDirectory()) {
       if (["node_modules", ".git", ".berth"].includes(entry.name)) fs.rmSync(file, { recursive: true });
       else walk(file);
-    } else if (named.has(rel) || (/^\\.env(\\..+)?$/.test(entry.name) && !/\\.(example|sample|template)$/.test(entry.name)) || (entry.isFile() && berths(file))) {
+    } else if (named.has(rel) || [".npmrc", ".envrc"].includes(entry.name) || (/^\\.env(\\..+)?$/.test(entry.name) && !/\\.(example|sample|template)$/.test(entry.name)) || (entry.isFile() && berths(file))) {
       fs.rmSync(file);
     } else if (${PACKAGE_FILES.toString()}.test(entry.name)) {
       fs.mkdirSync(path.dirname(path.join("/packages", rel)), { recursive: true });
@@ -63,7 +64,7 @@ export function nodeDockerfile(node: NodeBuild, app: ContainerApp): string {
     `FROM ${node.from} AS project`,
     `WORKDIR ${APP_ROOT}`,
     `COPY . .`,
-    `RUN ${JSON.stringify(["node", "-e", PREPARE, ...node.envFiles])}`,
+    `RUN ${JSON.stringify(["node", "-e", PREPARE, "--", ...node.envFiles])}`,
     ``,
     `FROM ${node.from}`,
     `WORKDIR ${APP_ROOT}`,

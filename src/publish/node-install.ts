@@ -46,6 +46,17 @@ export function nodeInstalls(
       }
       continue;
     }
+    // A package below the lock's folder is installed by it only as a workspace member.
+    const below = chain.slice(0, chain.indexOf(at));
+    const uncovered = below.find((folder) =>
+      dependencyCount(join(folder, "package.json"), problems),
+    );
+    if (uncovered !== undefined && !hasWorkspaces(at)) {
+      problems.push(
+        `${join(uncovered, "package.json")} lists dependencies but has no lock file, and the one in ${at} does not install them (it has no workspaces); run \`npm install\` (or your package manager's) in ${uncovered} to write one, or make it a workspace`,
+      );
+      continue;
+    }
     if (installs.has(at)) continue;
     const lock = LOCK_FILES.find(({ file }) => existsSync(join(at, file)))!;
     // Yarn 1 has no --immutable; Yarn 2 and later keep a .yarnrc.yml.
@@ -71,5 +82,18 @@ function dependencyCount(manifest: string, problems: string[]): number {
   } catch (error) {
     problems.push(`${manifest} is not valid JSON (${(error as Error).message}); fix it first`);
     return 0;
+  }
+}
+
+/** Whether the folder's install covers packages below it: npm and Yarn workspaces, pnpm's. */
+function hasWorkspaces(folder: string): boolean {
+  if (existsSync(join(folder, "pnpm-workspace.yaml"))) return true;
+  try {
+    const pkg = JSON.parse(readFileSync(join(folder, "package.json"), "utf8")) as {
+      workspaces?: unknown;
+    };
+    return pkg.workspaces !== undefined;
+  } catch {
+    return false;
   }
 }

@@ -237,6 +237,28 @@ describe("planContainers", () => {
     });
   });
 
+  test("a lock file above a package installs it only as a workspace", () => {
+    mkdirSync(join(dir, "web"));
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "root" }));
+    writeFileSync(join(dir, "package-lock.json"), "{}");
+    writeFileSync(
+      join(dir, "web", "package.json"),
+      JSON.stringify({ dependencies: { express: "5" } }),
+    );
+    const config = { services: { web: { command: "node web.js", cwd: "web" } } };
+    expect(problems(config)).toEqual([
+      expect.stringContaining(`the one in ${dir} does not install them (it has no workspaces)`),
+    ]);
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "root", workspaces: ["web"] }));
+    expect(plan(config).node!.installs).toEqual([{ dir: ".", command: "npm ci" }]);
+  });
+
+  test("a project name too long for Kubernetes' labels is refused", () => {
+    expect(
+      problems({ name: "x".repeat(51), services: { api: { command: "node api.js" } } }),
+    ).toEqual([expect.stringContaining("name: published names have at most 50 characters")]);
+  });
+
   test("a log ready check and watch are noted as not carried over", () => {
     const app = plan({
       services: {

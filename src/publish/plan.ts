@@ -45,6 +45,11 @@ export function planContainers(config: NormalizedConfig, input: ContainerPlanInp
   const problems: string[] = [];
   const notes: string[] = [];
   const hosts = hostNames(published, problems);
+  if (project.length > MAX_NAME) {
+    problems.push(
+      `name: published names have at most ${MAX_NAME} characters (Kubernetes labels and object names are made of it); set a shorter \`name\``,
+    );
+  }
 
   const context: TemplateContext["services"] = {};
   for (const service of config.services) {
@@ -196,7 +201,8 @@ function unsupported(config: NormalizedConfig, problems: string[]): BerthError {
   const rank = (line: string) =>
     config.services.findIndex((s) => line.startsWith(`services.${s.name}:`));
   const file = config.file;
-  problems = [...problems].sort((a, b) => rank(a) - rank(b));
+  // One cause met by several services (a lock file missing) is said once.
+  problems = [...new Set(problems)].sort((a, b) => rank(a) - rank(b));
   return new BerthError(
     "PUBLISH_UNSUPPORTED",
     `Cannot publish ${file}: ${problems.length === 1 ? "1 problem needs" : `${problems.length} problems need`} a change in the config first.`,

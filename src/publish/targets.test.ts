@@ -77,7 +77,11 @@ describe("composeFiles", () => {
     expect(file(out, ".gitignore").body).toContain("/api.env\n");
     const odd = app();
     odd.services.find((s) => s.name === "api")!.secretEnv = { K: "a'b\\c" };
-    expect(file(composeFiles(odd, join(dir, "out")), "api.env").body).toBe("K='a\\'b\\\\c'\n");
+    expect(file(composeFiles(odd, join(dir, "out")), "api.env").body).toBe('K="a\'b\\\\c"\n');
+    odd.services.find((s) => s.name === "api")!.secretEnv = { K: "a'$b" };
+    expect(() => composeFiles(odd, join(dir, "out"))).toThrow(
+      "services.api: K holds a $ together with a quote or backslash",
+    );
     expect(file(out, "compose.yaml").body).not.toContain(SECRET);
     expect(file(out, "compose.yaml").body).not.toContain("k-123");
   });
@@ -135,7 +139,18 @@ describe("composeFiles", () => {
     const config = validateConfig(
       {
         services: {
-          api: { command: "node api.js", env: { A: "no", B: "0o17", C: "on", D: "plain text" } },
+          api: {
+            command: "node api.js",
+            env: {
+              A: "no",
+              B: "0o17",
+              C: "on",
+              D: "plain text",
+              E: "<<",
+              F: "=",
+              G: "a\u2028b\tc",
+            },
+          },
         },
       },
       join(dir, "berth.config.ts"),
@@ -147,7 +162,17 @@ describe("composeFiles", () => {
     expect(text).toContain('B: "0o17"');
     expect(text).toContain('C: "on"');
     expect(text).toContain("D: plain text");
-    expect(text).toContain('restart: "on-failure"'.replace('"on-failure"', "on-failure"));
+    expect(text).toContain("restart: on-failure");
+    for (const version of ["1.1", "1.2"] as const) {
+      expect(parse(text, { version }).services.api.environment).toMatchObject({
+        A: "no",
+        B: "0o17",
+        C: "on",
+        E: "<<",
+        F: "=",
+        G: "a\u2028b\tc",
+      });
+    }
     const kube = file(kubernetesFiles(app()), "worker.yaml").body;
     expect(kube).toMatch(/- \|-\n\s+const ready = \(\) =>/);
   });
