@@ -26,7 +26,8 @@ export type ContainerReady = {
       /** Expected body, trimmed. */
       body?: string;
     }
-  | { kind: "tcp"; port: number }
+  /** `implied`: the config has no `ready`; a service with a port is ready once it accepts. */
+  | { kind: "tcp"; port: number; implied?: boolean }
   /** An argv run inside the container; a string command is `["/bin/sh", "-c", text]`. */
   | { kind: "command"; command: string[] }
 );

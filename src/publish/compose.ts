@@ -110,7 +110,7 @@ function healthcheck(
     test = ["CMD", "node", "-e", escape(healthScript(ready))];
   } else {
     notes.push(
-      `${service.name}'s ${ready.kind} check has no health check in Compose: its image may have no client for it. Give it a \`ready.command\` its image can run to have one.`,
+      `${service.name}'s ${ready.kind === "tcp" && ready.implied ? "readiness (its port accepting connections, having no `ready`)" : `${ready.kind} check`} has no health check in Compose: its image may have no client for it. Give it a \`ready.command\` its image can run to have one.`,
     );
     return undefined;
   }

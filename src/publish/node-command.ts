@@ -43,7 +43,10 @@ export function runsInNodeImage(
 ): string | undefined {
   const program = firstProgram(command);
   if (program === undefined || IN_NODE_IMAGE.has(program)) return undefined;
-  if (program.includes("/")) return program.startsWith("/") ? program : undefined;
+  // A file of the project's is in the image; one that is not there will not be either.
+  if (program.includes("/")) {
+    return program.startsWith("/") || !existsSync(join(dir, program)) ? program : undefined;
+  }
   const found = foldersUp(dir, projectDir).some(
     (folder) =>
       existsSync(join(folder, "node_modules", ".bin", program)) ||

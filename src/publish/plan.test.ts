@@ -253,6 +253,16 @@ describe("planContainers", () => {
     expect(plan(config).node!.installs).toEqual([{ dir: ".", command: "npm ci" }]);
   });
 
+  test("a script of the project's runs in the Node image only if it is there", () => {
+    expect(problems({ services: { job: { command: "./run.sh", oneshot: true } } })).toEqual([
+      expect.stringContaining("services.job: runs ./run.sh, which is not Node's"),
+    ]);
+    writeFileSync(join(dir, "run.sh"), "#!/bin/sh\n");
+    expect(
+      plan({ services: { job: { command: "./run.sh", oneshot: true } } }).services,
+    ).toHaveLength(1);
+  });
+
   test("a project name too long for Kubernetes' labels is refused", () => {
     expect(
       problems({ name: "x".repeat(51), services: { api: { command: "node api.js" } } }),

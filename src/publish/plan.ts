@@ -140,7 +140,7 @@ export function planContainers(config: NormalizedConfig, input: ContainerPlanInp
     const ready = service.ready
       ? containerReady(service.ready, own.port, render)
       : own.port !== undefined && !service.oneshot
-        ? ({ kind: "tcp", port: own.port, timeoutMs: READY_TIMEOUT_MS } as const)
+        ? ({ kind: "tcp", port: own.port, timeoutMs: READY_TIMEOUT_MS, implied: true } as const)
         : undefined;
     if (service.watch) {
       notes.push(`${name} restarts on file changes here (\`watch\`); a published image does not.`);
