@@ -222,8 +222,10 @@ export class LogsView {
     space.style.height = `${total * ROW_PX}px`;
     if (follow.checked && !this.paused) box.scrollTop = box.scrollHeight;
     this.rowsInView = Math.ceil(box.clientHeight / ROW_PX);
-    const first = Math.max(0, Math.floor(box.scrollTop / ROW_PX) - OVERSCAN);
-    const last = Math.min(total, Math.ceil((box.scrollTop + box.clientHeight) / ROW_PX) + OVERSCAN);
+    // Where the box will be: a filter that leaves fewer lines lowers it before it scrolls.
+    const top = Math.min(box.scrollTop, Math.max(0, total * ROW_PX - box.clientHeight));
+    const first = Math.max(0, Math.floor(top / ROW_PX) - OVERSCAN);
+    const last = Math.min(total, Math.ceil((top + box.clientHeight) / ROW_PX) + OVERSCAN);
     rows.style.transform = `translateY(${first * ROW_PX}px)`;
     this.drawRows(this.shown.slice(first, last));
     const all = this.lines.length.toLocaleString("en");
