@@ -167,6 +167,7 @@ describe("berth publish on real engines", () => {
         "Role quickstart-berth-wait: not played (no Kubernetes API)",
         "RoleBinding quickstart-berth-wait: not played (no Kubernetes API)",
         "Job migrate: its pod template played as a Pod",
+        "Deployment api: containerPort not published on this machine",
         "Deployment api: wait-for-migrate left out, played after the Job succeeded",
         "Deployment api: network alias api",
         "Deployment worker: restartPolicy OnFailure for its init containers",

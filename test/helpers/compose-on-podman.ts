@@ -38,10 +38,9 @@ export function composeOnPodman(
     services: Record<string, { ports?: string[] }>;
   };
   for (const service of Object.values(config.services)) {
-    service.ports = service.ports?.map((port) => {
-      const [host, container] = String(port).split(":");
-      return host === container ? `127.0.0.1::${container}` : port;
-    });
+    // Any free host port: the config's own (4310) may be anyone's on this machine, such as
+    // another test's `berth run` of the quickstart.
+    service.ports = service.ports?.map((port) => `127.0.0.1::${String(port).split(":").at(-1)}`);
   }
   writeFileSync(join(dir, "compose.podman.yaml"), stringify(config, { version: "1.1" }));
   const network = podman.createNetwork(`${name}_default`, {

@@ -168,6 +168,15 @@ export async function playKubernetes(
       else if (probe?.tcpSocket)
         readiness[deployment.metadata.name] = { kind: "tcp", ...probe.tcpSocket };
     }
+    // podman 4.3 publishes a containerPort on this machine's 0.0.0.0 at the same number, which
+    // a cluster does not (it is informational there): taken, it would be another's port.
+    const withPorts = (template.spec.containers as { ports?: unknown }[]).filter((c) => c.ports);
+    for (const container of withPorts) delete container.ports;
+    if (withPorts.length > 0) {
+      adaptations.push(
+        `Deployment ${deployment.metadata.name}: containerPort not published on this machine`,
+      );
+    }
     const waits = (template.spec.initContainers ?? []).filter((init) =>
       [...jobNames].some((job) => init.name === `wait-for-${job}`),
     );
