@@ -106,3 +106,8 @@ export interface ContainerApp {
   /** What could not be carried over, one sentence each, for the user to read. */
   notes: string[];
 }
+
+/** The DNS name of the service `name` (a data folder's owner, a dependency). */
+export function hostOf(app: ContainerApp, name: string): string {
+  return app.services.find((s) => s.name === name)?.host ?? name;
+}

@@ -5,12 +5,11 @@
  */
 import { join, relative } from "node:path";
 import { BerthError } from "../errors.js";
-import type { ContainerApp, ContainerService } from "./app.js";
-import { DATA_ROOT } from "./app.js";
+import { DATA_ROOT, hostOf, type ContainerApp, type ContainerService } from "./app.js";
 import { nodeDockerfile } from "./dockerfile.js";
 import { duration } from "./duration.js";
 import { healthScript, hasNodeProbe } from "./probes.js";
-import type { OutputFile } from "./write-files.js";
+import { gitignoreFor, type OutputFile } from "./write-files.js";
 import { yamlText } from "./yaml-text.js";
 
 /** How often a health check runs while the service is up. */
@@ -35,8 +34,7 @@ export function composeFiles(app: ContainerApp, outDir: string): OutputFile[] {
   }
   files.unshift({ path: "compose.yaml", body: yamlText(compose) });
   if (app.node) files.push({ path: "Dockerfile", body: nodeDockerfile(app.node, app) });
-  const secrets = files.filter((f) => f.secret).map((f) => f.path);
-  files.push({ path: ".gitignore", body: gitignore(secrets) });
+  files.push(gitignoreFor(files));
   return files;
 }
 
@@ -163,16 +161,8 @@ function envFile(service: ContainerService): string {
   return `${lines.join("\n")}\n`;
 }
 
-function gitignore(secrets: string[]): string {
-  return `# Secret values: made by berth publish from your env files and .berth/state.json.\n${secrets.map((s) => `/${s}\n`).join("")}`;
-}
-
 function volumeName(app: ContainerApp, owner: string): string {
   return `${hostOf(app, owner)}-data`;
-}
-
-function hostOf(app: ContainerApp, name: string): string {
-  return app.services.find((s) => s.name === name)?.host ?? name;
 }
 
 /** Compose expands `$VAR` in the file's values: a `$` of the value's own is `$$`. */

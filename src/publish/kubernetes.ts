@@ -22,12 +22,12 @@ import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import type { IProbe } from "kubernetes-models/v1/Probe";
-import { DATA_ROOT, type ContainerApp, type ContainerService } from "./app.js";
+import { DATA_ROOT, hostOf, type ContainerApp, type ContainerService } from "./app.js";
 import { yamlText } from "./yaml-text.js";
 import { nodeDockerfile } from "./dockerfile.js";
 import { seconds } from "./duration.js";
 import { waitForJobScript, waitScript } from "./probes.js";
-import type { OutputFile } from "./write-files.js";
+import { gitignoreFor, type OutputFile } from "./write-files.js";
 
 /** The storage each data folder asks for. */
 const VOLUME_SIZE = "1Gi";
@@ -79,10 +79,7 @@ export function kubernetesFiles(app: ContainerApp): OutputFile[] {
     }),
   });
   if (app.node) files.push({ path: "Dockerfile", body: nodeDockerfile(app.node, app) });
-  files.push({
-    path: ".gitignore",
-    body: `# Secret values: made by berth publish from your env files and .berth/state.json.\n${secrets.length > 0 ? "/secrets.yaml\n" : ""}`,
-  });
+  files.push(gitignoreFor(files));
   return files;
 }
 
@@ -302,10 +299,6 @@ function jobReader(app: ContainerApp): KubeObject[] {
 /** A short digest of a service's plain variables. */
 function envChecksum(service: ContainerService): string {
   return createHash("sha256").update(JSON.stringify(service.env)).digest("hex").slice(0, 16);
-}
-
-function hostOf(app: ContainerApp, name: string): string {
-  return app.services.find((s) => s.name === name)?.host ?? name;
 }
 
 /** Kubernetes expands `$(VAR)` in a command: a `$(` of the command's own is `$$(`. */

@@ -5,11 +5,10 @@
  * replaced only with `--force`. Nothing is written unless every file can be.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { BerthError } from "../errors.js";
 import { writeFileAtomic } from "../platform/atomic-write.js";
-import { chmod } from "node:fs/promises";
 
 /** A file to write, relative to the output folder, without its first line. */
 export interface OutputFile {
@@ -17,6 +16,15 @@ export interface OutputFile {
   body: string;
   /** Holds secret values: written 0600 and listed in the folder's `.gitignore`. */
   secret?: boolean;
+}
+
+/** The output folder's `.gitignore`: every file of `files` that holds secret values. */
+export function gitignoreFor(files: readonly OutputFile[]): OutputFile {
+  const secrets = files.filter((file) => file.secret).map((file) => `/${file.path}\n`);
+  return {
+    path: ".gitignore",
+    body: `# Secret values: made by berth publish from your env files and .berth/state.json.\n${secrets.join("")}`,
+  };
 }
 
 export interface WriteResult {
@@ -85,7 +93,8 @@ export async function writeOutput(
   for (const { file, text } of planned) {
     const path = join(dir, file.path);
     await writeFileAtomic(path, text);
-    await chmod(path, file.secret ? 0o600 : 0o644);
+    // Written 0600, as every atomic write is; a file to commit is for anyone to read.
+    if (!file.secret) await chmod(path, 0o644);
     result.written.push(file.path);
   }
   const made = new Set(files.map((f) => f.path));
